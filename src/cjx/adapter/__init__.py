@@ -1,0 +1,27 @@
+"""The adapter protocol and registry (entry-point group ``cjx.adapters``)."""
+
+from cjx.adapter._canonical import CanonicalJson, CanonicalXml
+from cjx.adapter._protocol import Adapter, Translation
+from cjx.adapter._registry import (
+    ENTRY_POINT_GROUP,
+    adapters,
+    get_adapter,
+    register,
+    sniff,
+    translate,
+    validate,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Adapter",
+    "CanonicalJson",
+    "CanonicalXml",
+    "Translation",
+    "adapters",
+    "get_adapter",
+    "register",
+    "sniff",
+    "translate",
+    "validate",
+]

@@ -1,0 +1,98 @@
+"""The canonical forms as adapters, so that ``cjx translate`` treats every format alike."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cjx.codec import (
+    CANONICAL_NS,
+    DEFAULT_MAX_XML_SIZE,
+    encode_json,
+    encode_xml,
+    parse_xml,
+    schema_location_hints,
+)
+from cjx.errors import Report, ValidationFailed, error
+from cjx.model import BODY_TYPES, Clock, Envelope, system_clock
+from cjx.validation import check_canonical_xml_element, validate_canonical_json
+from cjx.validation._canonical import _model_validate
+
+from ._protocol import Adapter, Translation
+
+__all__ = ["CanonicalJson", "CanonicalXml"]
+
+_NS_BYTES = CANONICAL_NS.encode()
+_JSON_SNIFF = re.compile(rb'^\s*\{.*"message_type"\s*:\s*"[a-z.-]+"', re.DOTALL)
+
+
+class CanonicalXml(Adapter):
+    name = "canonical-xml"
+    media_type = "application/vnd.cjx.canonical.v1+xml"
+    extension = ".xml"
+    decodes = frozenset(BODY_TYPES)
+    encodes = frozenset(BODY_TYPES)
+    description = f"cjx canonical XML ({CANONICAL_NS}), validated by the canonical XSD"
+
+    def __init__(self, *, max_size: int = DEFAULT_MAX_XML_SIZE) -> None:
+        self.max_size = max_size
+
+    def sniff(self, data: bytes) -> bool:
+        head = data[:2048]
+        return b"<" in head and _NS_BYTES in head
+
+    def translate(
+        self,
+        data: bytes,
+        *,
+        source: str = "<input>",
+        clock: Clock = system_clock,
+        detailed: bool = False,
+    ) -> Translation:
+        root = parse_xml(data, source=source, max_size=self.max_size)
+        hints = [
+            error(
+                "xml.schema-location",
+                path,
+                "schema location hints are not followed; canonical XML must not carry them",
+            )
+            for path, _ in schema_location_hints(root)
+        ]
+        envelope, issues = check_canonical_xml_element(root, source=source, detailed=detailed)
+        if hints or issues or envelope is None:
+            raise ValidationFailed(Report(source, tuple(hints + issues)))
+        return Translation((envelope,), Report(source))
+
+    def encode(self, envelope: Envelope[Any]) -> bytes:
+        return encode_xml(envelope)
+
+
+class CanonicalJson(Adapter):
+    name = "canonical-json"
+    media_type = "application/vnd.cjx.canonical.v1+json"
+    extension = ".json"
+    decodes = frozenset(BODY_TYPES)
+    encodes = frozenset(BODY_TYPES)
+    description = "cjx canonical JSON, validated by the generated JSON Schema"
+
+    def sniff(self, data: bytes) -> bool:
+        return bool(_JSON_SNIFF.match(data[:4096])) and b'"schema_version"' in data
+
+    def translate(
+        self,
+        data: bytes,
+        *,
+        source: str = "<input>",
+        clock: Clock = system_clock,
+        detailed: bool = False,
+    ) -> Translation:
+        report = validate_canonical_json(data, source=source)
+        if not report.ok:
+            raise ValidationFailed(report)
+        import json  # noqa: PLC0415 - only on the accepted path
+
+        envelope = _model_validate(json.loads(data), source, pointer_style=True)
+        return Translation((envelope,), report)
+
+    def encode(self, envelope: Envelope[Any]) -> bytes:
+        return encode_json(envelope)

@@ -1,0 +1,87 @@
+"""The adapter protocol (DESIGN.md section 6).
+
+An adapter translates one external format to and from canonical messages. It is pure: bytes in,
+envelopes out, and back; it never touches a broker. Its laws, tested on every fixture:
+
+* ``encode(decode(x))`` is semantically equal to ``x`` for every valid source message;
+* ``decode(encode(m)) == m`` for every canonical message the adapter can encode.
+
+``translate`` is the full call: it returns the envelopes and a report holding the information
+issues (such as an identifier that was normalised), and raises
+:class:`~cjx.errors.ValidationFailed` with every issue found when the input is rejected.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from cjx.errors import Report, ValidationFailed
+from cjx.model import Clock, Envelope, system_clock
+
+__all__ = ["Adapter", "Translation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """What one source input became: its envelopes and the issues worth knowing about."""
+
+    envelopes: tuple[Envelope[Any], ...]
+    report: Report
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Adapter(abc.ABC):
+    """Base class of every adapter; subclasses fill in the class attributes and three methods."""
+
+    #: The format name, e.g. ``libra-spi``; also the AMQP routing key on ``cjx.inbound``.
+    name: ClassVar[str]
+    #: The media type of the format's bytes.
+    media_type: ClassVar[str]
+    #: The file extension written by ``cjx translate``, e.g. ``.xml``.
+    extension: ClassVar[str]
+    #: Message types this adapter produces and accepts.
+    decodes: ClassVar[frozenset[str]]
+    encodes: ClassVar[frozenset[str]]
+    #: One line for ``cjx formats``.
+    description: ClassVar[str]
+
+    @abc.abstractmethod
+    def sniff(self, data: bytes) -> bool:
+        """Whether ``data`` looks like this format (cheap; used by ``cjx validate``)."""
+
+    @abc.abstractmethod
+    def translate(
+        self,
+        data: bytes,
+        *,
+        source: str = "<input>",
+        clock: Clock = system_clock,
+        detailed: bool = False,
+    ) -> Translation:
+        """Decode ``data`` to envelopes, or raise ValidationFailed with every issue."""
+
+    @abc.abstractmethod
+    def encode(self, envelope: Envelope[Any]) -> bytes:
+        """The format's bytes for ``envelope``; UnknownMessageType if it cannot be encoded."""
+
+    def decode(
+        self, data: bytes, *, source: str = "<input>", clock: Clock = system_clock
+    ) -> list[Envelope[Any]]:
+        """``translate`` without the report."""
+        return list(self.translate(data, source=source, clock=clock).envelopes)
+
+    def validate(self, data: bytes, *, source: str = "<input>", detailed: bool = False) -> Report:
+        """Every issue of ``data`` as this format (empty of errors when it is valid)."""
+        try:
+            return self.translate(data, source=source, detailed=detailed).report
+        except ValidationFailed as exc:
+            return exc.report
+
+    def encode_all(self, envelopes: Sequence[Envelope[Any]]) -> list[bytes]:
+        return [self.encode(e) for e in envelopes]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

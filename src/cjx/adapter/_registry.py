@@ -1,0 +1,127 @@
+"""The adapter registry: the ``cjx.adapters`` entry-point group plus the canonical forms.
+
+A third party adds a system by installing a package that declares, in its ``pyproject.toml``::
+
+    [project.entry-points."cjx.adapters"]
+    my-format = "my_package:adapter"      # an Adapter instance
+
+Entry points are loaded once, lazily. A broken entry point is reported, never silently skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import entry_points
+from typing import Any
+
+from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
+from cjx.model import Clock, system_clock
+
+from ._canonical import CanonicalJson, CanonicalXml
+from ._protocol import Adapter, Translation
+
+__all__ = ["ENTRY_POINT_GROUP", "adapters", "get_adapter", "register", "sniff", "validate"]
+
+ENTRY_POINT_GROUP = "cjx.adapters"
+
+_lock = threading.Lock()
+_adapters: dict[str, Adapter] | None = None
+
+
+def _load() -> dict[str, Adapter]:
+    global _adapters  # noqa: PLW0603 - the lazily built registry
+    with _lock:
+        if _adapters is None:
+            found: dict[str, Adapter] = {}
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                try:
+                    obj: Any = ep.load()
+                except Exception as exc:
+                    raise ConfigurationError(
+                        f"adapter entry point {ep.name!r} ({ep.value}) failed to load: {exc}"
+                    ) from exc
+                if not isinstance(obj, Adapter):
+                    raise ConfigurationError(
+                        f"adapter entry point {ep.name!r} is not a cjx.adapter.Adapter instance"
+                    )
+                if obj.name != ep.name:
+                    raise ConfigurationError(
+                        f"adapter entry point {ep.name!r} names format {obj.name!r}"
+                    )
+                found[obj.name] = obj
+            for builtin in (CanonicalXml(), CanonicalJson()):
+                found.setdefault(builtin.name, builtin)
+            _adapters = found
+        return _adapters
+
+
+def register(adapter: Adapter) -> None:
+    """Register an adapter in this process (tests, or applications without packaging)."""
+    _load()[adapter.name] = adapter
+
+
+def adapters() -> dict[str, Adapter]:
+    """Every registered adapter by format name, sorted."""
+    return dict(sorted(_load().items()))
+
+
+def get_adapter(name: str) -> Adapter:
+    try:
+        return _load()[name]
+    except KeyError:
+        known = ", ".join(sorted(_load()))
+        raise UnknownFormat(f"unknown format {name!r}; known formats: {known}") from None
+
+
+def sniff(data: bytes) -> Adapter | None:
+    """The adapter whose format ``data`` looks like, canonical forms first."""
+    ordered = sorted(_load().values(), key=lambda a: (not a.name.startswith("canonical"), a.name))
+    for adapter in ordered:
+        if adapter.sniff(data):
+            return adapter
+    return None
+
+
+def validate(
+    data: bytes,
+    *,
+    format: str | None = None,  # noqa: A002 - the CLI's word
+    source: str = "<input>",
+    detailed: bool = False,
+    clock: Clock = system_clock,
+) -> Report:
+    """Validate ``data`` as ``format`` or, when ``None``, as whatever format it looks like.
+
+    An input that matches no known format is invalid (``format.unknown``), not an error.
+    """
+    adapter = get_adapter(format) if format else sniff(data)
+    if adapter is None:
+        if not data.strip():
+            return Report(source, (error("input.empty", "", "input is empty"),))
+        return Report(
+            source,
+            (
+                error(
+                    "format.unknown",
+                    "",
+                    "the input matches no known format; expected one of: "
+                    + ", ".join(sorted(_load())),
+                ),
+            ),
+        )
+    try:
+        return adapter.translate(data, source=source, clock=clock, detailed=detailed).report
+    except ValidationFailed as exc:
+        return exc.report
+
+
+def translate(
+    data: bytes,
+    *,
+    from_format: str,
+    source: str = "<input>",
+    clock: Clock = system_clock,
+    detailed: bool = False,
+) -> Translation:
+    """Decode ``data`` with the ``from_format`` adapter."""
+    return get_adapter(from_format).translate(data, source=source, clock=clock, detailed=detailed)

@@ -1,0 +1,317 @@
+"""Canonical XML and JSON: the model's two wire forms, both directions.
+
+Rules kept here (DESIGN.md section 2):
+
+* JSON keys are the model's snake_case field names; ``None`` values are left out.
+* XML elements are the UpperCamelCase of the same names in :data:`CANONICAL_NS`; a repeated
+  field is a plural wrapper holding one element per item (``<Offences><Offence>``), left out when
+  empty; an optional field that is ``None`` is left out; empty text is an empty element.
+* The body is one element inside ``<Body>`` named after its class (``<CaseResulted>``).
+* Decoding checks nothing the schemas check; use :mod:`cjx.validation` for reports. Decoding
+  errors are translated into :class:`~cjx.errors.ValidationFailed` at this one boundary.
+
+The XML mapping is derived once per model class from its fields, so the XSD, the JSON Schema and
+the code stay in lockstep through the tests in ``tests/test_lockstep.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import types
+import typing
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any, Final, Union
+
+import pydantic
+from lxml import etree
+from pydantic import BaseModel
+
+from cjx.errors import Report, ValidationFailed, error
+from cjx.model import BODY_TYPES, Body, Envelope, Timestamp, XmlItem, envelope_type
+from cjx.model._base import CanonicalModel
+
+from ._pydantic_errors import issues_from_pydantic
+from ._xmlpath import canonical_xpath
+from ._xmlparse import DEFAULT_MAX_XML_SIZE, parse_xml, schema_location_hints
+
+__all__ = [
+    "CANONICAL_NS",
+    "decode_json",
+    "decode_xml",
+    "decode_xml_element",
+    "encode_json",
+    "encode_xml",
+    "encode_xml_element",
+    "xml_name",
+]
+
+CANONICAL_NS: Final = "urn:cjx:canonical:1"
+_NS = "{" + CANONICAL_NS + "}"
+_BODY_BY_ELEMENT: dict[str, type[Body]] = {
+    _NS + cls.__name__: cls for cls in BODY_TYPES.values()
+}
+
+
+def xml_name(field_name: str) -> str:
+    """``pti_urn`` -> ``PtiUrn``."""
+    return "".join(part[:1].upper() + part[1:] for part in field_name.split("_"))
+
+
+# --- the per-class mapping ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str  # python field name
+    tag: str  # qualified element name
+    model: type[BaseModel] | None  # nested model type (item type for repeated fields)
+    item_tag: str | None  # qualified item element name when repeated
+    is_body: bool = False
+
+
+def _unwrap(annotation: Any) -> tuple[Any, XmlItem | None]:
+    item: XmlItem | None = None
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            for meta in args[1:]:
+                if isinstance(meta, XmlItem):
+                    item = meta
+            annotation = args[0]
+            continue
+        if origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation, item
+
+
+@cache
+def _fields(cls: type[BaseModel]) -> tuple[_Field, ...]:
+    out: list[_Field] = []
+    for name, info in cls.model_fields.items():
+        annotation, item = _unwrap(info.annotation)
+        for meta in info.metadata:
+            if isinstance(meta, XmlItem):
+                item = meta
+        tag = _NS + xml_name(name)
+        if name == "body" and issubclass(cls, Envelope):
+            out.append(_Field(name, tag, None, None, is_body=True))
+            continue
+        if typing.get_origin(annotation) is tuple:
+            if item is None:  # pragma: no cover - a model definition error
+                raise TypeError(f"{cls.__name__}.{name} is repeated but has no XmlItem")
+            inner, _ = _unwrap(typing.get_args(annotation)[0])
+            model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+            out.append(_Field(name, tag, model, _NS + item.name))
+            continue
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+        out.append(_Field(name, tag, model, None))
+    return tuple(out)
+
+
+# --- encoding -------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):  # includes identifiers and str enums
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.time, Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, enum.Enum)):
+        return str(value.value if isinstance(value, enum.Enum) else value)
+    raise TypeError(f"cannot write {type(value).__name__} as canonical XML text")
+
+
+def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
+    sub = etree.SubElement
+    for f in _fields(type(obj)):
+        value = getattr(obj, f.name)
+        if value is None:
+            continue
+        if f.is_body:
+            body = sub(parent, f.tag)
+            _encode_into(sub(body, _NS + type(value).__name__), value)
+        elif f.item_tag is not None:
+            if not value:
+                continue
+            wrapper = sub(parent, f.tag)
+            for item in value:
+                child = sub(wrapper, f.item_tag)
+                if f.model is not None:
+                    _encode_into(child, item)
+                else:
+                    child.text = _text(item)
+        elif f.model is not None:
+            _encode_into(sub(parent, f.tag), value)
+        else:
+            sub(parent, f.tag).text = _text(value)
+
+
+def encode_xml_element(envelope: Envelope[Any]) -> etree._Element:
+    """The canonical XML of ``envelope`` as an lxml element (``<Envelope>``)."""
+    root = etree.Element(_NS + "Envelope", nsmap={None: CANONICAL_NS})
+    _encode_into(root, envelope)
+    return root
+
+
+def encode_xml(envelope: Envelope[Any], *, pretty: bool = True) -> bytes:
+    """Canonical XML bytes, UTF-8 with an XML declaration."""
+    return etree.tostring(
+        encode_xml_element(envelope), xml_declaration=True, encoding="UTF-8", pretty_print=pretty
+    )
+
+
+def encode_json(envelope: Envelope[Any], *, indent: int | None = 2) -> bytes:
+    """Canonical JSON bytes (UTF-8), ``None`` values left out."""
+    return envelope.model_dump_json(exclude_none=True, indent=indent).encode()
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def _decode_children(element: etree._Element, cls: type[BaseModel]) -> dict[str, Any]:
+    by_tag = _tag_index(cls)
+    data: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue  # comments and processing instructions
+        f = by_tag.get(child.tag)
+        if f is None:
+            # Unknown elements are reported as a field the model forbids.
+            data[child.tag] = None
+            continue
+        if f.is_body:
+            inner = next((c for c in child if isinstance(c.tag, str)), None)
+            body_cls = _BODY_BY_ELEMENT.get(inner.tag) if inner is not None else None
+            if inner is None or body_cls is None:
+                data[f.name] = {"__unknown_body__": None}
+            else:
+                data[f.name] = _decode_children(inner, body_cls)
+        elif f.item_tag is not None:
+            items = [c for c in child if isinstance(c.tag, str)]
+            if f.model is not None:
+                data[f.name] = [_decode_children(c, f.model) for c in items]
+            else:
+                data[f.name] = [c.text or "" for c in items]
+        elif f.model is not None:
+            data[f.name] = _decode_children(child, f.model)
+        else:
+            data[f.name] = child.text or ""
+    return data
+
+
+@cache
+def _tag_index(cls: type[BaseModel]) -> dict[str, _Field]:
+    return {f.tag: f for f in _fields(cls)}
+
+
+def decode_xml_element(root: etree._Element, *, source: str = "<input>") -> Envelope[Any]:
+    """Build the envelope from a parsed canonical ``<Envelope>`` element."""
+    if root.tag != _NS + "Envelope":
+        raise ValidationFailed(
+            Report(
+                source,
+                (
+                    error(
+                        "canonical.root",
+                        "/",
+                        f"root element is not {{{CANONICAL_NS}}}Envelope",
+                    ),
+                ),
+            )
+        )
+    data = _decode_children(root, Envelope)
+    return _validate(data, source, pointer_style=False)
+
+
+def decode_xml(
+    data: bytes, *, source: str = "<input>", max_size: int = DEFAULT_MAX_XML_SIZE
+) -> Envelope[Any]:
+    """Parse canonical XML bytes (hardened parser) into an envelope."""
+    root = parse_xml(data, source=source, max_size=max_size)
+    hints = schema_location_hints(root)
+    if hints:
+        raise ValidationFailed(
+            Report(
+                source,
+                tuple(
+                    error(
+                        "xml.schema-location",
+                        path,
+                        "schema location hints are not followed; canonical XML must not "
+                        "carry xsi:schemaLocation",
+                    )
+                    for path, _ in hints
+                ),
+            )
+        )
+    return decode_xml_element(root, source=source)
+
+
+def decode_json(data: bytes | str, *, source: str = "<input>") -> Envelope[Any]:
+    """Parse canonical JSON into an envelope."""
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            Report(source, (error("json.syntax", "", f"not valid JSON: {_json_reason(exc)}"),))
+        ) from exc
+    if not isinstance(obj, dict):
+        raise ValidationFailed(
+            Report(source, (error("json.type", "", "expected a JSON object"),))
+        )
+    return _validate(obj, source, pointer_style=True)
+
+
+def _json_reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    return "invalid UTF-8"
+
+
+def _validate(data: dict[str, Any], source: str, *, pointer_style: bool) -> Envelope[Any]:
+    message_type = data.get("message_type")
+    cls: type[CanonicalModel]
+    if isinstance(message_type, str) and message_type in BODY_TYPES:
+        cls = envelope_type(message_type)
+    else:
+        path = "/message_type" if pointer_style else "/Envelope/MessageType"
+        raise ValidationFailed(
+            Report(
+                source,
+                (
+                    error(
+                        "canonical.unknown-message-type",
+                        path,
+                        f"expected one of: {', '.join(sorted(BODY_TYPES))}",
+                    ),
+                ),
+            )
+        )
+    try:
+        return cls.model_validate(data)  # type: ignore[return-value]
+    except pydantic.ValidationError as exc:
+        if pointer_style:
+            issues = issues_from_pydantic(exc)
+        else:
+            body = BODY_TYPES[message_type]
+            issues = issues_from_pydantic(exc, path_for=lambda loc: canonical_xpath(loc, body))
+        raise ValidationFailed(Report(source, tuple(issues))) from exc

@@ -1,0 +1,216 @@
+"""The envelope: a header plus one typed body (DESIGN.md section 2).
+
+Rules kept here:
+
+* ``message_id`` is deterministic: UUIDv5 in :data:`MESSAGE_ID_NAMESPACE` over the source format,
+  the source message id (``correlation_id``; empty when there is none), the message type and a
+  SHA-256 digest of the body's canonical JSON. Re-translating a source message gives the same id;
+  two different messages never share one even when a source reuses its ids.
+* ``message_type`` and ``schema_version`` agree with the body's class.
+* The first stable subject identifier (PNC, else NOMS, else CRN, else ASN) is the ordering key.
+* ``produced_at`` comes from an injectable clock, so golden files compare exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from cjx.errors import UnknownMessageType
+from cjx.model._base import Body, CanonicalModel, XmlItem
+from cjx.model._codes import SubjectScheme
+from cjx.model._court import CaseResulted
+from cjx.model._events import (
+    IdentifiersLinked,
+    PersonMerged,
+    PrisonerReceived,
+    PrisonerReleased,
+    RegistrationAdded,
+    SentenceDatesChanged,
+)
+from cjx.model._identifiers import (
+    Asn,
+    CroNumber,
+    Crn,
+    Identifier,
+    IdentifierError,
+    NomsNumber,
+    OuCode,
+    PncId,
+)
+from cjx.model._timestamp import Timestamp
+
+__all__ = [
+    "BODY_TYPES",
+    "DEFAULT_CLASSIFICATION",
+    "MESSAGE_ID_NAMESPACE",
+    "Clock",
+    "Envelope",
+    "Source",
+    "SubjectId",
+    "body_type",
+    "make_envelope",
+    "message_id_for",
+    "system_clock",
+]
+
+#: Namespace of the UUIDv5 message ids. Never change it: ids must be stable across releases.
+MESSAGE_ID_NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-5d7e-9f10-2c3b4a5d6e7f")
+DEFAULT_CLASSIFICATION = "OFFICIAL-SENSITIVE"
+
+#: Every canonical body type of version 1, by message type.
+BODY_TYPES: dict[str, type[Body]] = {
+    cls.message_type: cls
+    for cls in (
+        CaseResulted,
+        PrisonerReceived,
+        PrisonerReleased,
+        SentenceDatesChanged,
+        PersonMerged,
+        IdentifiersLinked,
+        RegistrationAdded,
+    )
+}
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The default clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+def body_type(message_type: str) -> type[Body]:
+    try:
+        return BODY_TYPES[message_type]
+    except KeyError:
+        raise UnknownMessageType(f"no canonical body for message type {message_type!r}") from None
+
+
+_SCHEME_TYPES: dict[SubjectScheme, type[Identifier]] = {
+    SubjectScheme.ASN: Asn,
+    SubjectScheme.PNC: PncId,
+    SubjectScheme.CRO: CroNumber,
+    SubjectScheme.NOMS: NomsNumber,
+    SubjectScheme.CRN: Crn,
+}
+_ORDERING_PREFERENCE = (SubjectScheme.PNC, SubjectScheme.NOMS, SubjectScheme.CRN, SubjectScheme.ASN)
+
+
+class SubjectId(CanonicalModel):
+    """One identifier of the person a message is about. Checked when its scheme has rules."""
+
+    scheme: SubjectScheme
+    value: Annotated[str, Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        kind = _SCHEME_TYPES.get(data.get("scheme"))  # type: ignore[call-overload]
+        value = data.get("value")
+        if kind is not None and isinstance(value, str):
+            try:
+                data = {**data, "value": str(kind.parse(value))}
+            except IdentifierError as exc:
+                raise PydanticCustomError(exc.code, exc.message) from None
+        return data
+
+
+class Source(CanonicalModel):
+    system: Annotated[str, Field(min_length=1, max_length=64)]
+    format: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,63}$")]
+    organisation: OuCode | None = None
+
+
+BodyT = TypeVar("BodyT", bound=Body)
+
+
+class Envelope(CanonicalModel, Generic[BodyT]):
+    """``Envelope[Body]``: the header of DESIGN.md section 2 and one typed body."""
+
+    message_id: uuid.UUID
+    message_type: str
+    schema_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
+    occurred_at: Timestamp
+    produced_at: Timestamp
+    correlation_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    causation_id: uuid.UUID | None = None
+    source: Source
+    subject: Annotated[tuple[SubjectId, ...], XmlItem("Identifier")] = ()
+    classification: Annotated[str, Field(min_length=1, max_length=64)] = DEFAULT_CLASSIFICATION
+    body: BodyT
+
+    @model_validator(mode="after")
+    def _type_matches_body(self) -> Envelope[BodyT]:
+        expected = type(self.body).message_type
+        if self.message_type != expected:
+            raise ValueError(
+                f"message_type {self.message_type!r} does not match the body ({expected!r})"
+            )
+        major = self.schema_version.split(".")[0]
+        if major != type(self.body).schema_version.split(".")[0]:
+            raise ValueError(f"schema_version {self.schema_version} is not supported")
+        return self
+
+    @property
+    def ordering_key(self) -> str | None:
+        """The first stable subject identifier (PNC, else NOMS, else CRN, else ASN)."""
+        for scheme in _ORDERING_PREFERENCE:
+            for subject in self.subject:
+                if subject.scheme is scheme:
+                    return f"{scheme.value}:{subject.value}"
+        return None
+
+    @property
+    def routing_key(self) -> str:
+        return f"{self.message_type}.v{self.schema_version.split('.')[0]}"
+
+
+def message_id_for(
+    source_format: str, source_message_id: str | None, message_type: str, body: Body
+) -> uuid.UUID:
+    """The deterministic message id of DESIGN.md section 2."""
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    name = "\x1f".join((source_format, source_message_id or "", message_type, digest))
+    return uuid.uuid5(MESSAGE_ID_NAMESPACE, name)
+
+
+def make_envelope(
+    body: BodyT,
+    *,
+    occurred_at: Timestamp,
+    source: Source,
+    subject: Sequence[SubjectId] = (),
+    correlation_id: str | None = None,
+    causation_id: uuid.UUID | None = None,
+    classification: str = DEFAULT_CLASSIFICATION,
+    clock: Clock = system_clock,
+) -> Envelope[BodyT]:
+    """Build an envelope with its deterministic id and a ``produced_at`` from ``clock``."""
+    message_type = type(body).message_type
+    return Envelope[type(body)](  # type: ignore[valid-type]
+        message_id=message_id_for(source.format, correlation_id, message_type, body),
+        message_type=message_type,
+        schema_version=type(body).schema_version,
+        occurred_at=occurred_at,
+        produced_at=Timestamp.from_datetime(clock()),
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        source=source,
+        subject=tuple(subject),
+        classification=classification,
+        body=body,
+    )
+
+
+def envelope_type(message_type: str) -> type[Envelope[Any]]:
+    """The parametrised envelope class for ``message_type``."""
+    return Envelope[body_type(message_type)]  # type: ignore[misc]

@@ -1,0 +1,33 @@
+"""Schema validation (XSD, JSON Schema) and reports of every issue found."""
+
+from cjx.validation._canonical import (
+    CANONICAL_JSON_SCHEMA,
+    CANONICAL_XSD,
+    check_canonical_xml_element,
+    validate_canonical_json,
+    validate_canonical_xml,
+)
+from cjx.validation._schemas import (
+    json_schema_issues,
+    json_validator,
+    lxml_schema,
+    scrub,
+    xmlschema_issues,
+    xmlschema_schema,
+    xsd_issues,
+)
+
+__all__ = [
+    "CANONICAL_JSON_SCHEMA",
+    "CANONICAL_XSD",
+    "check_canonical_xml_element",
+    "json_schema_issues",
+    "json_validator",
+    "lxml_schema",
+    "scrub",
+    "validate_canonical_json",
+    "validate_canonical_xml",
+    "xmlschema_issues",
+    "xmlschema_schema",
+    "xsd_issues",
+]

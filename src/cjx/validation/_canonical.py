@@ -1,0 +1,113 @@
+"""Validation of canonical messages against the committed schemas and the model.
+
+Both gates run and every issue is reported: the schema (XSD or JSON Schema) first, then the
+model, whose rules neither schema language can state (check characters, offsets on timestamps,
+a defendant being a person or an organisation). When the schema already failed, only the model's
+own rule codes are added (identifier codes always), so one fault is not reported twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from lxml import etree
+
+from cjx.codec import (
+    DEFAULT_MAX_XML_SIZE,
+    decode_xml_element,
+    parse_xml,
+    schema_location_hints,
+)
+from cjx.codec._canonical import _validate as _model_validate
+from cjx.errors import Issue, Report, ValidationFailed, error
+from cjx.model import Envelope
+
+from ._schemas import (
+    json_schema_issues,
+    json_validator,
+    lxml_schema,
+    xmlschema_issues,
+    xmlschema_schema,
+    xsd_issues,
+)
+
+__all__ = [
+    "CANONICAL_JSON_SCHEMA",
+    "CANONICAL_XSD",
+    "check_canonical_xml_element",
+    "validate_canonical_json",
+    "validate_canonical_xml",
+]
+
+CANONICAL_XSD: Final = "canonical/v1/cjx-canonical.xsd"
+CANONICAL_JSON_SCHEMA: Final = "canonical/v1/cjx-canonical.schema.json"
+
+
+def _merge(schema_issues: list[Issue], model_issues: list[Issue]) -> list[Issue]:
+    if not schema_issues:
+        return model_issues
+    return schema_issues + [i for i in model_issues if not i.code.startswith("schema.")]
+
+
+def check_canonical_xml_element(
+    root: etree._Element, *, source: str = "<input>", detailed: bool = False
+) -> tuple[Envelope[Any] | None, list[Issue]]:
+    """Both gates on a parsed canonical document: (the envelope when valid, issues)."""
+    if detailed:
+        schema_issues = xmlschema_issues(xmlschema_schema(CANONICAL_XSD), root)
+    else:
+        schema_issues = xsd_issues(lxml_schema(CANONICAL_XSD), root)
+    try:
+        envelope = decode_xml_element(root, source=source)
+        model_issues: list[Issue] = []
+    except ValidationFailed as exc:
+        envelope = None
+        model_issues = list(exc.report.issues)
+    issues = _merge(schema_issues, model_issues)
+    return (envelope if not issues else None), issues
+
+
+def validate_canonical_xml(
+    data: bytes,
+    *,
+    source: str = "<input>",
+    detailed: bool = False,
+    max_size: int = DEFAULT_MAX_XML_SIZE,
+) -> Report:
+    """Every issue of a canonical XML document: well-formedness, XSD, model rules."""
+    try:
+        root = parse_xml(data, source=source, max_size=max_size)
+    except ValidationFailed as exc:
+        return exc.report
+    hint_issues = [
+        error(
+            "xml.schema-location",
+            path,
+            "schema location hints are not followed; canonical XML must not carry them",
+        )
+        for path, _ in schema_location_hints(root)
+    ]
+    _, issues = check_canonical_xml_element(root, source=source, detailed=detailed)
+    return Report(source, tuple(hint_issues + issues))
+
+
+def validate_canonical_json(data: bytes | str, *, source: str = "<input>") -> Report:
+    """Every issue of a canonical JSON document: syntax, JSON Schema, model rules."""
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        where = (
+            f" at line {exc.lineno}, column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        return Report(source, (error("json.syntax", "", f"not valid JSON{where}"),))
+    schema_issues = json_schema_issues(json_validator(CANONICAL_JSON_SCHEMA), obj)
+    model_issues: list[Issue] = []
+    if isinstance(obj, dict):
+        try:
+            _model_validate(obj, source, pointer_style=True)
+        except ValidationFailed as exc:
+            model_issues = list(exc.report.issues)
+    return Report(source, tuple(_merge(schema_issues, model_issues)))
