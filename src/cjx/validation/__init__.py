@@ -8,6 +8,7 @@ from cjx.validation._canonical import (
     validate_canonical_xml,
 )
 from cjx.validation._schemas import (
+    element_path,
     json_schema_issues,
     json_validator,
     lxml_schema,
@@ -21,6 +22,7 @@ __all__ = [
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
     "check_canonical_xml_element",
+    "element_path",
     "json_schema_issues",
     "json_validator",
     "lxml_schema",

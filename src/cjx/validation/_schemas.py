@@ -32,6 +32,7 @@ from cjx.codec import json_pointer
 from cjx.errors import Issue, error
 
 __all__ = [
+    "element_path",
     "json_schema_issues",
     "json_validator",
     "lxml_schema",
@@ -103,11 +104,47 @@ def scrub(message: str) -> str:
     return message
 
 
-def _local_path(path: str | None) -> str:
-    """``/ns:Foo/ns:Bar[2]`` and ``/*[local-name()...]`` kept; Clark names shortened."""
+def element_path(element: etree._Element) -> str:
+    """A readable XPath of ``element``: local names, ``[n]`` where a name repeats.
+
+    ``/DeliverRequest/Message/ResultedCaseMessage/Session/Case/Defendant/Offence[2]/Plea``
+    """
+    parts: list[str] = []
+    node: etree._Element | None = element
+    while node is not None:
+        parent = node.getparent()
+        tag = node.tag
+        name = etree.QName(node).localname if isinstance(tag, str) else "node()"
+        if parent is not None and isinstance(tag, str):
+            same = [c for c in parent if c.tag == tag]
+            if len(same) > 1:
+                name += f"[{same.index(node) + 1}]"
+        parts.append(name)
+        node = parent
+    return "/" + "/".join(reversed(parts))
+
+
+def _namespaces(root: etree._Element) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            for prefix, uri in el.nsmap.items():
+                if prefix:
+                    found.setdefault(prefix, uri)
+    return found
+
+
+def _resolve(root: etree._Element, path: str | None) -> str:
+    """libxml2's error path (prefixed XPath) as an :func:`element_path`."""
     if not path:
         return "/"
-    return re.sub(r"\{[^}]*\}", "", path)
+    try:
+        hits = root.getroottree().xpath(path, namespaces=_namespaces(root))
+    except etree.XPathError:
+        hits = None
+    if isinstance(hits, list) and hits and isinstance(hits[0], etree._Element):
+        return element_path(hits[0])
+    return re.sub(r"\{[^}]*\}|[A-Za-z_][\w.-]*:", "", path)
 
 
 def xsd_issues(
@@ -120,8 +157,7 @@ def xsd_issues(
     for entry in schema.error_log:
         code = _LIBXML_CODES.get(entry.type_name, "schema.invalid")
         message = scrub(entry.message)
-        message = re.sub(r"\{[^}]*\}", "", message)
-        issues.append(error(code, base_path + _local_path(entry.path), message))
+        issues.append(error(code, base_path + _resolve(root, entry.path), message))
     return issues
 
 
@@ -145,13 +181,19 @@ def xmlschema_issues(
 ) -> list[Issue]:
     """Validate with xmlschema (the detailed path): exact path and reason of each issue."""
     issues: list[Issue] = []
-    for err in schema.iter_errors(root, use_location_hints=False):
+    resource = xmlschema.XMLResource(root, allow="none", defuse="always")
+    for err in schema.iter_errors(resource, use_location_hints=False):
         reason = str(err.reason or err.message)
         code = next(
             (c for key, c in _XMLSCHEMA_KINDS if key.lower() in reason.lower()),
             "schema.invalid",
         )
-        issues.append(error(code, base_path + _local_path(err.path), scrub(reason)))
+        where = (
+            element_path(err.elem)
+            if isinstance(err.elem, etree._Element)
+            else _resolve(root, err.path)
+        )
+        issues.append(error(code, base_path + where, scrub(reason)))
     return issues
 
 

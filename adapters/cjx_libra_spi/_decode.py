@@ -1,0 +1,683 @@
+"""Libra SPI ResultedCaseMessage -> ``court.case-resulted`` (FORMAT.md).
+
+Rules kept here:
+
+* The envelope is a DeliverRequest or a RouteData; anything else is rejected
+  (``libra-spi.envelope``), and so is an envelope without a ResultedCaseMessage
+  (``libra-spi.no-resulted-case-message``).
+* RouteData values are trimmed. Its ``DataStreamContent`` was unescaped once by the XML parser; it
+  is parsed with the same hardened parser and never unescaped again, so a wording such as
+  ``Something &lt; 240 grams`` keeps its escaped text.
+* The source schema (XSD) gate runs first. Identifier checks then always run, on every identifier
+  present, and report with the identifier's own code (``asn.check-character``, ``ou-code.format``,
+  ``pti-urn.missing``...) even when a schema issue is also reported. Normalised identifiers are
+  reported as information (``asn.normalised``).
+* The model is built only from a schema-valid message with valid identifiers. Text is trimmed;
+  an empty optional element is absent. ``occurred_at`` is the hearing date and time in
+  Europe/London.
+* Schema hints (``xsi:schemaLocation``) are never followed: a relative hint is reported as
+  information, a URL (``http:``, ``file:``...) is an error (``xml.schema-location``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import pydantic
+from lxml import etree
+
+from cjx.codec import issues_from_pydantic, parse_xml, schema_location_hints
+from cjx.errors import Issue, Report, ValidationFailed, error, information
+from cjx.model import (
+    Asn,
+    CaseResulted,
+    Clock,
+    Envelope,
+    Identifier,
+    IdentifierError,
+    OffenceCode,
+    OuCode,
+    PncId,
+    PtiUrn,
+    Source,
+    SubjectId,
+    SubjectScheme,
+    Timestamp,
+    make_envelope,
+)
+from cjx.validation import element_path, lxml_schema, xmlschema_issues, xmlschema_schema
+from cjx.validation import xsd_issues as lxml_issues
+
+from . import _codes as codes
+
+__all__ = ["DELIVER_NS", "LIBRA_NS", "ROUTE_NS", "decode"]
+
+LIBRA_NS: Final = "http://www.dca.gov.uk/xmlschemas/libra"
+DELIVER_NS: Final = "http://schemas.cjse.gov.uk/messages/deliver/2006-05"
+MESSAGING_NS: Final = "http://schemas.cjse.gov.uk/messages/messaging/2006-05"
+ROUTE_NS: Final = "http://schemas.cjse.gov.uk/common/operations"
+
+DELIVER_XSD: Final = "formats/libra-spi/deliver-request.xsd"
+ROUTE_XSD: Final = "formats/libra-spi/route-data.xsd"
+RCM_XSD: Final = "formats/libra-spi/resulted-case-message.xsd"
+
+#: Court hearing times are local: the courts of England and Wales sit in Europe/London.
+COURT_TIME_ZONE: Final = ZoneInfo("Europe/London")
+SOURCE_SYSTEM: Final = "libra"
+FORMAT_NAME: Final = "libra-spi"
+
+_URL_HINT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.IGNORECASE)
+_ROUTE_CONTENT_PATH = "/RouteData/DataStream/DataStreamContent"
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(el: etree._Element) -> dict[str, list[etree._Element]]:
+    out: dict[str, list[etree._Element]] = {}
+    for child in el:
+        if isinstance(child.tag, str):
+            out.setdefault(_local(child), []).append(child)
+    return out
+
+
+def _text(el: etree._Element | None) -> str | None:
+    """Trimmed text; ``None`` for a missing or empty element."""
+    if el is None:
+        return None
+    value = (el.text or "").strip()
+    return value or None
+
+
+def _first(kids: dict[str, list[etree._Element]], name: str) -> etree._Element | None:
+    found = kids.get(name)
+    return found[0] if found else None
+
+
+# --- the envelope ---------------------------------------------------------------------------
+
+
+class _Input:
+    """The parsed envelope: where the ResultedCaseMessage is and what the source id is."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.issues: list[Issue] = []
+        self.rcm: etree._Element | None = None
+        self.base = ""  # path prefix for issues inside an embedded (RouteData) document
+        self.correlation_id: str | None = None
+
+
+def _hint_issues(root: etree._Element, base: str) -> list[Issue]:
+    out: list[Issue] = []
+    for path, value in schema_location_hints(root):
+        # The value's second half of each pair is a location; one that names a URL is an attempt
+        # to make the reader fetch something.
+        locations = value.split()[1::2] or value.split()
+        if any(_URL_HINT.match(loc) for loc in locations):
+            out.append(
+                error(
+                    "xml.schema-location",
+                    base + path,
+                    "schema location hints naming a URL are refused; cjx validates only "
+                    "against its own packaged schemas",
+                )
+            )
+        else:
+            out.append(
+                information(
+                    "xml.schema-location-ignored",
+                    base + path,
+                    "schema location hint ignored; validated against the packaged schema",
+                )
+            )
+    return out
+
+
+def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
+    found = _Input(source)
+    root = parse_xml(data, source=source, max_size=max_size)
+    found.issues.extend(_hint_issues(root, ""))
+    schema_issues = _schema_checker(detailed)
+    if root.tag == f"{{{DELIVER_NS}}}DeliverRequest":
+        found.issues.extend(schema_issues(DELIVER_XSD, root, ""))
+        found.correlation_id = _text(root.find(f"{{{MESSAGING_NS}}}MessageIdentifier"))
+        message = root.find(f"{{{DELIVER_NS}}}Message")
+        if message is not None:
+            found.rcm = next(
+                (c for c in message.iter() if _local(c) == "ResultedCaseMessage"), None
+            )
+    elif root.tag == f"{{{ROUTE_NS}}}RouteData":
+        found.issues.extend(schema_issues(ROUTE_XSD, root, ""))
+        request = root.find(f"{{{ROUTE_NS}}}RequestFromSystem")
+        if request is not None:
+            found.correlation_id = _text(request.find(f"{{{ROUTE_NS}}}CorrelationID"))
+        content = root.find(f"{{{ROUTE_NS}}}DataStream/{{{ROUTE_NS}}}DataStreamContent")
+        payload = (content.text or "").strip() if content is not None else ""
+        if payload:
+            found.base = _ROUTE_CONTENT_PATH
+            try:
+                inner = parse_xml(payload.encode("utf-8"), source=source, max_size=max_size)
+            except ValidationFailed as exc:
+                found.issues.extend(
+                    error(i.code, _ROUTE_CONTENT_PATH, i.message) for i in exc.report.issues
+                )
+                inner = None
+            if inner is not None:
+                found.issues.extend(_hint_issues(inner, found.base))
+                if _local(inner) == "ResultedCaseMessage":
+                    found.rcm = inner
+                    found.issues.extend(schema_issues(RCM_XSD, inner, found.base))
+    else:
+        found.issues.append(
+            error(
+                "libra-spi.envelope",
+                element_path(root),
+                "expected a DeliverRequest or RouteData envelope holding a ResultedCaseMessage",
+            )
+        )
+        return found
+    if found.rcm is None:
+        where = _ROUTE_CONTENT_PATH if root.tag.endswith("RouteData") else "/DeliverRequest/Message"
+        found.issues.append(
+            error(
+                "libra-spi.no-resulted-case-message",
+                where,
+                "the envelope holds no ResultedCaseMessage",
+            )
+        )
+    return found
+
+
+def _schema_checker(detailed: bool) -> Callable[[str, etree._Element, str], list[Issue]]:
+    def check(relative: str, root: etree._Element, base: str) -> list[Issue]:
+        if detailed:
+            return xmlschema_issues(xmlschema_schema(relative), root, base_path=base)
+        return lxml_issues(lxml_schema(relative), root, base_path=base)
+
+    return check
+
+
+# --- identifiers ----------------------------------------------------------------------------
+
+
+def _check_identifier(
+    kind: type[Identifier], el: etree._Element, base: str, issues: list[Issue]
+) -> Identifier | None:
+    raw = (el.text or "").strip()
+    path = base + element_path(el)
+    try:
+        value = kind.parse(raw)
+    except IdentifierError as exc:
+        issues.append(error(exc.code, path, exc.message))
+        return None
+    if value != raw:
+        issues.append(
+            information(
+                f"{kind.scheme}.normalised",
+                path,
+                f"{kind.label} was written in a non-canonical form and was normalised "
+                f"to {value.masked()}",
+            )
+        )
+    return value
+
+
+def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
+    """Every identifier present, checked; required ones reported when missing."""
+    issues: list[Issue] = []
+    for el in rcm.iter():
+        name = _local(el)
+        if name == "ProsecutorReference":
+            _check_identifier(Asn, el, base, issues)
+        elif name == "PNCidentifier":
+            if _text(el) is not None:  # an empty optional element means absent
+                _check_identifier(PncId, el, base, issues)
+        elif name == "PTIURN":
+            _check_identifier(PtiUrn, el, base, issues)
+        elif name == "CourtHearingLocation":
+            parent = el.getparent()
+            required = parent is not None and _local(parent) == "Hearing"
+            if required or _text(el) is not None:
+                _check_identifier(OuCode, el, base, issues)
+        elif name == "OffenceCode":
+            _check_identifier(OffenceCode, el, base, issues)
+        elif name == "Defendant" and "ProsecutorReference" not in _children(el):
+            issues.append(
+                error("asn.missing", base + element_path(el), "the defendant has no ASN")
+            )
+        elif name == "Case" and "PTIURN" not in _children(el):
+            issues.append(
+                error("pti-urn.missing", base + element_path(el), "the case has no PTI-URN")
+            )
+        elif name == "Hearing" and "CourtHearingLocation" not in _children(el):
+            issues.append(
+                error("ou-code.missing", base + element_path(el), "the hearing has no court")
+            )
+        elif name == "BaseOffenceDetails" and "OffenceCode" not in _children(el):
+            issues.append(
+                error(
+                    "offence-code.missing",
+                    base + element_path(el),
+                    "the offence has no offence code",
+                )
+            )
+    return issues
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+class _Builder:
+    """Walks a schema-valid ResultedCaseMessage into model data, remembering source paths."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.paths: dict[tuple[int | str, ...], str] = {}
+        self.issues: list[Issue] = []
+
+    def at(self, loc: tuple[int | str, ...], el: etree._Element) -> None:
+        self.paths[loc] = self.base + element_path(el)
+
+    def value(
+        self,
+        kids: dict[str, list[etree._Element]],
+        name: str,
+        loc: tuple[int | str, ...],
+        convert: Callable[[str], Any] = str,
+    ) -> Any:
+        el = _first(kids, name)
+        text = _text(el)
+        if el is None or text is None:
+            return None
+        self.at(loc, el)
+        try:
+            return convert(text)
+        except (ValueError, KeyError, InvalidOperation):
+            self.issues.append(
+                error(
+                    "libra-spi.value",
+                    self.paths[loc],
+                    f"the value of {name} cannot be read as the expected type",
+                )
+            )
+            return None
+
+    def text(
+        self, kids: dict[str, list[etree._Element]], name: str, loc: tuple[int | str, ...]
+    ) -> str:
+        """Required free text: may be empty."""
+        el = _first(kids, name)
+        if el is not None:
+            self.at(loc, el)
+        return (el.text or "").strip() if el is not None else ""
+
+    # sections -------------------------------------------------------------------------------
+
+    def body(self, rcm: etree._Element) -> dict[str, Any]:
+        session_el = _first(_children(rcm), "Session")
+        session = _children(session_el) if session_el is not None else {}
+        court_hearing_el = _first(session, "CourtHearing")
+        court_hearing = _children(court_hearing_el) if court_hearing_el is not None else {}
+        hearing_el = _first(court_hearing, "Hearing")
+        hearing = _children(hearing_el) if hearing_el is not None else {}
+        case_el = _first(session, "Case")
+        case = _children(case_el) if case_el is not None else {}
+        defendant_el = _first(case, "Defendant")
+        defendant = _children(defendant_el) if defendant_el is not None else {}
+        return {
+            "hearing": {
+                "court": self.value(hearing, "CourtHearingLocation", ("hearing", "court")),
+                "psa_code": self.value(court_hearing, "PSAcode", ("hearing", "psa_code"), int),
+                "date": self.value(hearing, "DateOfHearing", ("hearing", "date"), _date),
+                "time": self.value(hearing, "TimeOfHearing", ("hearing", "time"), _time),
+            },
+            "case": {"pti_urn": self.value(case, "PTIURN", ("case", "pti_urn"))},
+            "defendant": self.defendant(defendant),
+            "offences": [
+                self.offence(_children(el), ("offences", i))
+                for i, el in enumerate(defendant.get("Offence", []))
+            ],
+        }
+
+    def defendant(self, kids: dict[str, list[etree._Element]]) -> dict[str, Any]:
+        loc: tuple[int | str, ...] = ("defendant",)
+        out: dict[str, Any] = {"asn": self.value(kids, "ProsecutorReference", (*loc, "asn"))}
+        individual = _first(kids, "CourtIndividualDefendant")
+        corporate = _first(kids, "CourtCorporateDefendant")
+        if individual is not None:
+            ind = _children(individual)
+            person_el = _first(ind, "PersonDefendant")
+            person = _children(person_el) if person_el is not None else {}
+            out["pnc_id"] = self.value(person, "PNCidentifier", (*loc, "pnc_id"))
+            out["bail_conditions"] = self.value(
+                person, "BailConditions", (*loc, "bail_conditions")
+            )
+            out["person"] = self.person(person)
+            out["bail_status"] = self.value(
+                ind, "BailStatus", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
+            )
+            out["reason_for_bail_conditions_or_custody"] = self.value(
+                ind,
+                "ReasonForBailConditionsOrCustody",
+                (*loc, "reason_for_bail_conditions_or_custody"),
+            )
+            out["address"] = self.address(_first(ind, "Address"), (*loc, "address"))
+            out["presence"] = self.value(
+                ind, "PresentAtHearing", (*loc, "presence"), codes.PRESENCE.__getitem__
+            )
+        elif corporate is not None:
+            corp = _children(corporate)
+            out["pnc_id"] = self.value(corp, "PNCidentifier", (*loc, "pnc_id"))
+            out["presence"] = self.value(
+                corp, "PresentAtHearing", (*loc, "presence"), codes.PRESENCE.__getitem__
+            )
+            out["bail_status"] = self.value(
+                corp, "BailStatus", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
+            )
+            name_el = _first(corp, "OrganisationName")
+            names = _children(name_el) if name_el is not None else {}
+            out["organisation"] = {
+                "name": self.value(names, "OrganisationName", (*loc, "organisation", "name"))
+            }
+            out["address"] = self.address(_first(corp, "Address"), (*loc, "address"))
+        return {k: v for k, v in out.items() if v is not None}
+
+    def person(self, person: dict[str, list[etree._Element]]) -> dict[str, Any]:
+        loc: tuple[int | str, ...] = ("defendant", "person")
+        base_el = _first(person, "BasePersonDetails")
+        base = _children(base_el) if base_el is not None else {}
+        name_el = _first(base, "PersonName")
+        name = _children(name_el) if name_el is not None else {}
+        given = [
+            v
+            for i, n in enumerate(("PersonGivenName1", "PersonGivenName2", "PersonGivenName3"))
+            if (v := self.value(name, n, (*loc, "given_names", i))) is not None
+        ]
+        email_el = _first(base, "EmailDetails")
+        email = _children(email_el) if email_el is not None else {}
+        phone_el = _first(base, "TelephoneDetails")
+        phone = _children(phone_el) if phone_el is not None else {}
+        emails = [
+            v
+            for i, n in enumerate(("EmailAddress1", "EmailAddress2"))
+            if (v := self.value(email, n, (*loc, "email_addresses", i))) is not None
+        ]
+        out = {
+            "title": self.value(name, "PersonTitle", (*loc, "title")),
+            "given_names": given,
+            "family_name": self.text(name, "PersonFamilyName", (*loc, "family_name")),
+            "birth_date": self.value(base, "Birthdate", (*loc, "birth_date"), _date),
+            "gender": self.value(base, "Gender", (*loc, "gender"), codes.GENDER.__getitem__),
+            "nationality": self.value(person, "PersonStatedNationality", (*loc, "nationality")),
+            "email_addresses": emails,
+            "telephone_home": self.value(phone, "TelephoneNumberHome", (*loc, "telephone_home")),
+            "telephone_business": self.value(
+                phone, "TelephoneNumberBusiness", (*loc, "telephone_business")
+            ),
+            "telephone_mobile": self.value(
+                phone, "TelephoneNumberMobile", (*loc, "telephone_mobile")
+            ),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def address(
+        self, el: etree._Element | None, loc: tuple[int | str, ...]
+    ) -> dict[str, Any] | None:
+        if el is None:
+            return None
+        self.at(loc, el)
+        kids = _children(el)
+        simple = _first(kids, "SimpleAddress")
+        if simple is not None:
+            lines = _children(simple)
+            return {
+                "lines": [
+                    v
+                    for i in range(1, 6)
+                    if (v := self.value(lines, f"AddressLine{i}", (*loc, "lines", i - 1)))
+                    is not None
+                ]
+            }
+        complex_el = _first(kids, "ComplexAddress")
+        parts = _children(complex_el) if complex_el is not None else {}
+        out = {
+            field: self.value(parts, element, (*loc, field))
+            for field, element in _COMPLEX_ADDRESS.items()
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def offence(
+        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
+    ) -> dict[str, Any]:
+        details_el = _first(kids, "BaseOffenceDetails")
+        details = _children(details_el) if details_el is not None else {}
+        timing_el = _first(details, "OffenceTiming")
+        timing = _children(timing_el) if timing_el is not None else {}
+        start_el = _first(timing, "OffenceStart")
+        start = _children(start_el) if start_el is not None else {}
+        end_el = _first(timing, "OffenceEnd")
+        end = _children(end_el) if end_el is not None else {}
+        alcohol_el = _first(details, "AlcoholRelatedOffence")
+        alcohol = _children(alcohol_el) if alcohol_el is not None else None
+        plea_code = self.value(kids, "Plea", (*loc, "plea"))
+        plea = codes.PLEA.get(plea_code) if plea_code else None
+        out: dict[str, Any] = {
+            "sequence": self.value(details, "OffenceSequenceNumber", (*loc, "sequence"), int),
+            "code": self.value(details, "OffenceCode", (*loc, "code")),
+            "wording": self.text(details, "OffenceWording", (*loc, "wording")),
+            "title": self.value(details, "OffenceTitle", (*loc, "title")),
+            "date_code": self.value(
+                timing, "OffenceDateCode", (*loc, "date_code"), codes.OFFENCE_DATE_CODE.__getitem__
+            ),
+            "start_date": self.value(start, "OffenceDateStartDate", (*loc, "start_date"), _date),
+            "start_time": self.value(start, "OffenceStartTime", (*loc, "start_time"), _time),
+            "end_date": self.value(end, "OffenceEndDate", (*loc, "end_date"), _date),
+            "end_time": self.value(end, "OffenceEndTime", (*loc, "end_time"), _time),
+            "location": self.value(details, "LocationOfOffence", (*loc, "location")),
+            "arrest_date": self.value(details, "ArrestDate", (*loc, "arrest_date"), _date),
+            "charge_date": self.value(details, "ChargeDate", (*loc, "charge_date"), _date),
+            "alcohol_level": (
+                {
+                    "amount": self.value(
+                        alcohol, "AlcoholLevelAmount", (*loc, "alcohol_level", "amount"), int
+                    ),
+                    "method": self.value(
+                        alcohol, "AlcoholLevelMethod", (*loc, "alcohol_level", "method")
+                    ),
+                }
+                if alcohol is not None
+                else None
+            ),
+            "recorded_conviction_date": self.value(
+                details, "ConvictionDate", (*loc, "recorded_conviction_date"), _date
+            ),
+            "initiated_date": self.value(kids, "InitiatedDate", (*loc, "initiated_date"), _date),
+            "plea": plea,
+            "plea_source_code": (
+                plea_code if plea is not None and codes.PLEA_DEFAULT_CODE[plea] != plea_code else None
+            ),
+            "mode_of_trial": self.value(kids, "ModeOfTrial", (*loc, "mode_of_trial")),
+            "final_disposal": self.value(
+                kids, "FinalDisposalIndicator", (*loc, "final_disposal"), _yes_no
+            ),
+            "conviction_date": self.value(
+                kids, "ConvictionDate", (*loc, "conviction_date"), _date
+            ),
+            "convicting_court": self.value(
+                kids, "ConvictingCourt", (*loc, "convicting_court"), int
+            ),
+            "finding": self.value(kids, "Finding", (*loc, "finding"), codes.FINDING.__getitem__),
+            "results": [
+                self.result(_children(el), (*loc, "results", i))
+                for i, el in enumerate(kids.get("Result", []))
+            ],
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def result(
+        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
+    ) -> dict[str, Any]:
+        outcome_el = _first(kids, "Outcome")
+        outcome = _children(outcome_el) if outcome_el is not None else {}
+        duration_el = _first(outcome, "Duration")
+        next_el = _first(kids, "NextHearing")
+        qualifiers = []
+        for i, el in enumerate(kids.get("ResultCodeQualifier", [])):
+            text = _text(el)
+            if text is not None:
+                self.at((*loc, "qualifiers", i), el)
+                qualifiers.append(text)
+        out: dict[str, Any] = {
+            "code": self.value(kids, "ResultCode", (*loc, "code"), int),
+            "text": self.text(kids, "ResultText", (*loc, "text")),
+            "qualifiers": qualifiers,
+            "amount": self.value(outcome, "ResultAmountSterling", (*loc, "amount"), Decimal),
+            "penalty_points": self.value(
+                outcome, "PenaltyPoints", (*loc, "penalty_points"), int
+            ),
+            "duration": (
+                self.duration(_children(duration_el), (*loc, "duration"))
+                if duration_el is not None
+                else None
+            ),
+            "next_hearing": (
+                self.next_hearing(_children(next_el), (*loc, "next_hearing"))
+                if next_el is not None
+                else None
+            ),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def duration(
+        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
+    ) -> dict[str, Any]:
+        unit = codes.DURATION_UNIT.__getitem__
+        out: dict[str, Any] = {
+            "value": self.value(kids, "DurationValue", (*loc, "value"), int),
+            "unit": self.value(kids, "DurationUnit", (*loc, "unit"), unit),
+            "secondary_value": self.value(
+                kids, "SecondaryDurationValue", (*loc, "secondary_value"), int
+            ),
+            "secondary_unit": self.value(
+                kids, "SecondaryDurationUnit", (*loc, "secondary_unit"), unit
+            ),
+            "start_dates": self.dates(kids, "DurationStartDate", (*loc, "start_dates")),
+            "end_dates": self.dates(kids, "DurationEndDate", (*loc, "end_dates")),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def dates(
+        self, kids: dict[str, list[etree._Element]], name: str, loc: tuple[int | str, ...]
+    ) -> list[dt.date]:
+        out: list[dt.date] = []
+        for i, el in enumerate(kids.get(name, [])):
+            value = self.value({name: [el]}, name, (*loc, i), _date)
+            if value is not None:
+                out.append(value)
+        return out
+
+    def next_hearing(
+        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
+    ) -> dict[str, Any]:
+        details_el = _first(kids, "NextHearingDetails")
+        details = _children(details_el) if details_el is not None else {}
+        out: dict[str, Any] = {
+            "court": self.value(details, "CourtHearingLocation", (*loc, "court")),
+            "date": self.value(details, "DateOfHearing", (*loc, "date"), _date),
+            "time": self.value(details, "TimeOfHearing", (*loc, "time"), _time),
+            "reason": self.value(kids, "NextHearingReason", (*loc, "reason")),
+            "bail_status": self.value(
+                kids, "BailStatusOffence", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
+            ),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
+_COMPLEX_ADDRESS: Final = {
+    "paon": "PAON",
+    "street": "StreetDescription",
+    "locality": "Locality",
+    "town": "Town",
+    "usrn": "UniqueStreetReferenceNumber",
+    "administrative_area": "AdministrativeArea",
+    "postcode": "PostCode",
+}
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _time(text: str) -> dt.time:
+    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?", text):
+        raise ValueError(text)
+    return dt.time.fromisoformat(text)
+
+
+def _yes_no(text: str) -> bool:
+    return {"Y": True, "N": False}[text]
+
+
+def _occurred_at(hearing: dict[str, Any]) -> Timestamp:
+    moment = dt.datetime.combine(hearing["date"], hearing["time"], COURT_TIME_ZONE)
+    return Timestamp.from_datetime(moment)
+
+
+def envelope_for(
+    body: CaseResulted, *, correlation_id: str | None, clock: Clock
+) -> Envelope[CaseResulted]:
+    """The canonical envelope this adapter gives ``body``: its header conventions in one place."""
+    subject = [SubjectId(scheme=SubjectScheme.ASN, value=body.defendant.asn)]
+    if body.defendant.pnc_id is not None:
+        subject.append(SubjectId(scheme=SubjectScheme.PNC, value=body.defendant.pnc_id))
+    return make_envelope(
+        body,
+        occurred_at=_occurred_at(
+            {"date": body.hearing.date, "time": body.hearing.time}
+        ),
+        source=Source(system=SOURCE_SYSTEM, format=FORMAT_NAME, organisation=body.hearing.court),
+        subject=subject,
+        correlation_id=correlation_id,
+        clock=clock,
+    )
+
+
+def decode(
+    data: bytes, *, source: str, clock: Clock, detailed: bool, max_size: int
+) -> tuple[Envelope[CaseResulted], Report]:
+    """Decode one SPI message; raise ValidationFailed with every issue when it is rejected."""
+    found = _open(data, source, detailed=detailed, max_size=max_size)
+    issues = found.issues
+    if found.rcm is not None:
+        issues.extend(_identifier_issues(found.rcm, found.base))
+    if any(i.severity == "error" for i in issues) or found.rcm is None:
+        raise ValidationFailed(Report(source, tuple(issues)))
+    builder = _Builder(found.base)
+    data_dict = builder.body(found.rcm)
+    if builder.issues:
+        raise ValidationFailed(Report(source, tuple(issues + builder.issues)))
+    rcm_path = found.base + element_path(found.rcm)
+    try:
+        body = CaseResulted.model_validate(data_dict)
+    except pydantic.ValidationError as exc:
+
+        def path_for(loc: tuple[int | str, ...]) -> str:
+            for n in range(len(loc), 0, -1):
+                if loc[:n] in builder.paths:
+                    return builder.paths[loc[:n]]
+            return rcm_path
+
+        raise ValidationFailed(
+            Report(source, tuple(issues + issues_from_pydantic(exc, path_for=path_for)))
+        ) from exc
+    correlation_id = found.correlation_id
+    envelope = envelope_for(body, correlation_id=correlation_id, clock=clock)
+    return envelope, Report(source, tuple(issues))
