@@ -161,6 +161,7 @@ def xsd_issues(
     return issues
 
 
+_UNEXPECTED_CHILD = re.compile(r"Unexpected child with tag .* at position ([0-9]+)")
 _XMLSCHEMA_KINDS = (
     ("pattern", "schema.pattern"),
     ("enumeration", "schema.enumeration"),
@@ -188,9 +189,17 @@ def xmlschema_issues(
             (c for key, c in _XMLSCHEMA_KINDS if key.lower() in reason.lower()),
             "schema.invalid",
         )
+        target = err.elem
+        child = _UNEXPECTED_CHILD.search(reason)
+        if child and isinstance(target, etree._Element):
+            # point at the offending child itself, as libxml2 does
+            elements = [c for c in target if isinstance(c.tag, str)]
+            index = int(child.group(1)) - 1
+            if 0 <= index < len(elements):
+                target = elements[index]
         where = (
-            element_path(err.elem)
-            if isinstance(err.elem, etree._Element)
+            element_path(target)
+            if isinstance(target, etree._Element)
             else _resolve(root, err.path)
         )
         issues.append(error(code, base_path + where, scrub(reason)))
