@@ -5,6 +5,7 @@ from cjx.adapter._protocol import Adapter, Translation
 from cjx.adapter._registry import (
     ENTRY_POINT_GROUP,
     adapters,
+    broken,
     get_adapter,
     register,
     sniff,
@@ -19,6 +20,7 @@ __all__ = [
     "CanonicalXml",
     "Translation",
     "adapters",
+    "broken",
     "get_adapter",
     "register",
     "sniff",

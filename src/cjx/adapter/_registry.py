@@ -5,7 +5,9 @@ A third party adds a system by installing a package that declares, in its ``pypr
     [project.entry-points."cjx.adapters"]
     my-format = "my_package:adapter"      # an Adapter instance
 
-Entry points are loaded once, lazily. A broken entry point is reported, never silently skipped.
+Entry points are loaded once, lazily. A broken entry point is never silently skipped: it is listed
+by :func:`broken` (and ``cjx formats``), and asking for that format raises
+:class:`~cjx.errors.ConfigurationError` with the reason, while every other format keeps working.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from cjx.model import Clock, system_clock
 from ._canonical import CanonicalJson, CanonicalXml
 from ._protocol import Adapter, Translation
 
-__all__ = ["ENTRY_POINT_GROUP", "adapters", "get_adapter", "register", "sniff", "validate"]
+__all__ = ["ENTRY_POINT_GROUP", "adapters", "broken", "get_adapter", "register", "sniff", "validate"]
 
 ENTRY_POINT_GROUP = "cjx.adapters"
 
 _lock = threading.Lock()
 _adapters: dict[str, Adapter] | None = None
+_broken: dict[str, str] = {}
 
 
 def _load() -> dict[str, Adapter]:
@@ -36,19 +39,15 @@ def _load() -> dict[str, Adapter]:
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 try:
                     obj: Any = ep.load()
-                except Exception as exc:
-                    raise ConfigurationError(
-                        f"adapter entry point {ep.name!r} ({ep.value}) failed to load: {exc}"
-                    ) from exc
+                except Exception as exc:  # noqa: BLE001 - any import failure is reported
+                    _broken[ep.name] = f"entry point {ep.value} failed to load: {exc!r}"
+                    continue
                 if not isinstance(obj, Adapter):
-                    raise ConfigurationError(
-                        f"adapter entry point {ep.name!r} is not a cjx.adapter.Adapter instance"
-                    )
-                if obj.name != ep.name:
-                    raise ConfigurationError(
-                        f"adapter entry point {ep.name!r} names format {obj.name!r}"
-                    )
-                found[obj.name] = obj
+                    _broken[ep.name] = f"entry point {ep.value} is not an Adapter instance"
+                elif obj.name != ep.name:
+                    _broken[ep.name] = f"entry point {ep.value} names format {obj.name!r}"
+                else:
+                    found[obj.name] = obj
             for builtin in (CanonicalXml(), CanonicalJson()):
                 found.setdefault(builtin.name, builtin)
             _adapters = found
@@ -65,10 +64,18 @@ def adapters() -> dict[str, Adapter]:
     return dict(sorted(_load().items()))
 
 
+def broken() -> dict[str, str]:
+    """Adapters whose entry point failed to load, with the reason."""
+    _load()
+    return dict(_broken)
+
+
 def get_adapter(name: str) -> Adapter:
     try:
         return _load()[name]
     except KeyError:
+        if name in _broken:
+            raise ConfigurationError(f"adapter {name!r} is broken: {_broken[name]}") from None
         known = ", ".join(sorted(_load()))
         raise UnknownFormat(f"unknown format {name!r}; known formats: {known}") from None
 

@@ -138,7 +138,8 @@ class Timestamp:
         return seconds * 1_000_000_000 + self._nanos
 
     def isoformat(self) -> str:
-        text = self._local.strftime("%Y-%m-%dT%H:%M:%S")
+        # not strftime("%Y"): it writes years before 1000 with fewer than four digits
+        text = self._local.replace(tzinfo=None).isoformat(timespec="seconds")
         if self._digits:
             text += "." + str(self._nanos).rjust(9, "0")[: self._digits]
         if self._zulu:

@@ -1,0 +1,209 @@
+"""The ``cjx`` command. Scripts and other projects call it, so its contract is exact.
+
+Exit status, for every subcommand: 0 when everything succeeded, 1 when any input was rejected
+(or a check failed), 2 for usage errors (unknown options or formats, missing paths, colliding
+outputs). No traceback is printed for bad input.
+
+::
+
+    cjx translate --from FORMAT --to FORMAT [--out-dir DIR] [--report FILE] PATH...
+    cjx validate [--format text|json|junit] [--detailed] PATH...
+    cjx formats
+    cjx schema export DIR
+    cjx schema check
+    cjx demo [--out-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from cjx import __version__
+from cjx.adapter import adapters, broken, get_adapter
+from cjx.adapter import validate as validate_input
+from cjx.errors import ConfigurationError, Report, UnknownFormat, reports_to_junit
+from cjx.pipeline import translate
+
+from ._inputs import Input, UsageError, collect, read
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"cjx: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cjx", description="Criminal Justice eXchange")
+    parser.add_argument("--version", action="version", version=f"cjx {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("translate", help="translate messages from one format to another")
+    t.add_argument("--from", dest="from_format", required=True, metavar="FORMAT")
+    t.add_argument("--to", dest="to_format", required=True, metavar="FORMAT")
+    t.add_argument("--out-dir", type=Path, metavar="DIR", help="write one file per message")
+    t.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
+    t.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
+
+    v = sub.add_parser("validate", help="validate messages of any known format")
+    v.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    v.add_argument(
+        "--detailed", action="store_true", help="use xmlschema for path-precise XSD reports"
+    )
+    v.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
+
+    sub.add_parser("formats", help="list the formats cjx can read and write")
+
+    s = sub.add_parser("schema", help="export or check the schemas")
+    schema_sub = s.add_subparsers(dest="schema_command", required=True, parser_class=_Parser)
+    export = schema_sub.add_parser("export", help="write every schema into DIR")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
+
+    d = sub.add_parser("demo", help="translate the bundled examples and show what became what")
+    d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "translate":
+            return _translate(args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "formats":
+            return _formats()
+        if args.command == "schema":
+            return _schema(args)
+        if args.command == "demo":
+            from ._demo import run_demo  # noqa: PLC0415 - rich is loaded only for the demo
+
+            return run_demo(out_dir=args.out_dir)
+    except (UsageError, UnknownFormat, ConfigurationError) as exc:
+        print(f"cjx: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # pragma: no cover - e.g. `cjx ... | head`
+        return EXIT_OK
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def _entry(item: Input, report: Report, outputs: list[str]) -> dict[str, Any]:
+    return {
+        "path": item.name,
+        "status": "ok" if report.ok else "rejected",
+        "outputs": outputs,
+        "issues": [i.as_dict() for i in report.issues],
+    }
+
+
+def _translate(args: argparse.Namespace) -> int:
+    reader = get_adapter(args.from_format)
+    writer = get_adapter(args.to_format)
+    inputs = collect(args.paths)
+    if not inputs:
+        raise UsageError("no input files found")
+    if args.out_dir is None and len(inputs) > 1:
+        raise UsageError("several inputs need --out-dir (one input may go to standard output)")
+    planned: list[tuple[Input, Report, list[tuple[Path, bytes]]]] = []
+    for item in inputs:
+        outcome = translate(read(item), from_format=reader, to_format=writer, source=item.name)
+        files: list[tuple[Path, bytes]] = []
+        if args.out_dir is not None and outcome.ok:
+            names = (
+                [f"{item.stem}{writer.extension}"]
+                if len(outcome.outputs) == 1
+                else [f"{item.stem}-{n}{writer.extension}" for n in range(1, len(outcome.outputs) + 1)]
+            )
+            files = [(args.out_dir / n, out) for n, out in zip(names, outcome.outputs, strict=True)]
+        elif outcome.ok:
+            files = [(Path("-"), out) for out in outcome.outputs]
+        planned.append((item, outcome.report, files))
+
+    seen: dict[Path, str] = {}
+    for item, _, files in planned:
+        for path, _ in files:
+            if path != Path("-") and path in seen:
+                raise UsageError(
+                    f"{item.name} and {seen[path]} would both write {path}; nothing was written"
+                )
+            seen[path] = item.name
+
+    if args.out_dir is not None:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for item, report, files in planned:
+        for path, content in files:
+            if path == Path("-"):
+                sys.stdout.buffer.write(content)
+                sys.stdout.buffer.flush()
+            else:
+                path.write_bytes(content)
+        entries.append(_entry(item, report, [str(p) for p, _ in files if p != Path("-")]))
+        if not report.ok:
+            print(report.to_text(), file=sys.stderr)
+    if args.report is not None:
+        args.report.write_text(json.dumps({"inputs": entries}, indent=2) + "\n")
+    return EXIT_OK if all(e["status"] == "ok" for e in entries) else EXIT_REJECTED
+
+
+def _validate(args: argparse.Namespace) -> int:
+    inputs = collect(args.paths)
+    if not inputs:
+        raise UsageError("no input files found")
+    reports = [
+        validate_input(read(item), source=item.name, detailed=args.detailed) for item in inputs
+    ]
+    if args.format == "json":
+        body = {"inputs": [_entry(i, r, []) for i, r in zip(inputs, reports, strict=True)]}
+        print(json.dumps(body, indent=2))
+    elif args.format == "junit":
+        sys.stdout.write(reports_to_junit(reports))
+    else:
+        for report in reports:
+            print(report.to_text())
+        bad = sum(not r.ok for r in reports)
+        print(f"{len(reports) - bad} valid, {bad} invalid")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_REJECTED
+
+
+def _formats() -> int:
+    for name, adapter in adapters().items():
+        types = ", ".join(sorted(adapter.decodes))
+        print(f"{name:<16} {adapter.media_type:<40} {adapter.description}")
+        print(f"{'':<16} message types: {types}")
+    for name, reason in broken().items():
+        print(f"{name:<16} BROKEN: {reason}", file=sys.stderr)
+    return EXIT_OK if not broken() else EXIT_REJECTED
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
+
+    if args.schema_command == "export":
+        for path in schema_export.export(args.directory):
+            print(path)
+        return EXIT_OK
+    differences = schema_export.check()
+    if differences:
+        for line in differences:
+            print(line, file=sys.stderr)
+        print(
+            "cjx: the committed JSON Schema differs from the model; "
+            "run `cjx schema export schemas` style regeneration (scripts/regenerate-schemas)",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
+    print("schemas are up to date")
+    return EXIT_OK
