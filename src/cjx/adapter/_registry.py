@@ -12,10 +12,12 @@ by :func:`broken` (and ``cjx formats``), and asking for that format raises
 
 from __future__ import annotations
 
+import json
 import threading
 from importlib.metadata import entry_points
 from typing import Any
 
+from cjx.codec import parse_xml
 from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
 from cjx.model import Clock, system_clock
 
@@ -105,6 +107,9 @@ def validate(
     if adapter is None:
         if not data.strip():
             return Report(source, (error("input.empty", "", "input is empty"),))
+        well_formed = _well_formedness(data, source)
+        if well_formed is not None:
+            return well_formed
         return Report(
             source,
             (
@@ -120,6 +125,26 @@ def validate(
         return adapter.translate(data, source=source, clock=clock, detailed=detailed).report
     except ValidationFailed as exc:
         return exc.report
+
+
+def _well_formedness(data: bytes, source: str) -> Report | None:
+    """For input that looks like XML or JSON but no known format: its syntax issues, if any.
+
+    Hostile XML (a DTD, entities, excessive depth) is named as such rather than as an unknown
+    format; the hardened parser is used, so nothing is expanded or fetched.
+    """
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head == b"<":
+        try:
+            parse_xml(data, source=source)
+        except ValidationFailed as exc:
+            return exc.report
+    elif head in (b"{", b"["):
+        try:
+            json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            return Report(source, (error("json.syntax", "", "not valid JSON"),))
+    return None
 
 
 def translate(

@@ -17,7 +17,6 @@ exception; libxml2's messages name positions and tags, never text content.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Final
 
 from lxml import etree
@@ -39,30 +38,51 @@ DEFAULT_MAX_XML_SIZE: Final = 10 * 1024 * 1024
 XINCLUDE_NS: Final = "http://www.w3.org/2001/XInclude"
 XSI_NS: Final = "http://www.w3.org/2001/XMLSchema-instance"
 
-_local = threading.local()
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
 def _parser() -> etree.XMLParser:
-    # lxml parsers are not thread-safe; one per thread, reused across documents.
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_pis=False,
-            collect_ids=False,
-        )
-        _local.parser = parser
-    return parser
+    # A fresh parser per document (under a microsecond): lxml parsers are not thread-safe, and a
+    # reused parser's error log carries earlier documents' errors.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=False,
+        collect_ids=False,
+    )
+
+
+_TRUNCATED = frozenset(
+    {
+        "ERR_TAG_NOT_FINISHED",
+        "ERR_LTSLASH_REQUIRED",
+        "ERR_GT_REQUIRED",
+        "ERR_DOCUMENT_END",
+        "ERR_LITERAL_NOT_FINISHED",
+        "ERR_ATTRIBUTE_NOT_FINISHED",
+        "ERR_COMMENT_NOT_FINISHED",
+        "ERR_CDATA_NOT_FINISHED",
+        "ERR_PI_NOT_FINISHED",
+    }
+)
 
 
 def _syntax_issue(exc: etree.XMLSyntaxError) -> Issue:
-    name = etree.ErrorTypes._getName(exc.code, "") if exc.code else ""  # type: ignore[attr-defined]
+    entries = list(exc.error_log)
+    last = entries[-1] if entries else None
+    # The last error says why parsing stopped; a document cut short stops at its end.
+    name = last.type_name if last is not None else ""
     text = str(exc.msg or exc).split(" (<string>")[0]
+    if last is not None and name in _TRUNCATED:
+        return error(
+            "xml.truncated",
+            "/",
+            f"{last.message} (line {last.line}, column {last.column}); "
+            "the document ends before its root element is closed",
+        )
     if "Excessive depth" in text:
         code = "xml.too-deep"
         text = "elements are nested more deeply than the limit of 256"
@@ -70,11 +90,7 @@ def _syntax_issue(exc: etree.XMLSyntaxError) -> Issue:
         code = "xml.too-large"
     elif "ENCODING" in name or "Invalid bytes" in text or "not proper UTF-8" in text:
         code = "xml.encoding"
-    elif "Premature end" in text or name in {
-        "ERR_TAG_NOT_FINISHED",
-        "ERR_LTSLASH_REQUIRED",
-        "ERR_GT_REQUIRED",
-    }:
+    elif "Premature end" in text:
         code = "xml.truncated"
     elif name == "ERR_DOCUMENT_EMPTY":
         code = "xml.not-xml"
