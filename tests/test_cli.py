@@ -1,0 +1,358 @@
+"""The ``cjx`` command's contract (issue 2, section 6): outputs, names, reports, exit status."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from lxml import etree
+
+from cjx.adapter import Adapter, Translation, register
+from cjx.adapter import _registry as registry
+from cjx.cli import main
+from cjx.codec import decode_json, decode_xml, encode_json
+from cjx.errors import Report
+from cjx.model import BODY_TYPES, Clock, Envelope, system_clock
+
+ROOT = Path(__file__).parents[1]
+SAMPLES = ROOT / "adapters/cjx_libra_spi/tests/fixtures/samples"
+GOOD = SAMPLES / "core-input-message-001.xml"
+GOOD_ROUTE = SAMPLES / "core-input-message-routedata-001.xml"
+BAD = SAMPLES / "405-fix-exceptions-multiple-attempts-input-message.xml"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- translate ------------------------------------------------------------------------------
+
+
+def test_one_input_without_out_dir_goes_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    """A single input is written to standard output, exit status 0."""
+    code = main(["translate", "--from", "libra-spi", "--to", "canonical-xml", str(GOOD)])
+    out, _ = capsysbinary.readouterr()
+    assert code == 0
+    envelope = decode_xml(out)
+    assert envelope.message_type == "court.case-resulted"
+
+
+def test_out_dir_is_created_and_names_follow_the_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NAME.ext gives DIR/NAME.json; the directory is created; the report lists outputs."""
+    out_dir = tmp_path / "new" / "out"
+    report = tmp_path / "report.json"
+    code, _, _ = run(
+        ["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
+         str(out_dir), "--report", str(report), str(GOOD), str(GOOD_ROUTE)],
+        capsys,
+    )
+    assert code == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "core-input-message-001.json",
+        "core-input-message-routedata-001.json",
+    ]
+    body = json.loads(report.read_text())
+    assert [e["status"] for e in body["inputs"]] == ["ok", "ok"]
+    assert body["inputs"][0]["outputs"] == [str(out_dir / "core-input-message-001.json")]
+    assert set(body["inputs"][0]) == {"path", "status", "outputs", "issues"}
+    decode_json((out_dir / "core-input-message-001.json").read_bytes())
+
+
+def test_every_input_is_processed_and_a_rejection_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rejected input does not stop the others; exit status 1; its issues are reported."""
+    report = tmp_path / "report.json"
+    code, _, err = run(
+        ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir",
+         str(tmp_path / "out"), "--report", str(report), str(BAD), str(GOOD)],
+        capsys,
+    )
+    assert code == 1
+    entries = json.loads(report.read_text())["inputs"]
+    assert [e["status"] for e in entries] == ["rejected", "ok"]
+    assert entries[0]["outputs"] == []
+    (issue,) = [i for i in entries[0]["issues"] if i["severity"] == "error"]
+    assert issue == {
+        "severity": "error",
+        "code": "asn.check-character",
+        "path": "/DeliverRequest/Message/ResultedCaseMessage/Session/Case/Defendant/ProsecutorReference",
+        "message": "ASN check character is wrong",
+    }
+    assert "1101ZD0100000410804A" not in report.read_text() + err
+    assert (tmp_path / "out" / "core-input-message-001.xml").exists()
+
+
+def test_colliding_outputs_stop_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two inputs that would write the same path: exit 2, no output, no report."""
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        shutil.copy(GOOD, tmp_path / sub / "same.xml")
+    out_dir = tmp_path / "out"
+    report = tmp_path / "report.json"
+    code, _, err = run(
+        ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir", str(out_dir),
+         "--report", str(report), str(tmp_path / "a"), str(tmp_path / "b")],
+        capsys,
+    )
+    assert code == 2
+    assert "same.xml" in err
+    assert not out_dir.exists()
+    assert not report.exists()
+
+
+def test_directories_are_recursed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A directory argument means every file below it."""
+    nested = tmp_path / "in" / "deeper"
+    nested.mkdir(parents=True)
+    shutil.copy(GOOD, nested / "one.xml")
+    shutil.copy(GOOD_ROUTE, tmp_path / "in" / "two.xml")
+    code, _, _ = run(
+        ["translate", "--from", "libra-spi", "--to", "libra-spi", "--out-dir",
+         str(tmp_path / "out"), str(tmp_path / "in")],
+        capsys,
+    )
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.xml", "two.xml"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["translate", "--from", "no-such-format", "--to", "canonical-xml", str(GOOD)],
+        ["translate", "--from", "libra-spi", "--to", "canonical-xml", "/no/such/file.xml"],
+        ["translate", "--from", "libra-spi", "--to", "canonical-xml", str(GOOD), str(BAD)],
+        ["translate", "--to", "canonical-xml", str(GOOD)],
+        ["validate", "--format", "yaml", str(GOOD)],
+        ["no-such-command"],
+    ],
+    ids=["unknown-format", "missing-path", "several-to-stdout", "missing-from", "bad-option",
+         "bad-command"],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Misuse of the command exits with status 2 and says why, without a traceback."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = int(exc.code or 0)
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "error" in err
+    assert "Traceback" not in err
+
+
+def test_stdin_is_read_for_dash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`-` reads standard input; with --out-dir it is written as stdin.EXT."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(GOOD.read_bytes())))
+    code, _, _ = run(
+        ["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
+         str(tmp_path), "-"],
+        capsys,
+    )
+    assert code == 0
+    assert (tmp_path / "stdin.json").exists()
+
+
+class _Batch(Adapter):
+    """A test adapter whose input is a JSON list of canonical messages (several per input)."""
+
+    name: ClassVar[str] = "test-batch"
+    media_type: ClassVar[str] = "application/json"
+    extension: ClassVar[str] = ".json"
+    decodes: ClassVar[frozenset[str]] = frozenset(BODY_TYPES)
+    encodes: ClassVar[frozenset[str]] = frozenset()
+    description: ClassVar[str] = "test only"
+
+    def sniff(self, data: bytes) -> bool:
+        return False
+
+    def translate(self, data: bytes, *, source: str = "<input>", clock: Clock = system_clock,
+                  detailed: bool = False) -> Translation:
+        items = json.loads(data)
+        envelopes = tuple(decode_json(json.dumps(i)) for i in items)
+        return Translation(envelopes, Report(source))
+
+    def encode(self, envelope: Envelope[Any]) -> bytes:
+        raise NotImplementedError
+
+
+@pytest.fixture
+def batch_adapter() -> Iterator[None]:
+    register(_Batch())
+    yield
+    registry._load().pop("test-batch", None)
+
+
+def test_an_input_with_several_messages_gives_numbered_outputs(
+    batch_adapter: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NAME-1, NAME-2... for an input that yields several messages."""
+    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
+          str(tmp_path / "one"), str(GOOD), str(GOOD_ROUTE)])
+    items = [json.loads(p.read_text()) for p in sorted((tmp_path / "one").iterdir())]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps(items))
+    capsys.readouterr()
+    code, _, _ = run(
+        ["translate", "--from", "test-batch", "--to", "canonical-xml", "--out-dir",
+         str(tmp_path / "out"), str(batch)],
+        capsys,
+    )
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["batch-1.xml", "batch-2.xml"]
+
+
+def test_a_message_type_the_target_cannot_encode_is_a_rejection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Court results cannot become HMPPS events: rejected (exit 1), not a usage error."""
+    report = tmp_path / "r.json"
+    code, _, _ = run(
+        ["translate", "--from", "libra-spi", "--to", "hmpps-events", "--report", str(report),
+         str(GOOD)],
+        capsys,
+    )
+    assert code == 1
+    (entry,) = json.loads(report.read_text())["inputs"]
+    assert [i["code"] for i in entry["issues"] if i["severity"] == "error"] == [
+        "translate.unsupported-message-type"
+    ]
+
+
+def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """libra-spi -> canonical-xml -> canonical-json -> libra-spi keeps the message."""
+    steps = [("libra-spi", "canonical-xml"), ("canonical-xml", "canonical-json"),
+             ("canonical-json", "libra-spi")]
+    current = GOOD
+    for n, (src, dst) in enumerate(steps):
+        out = tmp_path / f"step{n}"
+        code, _, _ = run(["translate", "--from", src, "--to", dst, "--out-dir", str(out),
+                          str(current)], capsys)
+        assert code == 0
+        (current,) = list(out.iterdir())
+    ns = {"DC": "http://www.dca.gov.uk/xmlschemas/libra"}
+    original = etree.parse(str(GOOD)).xpath("count(//DC:Offence)", namespaces=ns)
+    final = etree.parse(str(current)).xpath("count(//DC:Offence)", namespaces=ns)
+    assert original == final == 3
+
+
+# --- validate -------------------------------------------------------------------------------
+
+
+def _canonical_pair(tmp_path: Path) -> tuple[Path, Path]:
+    main(["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir",
+          str(tmp_path / "x"), str(GOOD)])
+    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
+          str(tmp_path / "j"), str(GOOD)])
+    return tmp_path / "x/core-input-message-001.xml", tmp_path / "j/core-input-message-001.json"
+
+
+def test_validate_recognises_every_format_by_content(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Canonical XML and JSON and both source formats are recognised; exit 0 when all valid."""
+    xml, js = _canonical_pair(tmp_path)
+    event = ROOT / "examples/hmpps-events"
+    events = sorted(p for p in event.glob("*.json") if not p.name.startswith("invalid"))[:1]
+    capsys.readouterr()
+    code, out, _ = run(["validate", "--format", "json", str(GOOD), str(xml), str(js), *map(str, events)], capsys)
+    assert code == 0, out
+    assert all(e["status"] == "ok" for e in json.loads(out)["inputs"])
+
+
+def test_validate_unknown_format_is_invalid_not_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An input matching no format makes the run fail with status 1."""
+    other = tmp_path / "note.txt"
+    other.write_text("hello")
+    code, out, _ = run(["validate", str(GOOD), str(other)], capsys)
+    assert code == 1
+    assert "format.unknown" in out
+    assert "1 valid, 1 invalid" in out
+
+
+def test_validate_junit_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """JUnit XML: one test case an input, a failure for each invalid input."""
+    code, out, _ = run(["validate", "--format", "junit", str(GOOD), str(BAD)], capsys)
+    assert code == 1
+    suite = etree.fromstring(out.encode())
+    assert suite.get("tests") == "2"
+    assert suite.get("failures") == "1"
+    (failure,) = suite.iter("failure")
+    assert failure.get("type") == "asn.check-character"
+
+
+def test_validate_reports_every_issue_not_only_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several faults in one message are all reported."""
+    text = GOOD.read_text()
+    text = text.replace("1101ZD0100000448754K", "1101ZD0100000448754A")
+    text = text.replace("<DC:PTIURN>01ZD0303208</DC:PTIURN>", "<DC:PTIURN>BAD</DC:PTIURN>")
+    text = text.replace("<DC:Plea>2</DC:Plea>", "<DC:Plea>9</DC:Plea>", 1)
+    bad = tmp_path / "bad.xml"
+    bad.write_text(text)
+    code, out, _ = run(["validate", "--format", "json", str(bad)], capsys)
+    assert code == 1
+    codes = {i["code"] for i in json.loads(out)["inputs"][0]["issues"]}
+    assert {"asn.check-character", "pti-urn.format", "schema.enumeration"} <= codes
+
+
+def test_formats_lists_the_four_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["formats"], capsys)
+    assert code == 0
+    for name in ("libra-spi", "hmpps-events", "canonical-xml", "canonical-json"):
+        assert name in out
+
+
+def test_schema_check_passes_on_the_committed_schemas(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(["schema", "check"], capsys)
+    assert code == 0
+
+
+def test_schema_export_writes_every_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema", "export", str(tmp_path)], capsys)
+    assert code == 0
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert "canonical/v1/cjx-canonical.xsd" in written
+    assert "canonical/v1/cjx-canonical.schema.json" in written
+    assert "formats/libra-spi/deliver-request.xsd" in written
+
+
+def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo translates every bundled example as examples/demo.toml says; exit 0."""
+    code, out, _ = run(["demo", "--out-dir", str(tmp_path)], capsys)
+    assert code == 0, out
+    assert "ended as expected" in out
+    assert any((tmp_path / "canonical").iterdir())
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    """The installed `python -m cjx` entry point works end to end."""
+    done = subprocess.run([sys.executable, "-m", "cjx", "validate", str(GOOD)],
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert b"valid" in done.stdout
+
+
+def test_encode_json_round_trip_of_cli_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `cjx translate --to canonical-json` writes is exactly encode_json of the message."""
+    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
+          str(tmp_path), str(GOOD)])
+    data = (tmp_path / "core-input-message-001.json").read_bytes()
+    assert encode_json(decode_json(data)) == data
