@@ -200,8 +200,8 @@ def _schema(args: argparse.Namespace) -> int:
         for line in differences:
             print(line, file=sys.stderr)
         print(
-            "cjx: the committed JSON Schema differs from the model; "
-            "run `cjx schema export schemas` style regeneration (scripts/regenerate-schemas)",
+            "cjx: the committed canonical JSON Schema differs from the model; regenerate it "
+            "with `python -m cjx.schema_export` (scripts/regenerate-schemas), review, commit",
             file=sys.stderr,
         )
         return EXIT_REJECTED
