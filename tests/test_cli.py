@@ -37,7 +37,9 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 # --- translate ------------------------------------------------------------------------------
 
 
-def test_one_input_without_out_dir_goes_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_one_input_without_out_dir_goes_to_stdout(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
     """A single input is written to standard output, exit status 0."""
     code = main(["translate", "--from", "libra-spi", "--to", "canonical-xml", str(GOOD)])
     out, _ = capsysbinary.readouterr()
@@ -53,8 +55,19 @@ def test_out_dir_is_created_and_names_follow_the_inputs(
     out_dir = tmp_path / "new" / "out"
     report = tmp_path / "report.json"
     code, _, _ = run(
-        ["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
-         str(out_dir), "--report", str(report), str(GOOD), str(GOOD_ROUTE)],
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--out-dir",
+            str(out_dir),
+            "--report",
+            str(report),
+            str(GOOD),
+            str(GOOD_ROUTE),
+        ],
         capsys,
     )
     assert code == 0
@@ -75,8 +88,19 @@ def test_every_input_is_processed_and_a_rejection_exits_1(
     """A rejected input does not stop the others; exit status 1; its issues are reported."""
     report = tmp_path / "report.json"
     code, _, err = run(
-        ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir",
-         str(tmp_path / "out"), "--report", str(report), str(BAD), str(GOOD)],
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-xml",
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--report",
+            str(report),
+            str(BAD),
+            str(GOOD),
+        ],
         capsys,
     )
     assert code == 1
@@ -87,7 +111,8 @@ def test_every_input_is_processed_and_a_rejection_exits_1(
     assert issue == {
         "severity": "error",
         "code": "asn.check-character",
-        "path": "/DeliverRequest/Message/ResultedCaseMessage/Session/Case/Defendant/ProsecutorReference",
+        "path": "/DeliverRequest/Message/ResultedCaseMessage/Session/Case/Defendant/"
+        "ProsecutorReference",
         "message": "ASN check character is wrong",
     }
     assert "1101ZD0100000410804A" not in report.read_text() + err
@@ -104,8 +129,19 @@ def test_colliding_outputs_stop_before_anything_is_written(
     out_dir = tmp_path / "out"
     report = tmp_path / "report.json"
     code, _, err = run(
-        ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir", str(out_dir),
-         "--report", str(report), str(tmp_path / "a"), str(tmp_path / "b")],
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-xml",
+            "--out-dir",
+            str(out_dir),
+            "--report",
+            str(report),
+            str(tmp_path / "a"),
+            str(tmp_path / "b"),
+        ],
         capsys,
     )
     assert code == 2
@@ -121,8 +157,16 @@ def test_directories_are_recursed(tmp_path: Path, capsys: pytest.CaptureFixture[
     shutil.copy(GOOD, nested / "one.xml")
     shutil.copy(GOOD_ROUTE, tmp_path / "in" / "two.xml")
     code, _, _ = run(
-        ["translate", "--from", "libra-spi", "--to", "libra-spi", "--out-dir",
-         str(tmp_path / "out"), str(tmp_path / "in")],
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "libra-spi",
+            "--out-dir",
+            str(tmp_path / "out"),
+            str(tmp_path / "in"),
+        ],
         capsys,
     )
     assert code == 0
@@ -139,8 +183,14 @@ def test_directories_are_recursed(tmp_path: Path, capsys: pytest.CaptureFixture[
         ["validate", "--format", "yaml", str(GOOD)],
         ["no-such-command"],
     ],
-    ids=["unknown-format", "missing-path", "several-to-stdout", "missing-from", "bad-option",
-         "bad-command"],
+    ids=[
+        "unknown-format",
+        "missing-path",
+        "several-to-stdout",
+        "missing-from",
+        "bad-option",
+        "bad-command",
+    ],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """Misuse of the command exits with status 2 and says why, without a traceback."""
@@ -154,13 +204,22 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert "Traceback" not in err
 
 
-def test_stdin_is_read_for_dash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_stdin_is_read_for_dash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`-` reads standard input; with --out-dir it is written as stdin.EXT."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(GOOD.read_bytes())))
     code, _, _ = run(
-        ["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
-         str(tmp_path), "-"],
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--out-dir",
+            str(tmp_path),
+            "-",
+        ],
         capsys,
     )
     assert code == 0
@@ -180,8 +239,14 @@ class _Batch(Adapter):
     def sniff(self, data: bytes) -> bool:
         return False
 
-    def translate(self, data: bytes, *, source: str = "<input>", clock: Clock = system_clock,
-                  detailed: bool = False) -> Translation:
+    def translate(
+        self,
+        data: bytes,
+        *,
+        source: str = "<input>",
+        clock: Clock = system_clock,
+        detailed: bool = False,
+    ) -> Translation:
         items = json.loads(data)
         envelopes = tuple(decode_json(json.dumps(i)) for i in items)
         return Translation(envelopes, Report(source))
@@ -201,15 +266,34 @@ def test_an_input_with_several_messages_gives_numbered_outputs(
     batch_adapter: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """NAME-1, NAME-2... for an input that yields several messages."""
-    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
-          str(tmp_path / "one"), str(GOOD), str(GOOD_ROUTE)])
+    main(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--out-dir",
+            str(tmp_path / "one"),
+            str(GOOD),
+            str(GOOD_ROUTE),
+        ]
+    )
     items = [json.loads(p.read_text()) for p in sorted((tmp_path / "one").iterdir())]
     batch = tmp_path / "batch.json"
     batch.write_text(json.dumps(items))
     capsys.readouterr()
     code, _, _ = run(
-        ["translate", "--from", "test-batch", "--to", "canonical-xml", "--out-dir",
-         str(tmp_path / "out"), str(batch)],
+        [
+            "translate",
+            "--from",
+            "test-batch",
+            "--to",
+            "canonical-xml",
+            "--out-dir",
+            str(tmp_path / "out"),
+            str(batch),
+        ],
         capsys,
     )
     assert code == 0
@@ -222,8 +306,16 @@ def test_a_message_type_the_target_cannot_encode_is_a_rejection(
     """Court results cannot become HMPPS events: rejected (exit 1), not a usage error."""
     report = tmp_path / "r.json"
     code, _, _ = run(
-        ["translate", "--from", "libra-spi", "--to", "hmpps-events", "--report", str(report),
-         str(GOOD)],
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "hmpps-events",
+            "--report",
+            str(report),
+            str(GOOD),
+        ],
         capsys,
     )
     assert code == 1
@@ -235,13 +327,17 @@ def test_a_message_type_the_target_cannot_encode_is_a_rejection(
 
 def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """libra-spi -> canonical-xml -> canonical-json -> libra-spi keeps the message."""
-    steps = [("libra-spi", "canonical-xml"), ("canonical-xml", "canonical-json"),
-             ("canonical-json", "libra-spi")]
+    steps = [
+        ("libra-spi", "canonical-xml"),
+        ("canonical-xml", "canonical-json"),
+        ("canonical-json", "libra-spi"),
+    ]
     current = GOOD
     for n, (src, dst) in enumerate(steps):
         out = tmp_path / f"step{n}"
-        code, _, _ = run(["translate", "--from", src, "--to", dst, "--out-dir", str(out),
-                          str(current)], capsys)
+        code, _, _ = run(
+            ["translate", "--from", src, "--to", dst, "--out-dir", str(out), str(current)], capsys
+        )
         assert code == 0
         (current,) = list(out.iterdir())
     ns = {"DC": "http://www.dca.gov.uk/xmlschemas/libra"}
@@ -254,10 +350,30 @@ def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def _canonical_pair(tmp_path: Path) -> tuple[Path, Path]:
-    main(["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir",
-          str(tmp_path / "x"), str(GOOD)])
-    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
-          str(tmp_path / "j"), str(GOOD)])
+    main(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-xml",
+            "--out-dir",
+            str(tmp_path / "x"),
+            str(GOOD),
+        ]
+    )
+    main(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--out-dir",
+            str(tmp_path / "j"),
+            str(GOOD),
+        ]
+    )
     return tmp_path / "x/core-input-message-001.xml", tmp_path / "j/core-input-message-001.json"
 
 
@@ -269,7 +385,9 @@ def test_validate_recognises_every_format_by_content(
     event = ROOT / "examples/hmpps-events"
     events = sorted(p for p in event.glob("*.json") if not p.name.startswith("invalid"))[:1]
     capsys.readouterr()
-    code, out, _ = run(["validate", "--format", "json", str(GOOD), str(xml), str(js), *map(str, events)], capsys)
+    code, out, _ = run(
+        ["validate", "--format", "json", str(GOOD), str(xml), str(js), *map(str, events)], capsys
+    )
     assert code == 0, out
     assert all(e["status"] == "ok" for e in json.loads(out)["inputs"])
 
@@ -325,8 +443,10 @@ def test_schema_check_passes_on_the_committed_schemas(capsys: pytest.CaptureFixt
     assert code == 0
 
 
-def test_schema_export_writes_every_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["schema", "export", str(tmp_path)], capsys)
+def test_schema_export_writes_every_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, _ = run(["schema", "export", str(tmp_path)], capsys)
     assert code == 0
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     assert "canonical/v1/cjx-canonical.xsd" in written
@@ -344,15 +464,31 @@ def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_console_script_runs(tmp_path: Path) -> None:
     """The installed `python -m cjx` entry point works end to end."""
-    done = subprocess.run([sys.executable, "-m", "cjx", "validate", str(GOOD)],
-                          capture_output=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "cjx", "validate", str(GOOD)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert b"valid" in done.stdout
 
 
-def test_encode_json_round_trip_of_cli_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_encode_json_round_trip_of_cli_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """What `cjx translate --to canonical-json` writes is exactly encode_json of the message."""
-    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
-          str(tmp_path), str(GOOD)])
+    main(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--out-dir",
+            str(tmp_path),
+            str(GOOD),
+        ]
+    )
     data = (tmp_path / "core-input-message-001.json").read_bytes()
     assert encode_json(decode_json(data)) == data

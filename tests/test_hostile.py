@@ -75,9 +75,7 @@ def secret_file(tmp_path: Path) -> Path:
 def hostile_inputs(port: int, secret: Path) -> dict[str, tuple[bytes, str]]:
     """name -> (bytes, the expected issue code)."""
     url = f"http://127.0.0.1:{port}"
-    laughs = "".join(
-        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
-    )
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     return {
         "billion-laughs": (
             (
@@ -186,8 +184,19 @@ def test_cli_refuses_hostile_input(
     path.write_bytes(data)
     report = tmp_path / "report.json"
     translate = subprocess.run(
-        [sys.executable, "-m", "cjx", "translate", "--from", "libra-spi", "--to",
-         "canonical-json", "--report", str(report), str(path)],
+        [
+            sys.executable,
+            "-m",
+            "cjx",
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--report",
+            str(report),
+            str(path),
+        ],
         capture_output=True,
         timeout=HANG_GUARD_SECONDS,
         check=False,

@@ -250,9 +250,7 @@ def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
         elif name == "OffenceCode":
             _check_identifier(OffenceCode, el, base, issues)
         elif name == "Defendant" and "ProsecutorReference" not in _children(el):
-            issues.append(
-                error("asn.missing", base + element_path(el), "the defendant has no ASN")
-            )
+            issues.append(error("asn.missing", base + element_path(el), "the defendant has no ASN"))
         elif name == "Case" and "PTIURN" not in _children(el):
             issues.append(
                 error("pti-urn.missing", base + element_path(el), "the case has no PTI-URN")
@@ -357,9 +355,7 @@ class _Builder:
             person_el = _first(ind, "PersonDefendant")
             person = _children(person_el) if person_el is not None else {}
             out["pnc_id"] = self.value(person, "PNCidentifier", (*loc, "pnc_id"))
-            out["bail_conditions"] = self.value(
-                person, "BailConditions", (*loc, "bail_conditions")
-            )
+            out["bail_conditions"] = self.value(person, "BailConditions", (*loc, "bail_conditions"))
             out["person"] = self.person(person)
             out["bail_status"] = self.value(
                 ind, "BailStatus", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
@@ -502,15 +498,15 @@ class _Builder:
             "initiated_date": self.value(kids, "InitiatedDate", (*loc, "initiated_date"), _date),
             "plea": plea,
             "plea_source_code": (
-                plea_code if plea is not None and codes.PLEA_DEFAULT_CODE[plea] != plea_code else None
+                plea_code
+                if plea is not None and codes.PLEA_DEFAULT_CODE[plea] != plea_code
+                else None
             ),
             "mode_of_trial": self.value(kids, "ModeOfTrial", (*loc, "mode_of_trial")),
             "final_disposal": self.value(
                 kids, "FinalDisposalIndicator", (*loc, "final_disposal"), _yes_no
             ),
-            "conviction_date": self.value(
-                kids, "ConvictionDate", (*loc, "conviction_date"), _date
-            ),
+            "conviction_date": self.value(kids, "ConvictionDate", (*loc, "conviction_date"), _date),
             "convicting_court": self.value(
                 kids, "ConvictingCourt", (*loc, "convicting_court"), int
             ),
@@ -540,9 +536,7 @@ class _Builder:
             "text": self.text(kids, "ResultText", (*loc, "text")),
             "qualifiers": qualifiers,
             "amount": self.value(outcome, "ResultAmountSterling", (*loc, "amount"), Decimal),
-            "penalty_points": self.value(
-                outcome, "PenaltyPoints", (*loc, "penalty_points"), int
-            ),
+            "penalty_points": self.value(outcome, "PenaltyPoints", (*loc, "penalty_points"), int),
             "duration": (
                 self.duration(_children(duration_el), (*loc, "duration"))
                 if duration_el is not None
@@ -640,9 +634,7 @@ def envelope_for(
         subject.append(SubjectId(scheme=SubjectScheme.PNC, value=body.defendant.pnc_id))
     return make_envelope(
         body,
-        occurred_at=_occurred_at(
-            {"date": body.hearing.date, "time": body.hearing.time}
-        ),
+        occurred_at=_occurred_at({"date": body.hearing.date, "time": body.hearing.time}),
         source=Source(system=SOURCE_SYSTEM, format=FORMAT_NAME, organisation=body.hearing.court),
         subject=subject,
         correlation_id=correlation_id,

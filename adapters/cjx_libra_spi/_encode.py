@@ -25,6 +25,7 @@ sequence numbers with three digits, amounts with two decimal places.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
@@ -46,23 +47,30 @@ from cjx.model import (
 from . import _codes as codes
 from ._decode import DELIVER_NS, LIBRA_NS, MESSAGING_NS
 
-__all__ = ["ENVELOPE_DEFAULTS", "encode"]
+__all__ = ["ENVELOPE_DEFAULTS", "EnvelopeDefaults", "encode"]
 
 METADATA_NS: Final = "http://schemas.cjse.gov.uk/messages/metadata/2006-05"
 FORMAT_NS: Final = "http://schemas.cjse.gov.uk/messages/format/2006-05"
 
-ENVELOPE_DEFAULTS: Final = {
-    "requesting_system": ("CJSE", "Z000000", "Production"),
-    "ack_requested": "1",
-    "originating_system_name": "LIBRA",
-    "environment": "Production",
-    "organisation": "Z000000",
-    "referenced_element_uri": "urn:cjx:canonical:1",
-    "expiry": dt.timedelta(days=30),
-    "destination": "POLICE",
-    "message_type_version": "1.200",
-    "message_schema_version": "TBC",
-}
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeDefaults:
+    """The DeliverRequest fields that the canonical message does not carry."""
+
+    requesting_system: tuple[str, str, str] = ("CJSE", "Z000000", "Production")
+    ack_requested: str = "1"
+    originating_system_name: str = "LIBRA"
+    environment: str = "Production"
+    #: Used when the canonical source names no organisation.
+    organisation: str = "Z000000"
+    referenced_element_uri: str = "urn:cjx:canonical:1"
+    expiry: dt.timedelta = dt.timedelta(days=30)
+    destination: str = "POLICE"
+    message_type_version: str = "1.200"
+    message_schema_version: str = "TBC"
+
+
+ENVELOPE_DEFAULTS: Final = EnvelopeDefaults()
 
 _DC = "{" + LIBRA_NS + "}"
 _MSG = "{" + MESSAGING_NS + "}"
@@ -78,7 +86,7 @@ _NSMAP: Final = {
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    el = etree.SubElement(parent, tag)
+    el: etree._Element = etree.SubElement(parent, tag)
     if text is not None:
         el.text = text
     return el
@@ -115,37 +123,36 @@ def encode(envelope: Envelope[Any]) -> bytes:
             f"libra-spi encodes court.case-resulted only, not {envelope.message_type!r}"
         )
     d = ENVELOPE_DEFAULTS
-    organisation = str(envelope.source.organisation or d["organisation"])
-    root = etree.Element(_DR + "DeliverRequest", nsmap=_NSMAP)  # type: ignore[arg-type]
+    organisation = str(envelope.source.organisation or d.organisation)
+    root = etree.Element(_DR + "DeliverRequest", nsmap=_NSMAP)
     _sub(root, _MSG + "MessageIdentifier", envelope.correlation_id or str(envelope.message_id))
-    name, org, env = d["requesting_system"]  # type: ignore[misc]
-    _system(root, _MSG + "RequestingSystem", name, org, env)
-    _sub(root, _MSG + "AckRequested", str(d["ack_requested"]))
+    _system(root, _MSG + "RequestingSystem", *d.requesting_system)
+    _sub(root, _MSG + "AckRequested", d.ack_requested)
     metadata = _sub(root, _MM + "MessageMetadata")
     metadata.set("SchemaVersion", "1.0")
     _system(
         metadata,
         _MM + "OriginatingSystem",
-        str(d["originating_system_name"]),
+        d.originating_system_name,
         organisation,
-        str(d["environment"]),
+        d.environment,
     )
     controller = _sub(metadata, _MM + "DataController")
     _sub(controller, _MSG + "Organisation", organisation)
-    _sub(controller, _MSG + "ReferencedElementURI", str(d["referenced_element_uri"]))
+    _sub(controller, _MSG + "ReferencedElementURI", d.referenced_element_uri)
     produced: Timestamp = envelope.produced_at
     _sub(metadata, _MM + "CreationDateTime", produced.isoformat())
-    expiry = produced.to_datetime().replace(microsecond=0) + d["expiry"]  # type: ignore[operator]
+    expiry = produced.to_datetime().replace(microsecond=0) + d.expiry
     _sub(metadata, _MM + "ExpiryDateTime", expiry.isoformat())
-    _sub(metadata, _MM + "SenderRequestedDestination", str(d["destination"]))
+    _sub(metadata, _MM + "SenderRequestedDestination", d.destination)
     message_format = _sub(root, _MF + "MessageFormat")
     message_format.set("SchemaVersion", "1.0")
     message_type = _sub(message_format, _MF + "MessageType")
     _sub(message_type, _MSG + "Type", "SPIResults")
-    _sub(message_type, _MSG + "Version", str(d["message_type_version"]))
+    _sub(message_type, _MSG + "Version", d.message_type_version)
     schema = _sub(message_format, _MF + "MessageSchema")
     _sub(schema, _MSG + "Namespace", LIBRA_NS)
-    _sub(schema, _MSG + "Version", str(d["message_schema_version"]))
+    _sub(schema, _MSG + "Version", d.message_schema_version)
     message = _sub(root, _DR + "Message")
     message.append(resulted_case_message(body))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -201,7 +208,9 @@ def _defendant(parent: etree._Element, d: Defendant) -> None:
         _opt(person_el, "BailConditions", d.bail_conditions)
         _opt(person_el, "PersonStatedNationality", p.nationality)
         _opt(individual, "BailStatus", codes.BAIL_STATUS_CODE[d.bail_status])
-        _opt(individual, "ReasonForBailConditionsOrCustody", d.reason_for_bail_conditions_or_custody)
+        _opt(
+            individual, "ReasonForBailConditionsOrCustody", d.reason_for_bail_conditions_or_custody
+        )
         _address(individual, d.address)
         _opt(individual, "PresentAtHearing", codes.PRESENCE_CODE[d.presence])
     elif d.organisation is not None:

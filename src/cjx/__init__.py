@@ -31,8 +31,8 @@ from cjx.errors import (
 from cjx.model import (
     Asn,
     CaseResulted,
-    CroNumber,
     Crn,
+    CroNumber,
     Envelope,
     IdentifiersLinked,
     NomsNumber,

@@ -155,13 +155,13 @@ def reports_to_junit(reports: Iterable[Report], *, suite: str = "cjx.validate") 
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<testsuite name={quoteattr(suite)} tests=\"{total}\" failures=\"{failures}\" "
+        f'<testsuite name={quoteattr(suite)} tests="{total}" failures="{failures}" '
         'errors="0" skipped="0">\n' + "\n".join(cases) + "\n</testsuite>\n"
     )
 
 
 def mask(value: str, *, keep: int = 2) -> str:
-    """Mask an identifier for messages and logs: ``1101ZD0100000448754K`` -> ``11****************4K``.
+    """Mask an identifier for messages and logs: ``1101ZD0100000448754K`` keeps ``11`` and ``4K``.
 
     Only the first and last ``keep`` characters survive; short values are masked entirely.
     """

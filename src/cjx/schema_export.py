@@ -285,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         problems = check()
-        sys.stdout.write("".join(f"{p}\n" for p in problems) or "canonical JSON Schema is current\n")
+        sys.stdout.write(
+            "".join(f"{p}\n" for p in problems) or "canonical JSON Schema is current\n"
+        )
         return 1 if problems else 0
     if args.export is not None:
         paths = export(args.export)

@@ -88,9 +88,7 @@ def test_golden_outcomes_cover_the_designed_rejections() -> None:
         for p in GOLDEN.glob("*.rejected.json")
     }
     assert reasons["214-multiple-to-single-ccr-switch-input-message"] == {"pnc.format"}
-    assert reasons["405-fix-exceptions-multiple-attempts-input-message"] == {
-        "asn.check-character"
-    }
+    assert reasons["405-fix-exceptions-multiple-attempts-input-message"] == {"asn.check-character"}
     assert reasons["conductor-invalid-input-message"] == {"schema.content", "offence-code.missing"}
     assert reasons["core-input-message-routedata-invalid-001"] == {"xml.truncated"}
     assert reasons["core-input-message-001-variations"] == {"schema.content", "ou-code.format"}
@@ -156,7 +154,9 @@ def _source_rcm(data: bytes) -> tuple[etree._Element, str]:
         return parse_xml(str(content).strip().encode()), str(correlation).strip()
     rcm = root.find(f".//{{{LIBRA_NS}}}ResultedCaseMessage")
     assert rcm is not None
-    ident = root.findtext("{http://schemas.cjse.gov.uk/messages/messaging/2006-05}MessageIdentifier")
+    ident = root.findtext(
+        "{http://schemas.cjse.gov.uk/messages/messaging/2006-05}MessageIdentifier"
+    )
     return rcm, (ident or "").strip()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -15,8 +16,7 @@ from cjx.codec import (
 )
 from cjx.errors import Report, ValidationFailed, error
 from cjx.model import BODY_TYPES, Clock, Envelope, system_clock
-from cjx.validation import check_canonical_xml_element, validate_canonical_json
-from cjx.validation._canonical import _model_validate
+from cjx.validation import check_canonical_json, check_canonical_xml_element
 
 from ._protocol import Adapter, Translation
 
@@ -86,13 +86,20 @@ class CanonicalJson(Adapter):
         clock: Clock = system_clock,
         detailed: bool = False,
     ) -> Translation:
-        report = validate_canonical_json(data, source=source)
-        if not report.ok:
-            raise ValidationFailed(report)
-        import json  # noqa: PLC0415 - only on the accepted path
-
-        envelope = _model_validate(json.loads(data), source, pointer_style=True)
-        return Translation((envelope,), report)
+        try:
+            obj = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            where = (
+                f" at line {exc.lineno}, column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
+            issue = error("json.syntax", "", f"not valid JSON{where}")
+            raise ValidationFailed(Report(source, (issue,))) from exc
+        envelope, issues = check_canonical_json(obj, source=source)
+        if issues or envelope is None:
+            raise ValidationFailed(Report(source, tuple(issues)))
+        return Translation((envelope,), Report(source))
 
     def encode(self, envelope: Envelope[Any]) -> bytes:
         return encode_json(envelope)

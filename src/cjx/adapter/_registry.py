@@ -24,7 +24,15 @@ from cjx.model import Clock, system_clock
 from ._canonical import CanonicalJson, CanonicalXml
 from ._protocol import Adapter, Translation
 
-__all__ = ["ENTRY_POINT_GROUP", "adapters", "broken", "get_adapter", "register", "sniff", "validate"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "adapters",
+    "broken",
+    "get_adapter",
+    "register",
+    "sniff",
+    "validate",
+]
 
 ENTRY_POINT_GROUP = "cjx.adapters"
 
@@ -41,7 +49,7 @@ def _load() -> dict[str, Adapter]:
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 try:
                     obj: Any = ep.load()
-                except Exception as exc:  # noqa: BLE001 - any import failure is reported
+                except Exception as exc:
                     _broken[ep.name] = f"entry point {ep.value} failed to load: {exc!r}"
                     continue
                 if not isinstance(obj, Adapter):
@@ -94,7 +102,7 @@ def sniff(data: bytes) -> Adapter | None:
 def validate(
     data: bytes,
     *,
-    format: str | None = None,  # noqa: A002 - the CLI's word
+    format: str | None = None,
     source: str = "<input>",
     detailed: bool = False,
     clock: Clock = system_clock,

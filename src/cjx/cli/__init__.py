@@ -124,7 +124,9 @@ def _translate(args: argparse.Namespace) -> int:
             names = (
                 [f"{item.stem}{writer.extension}"]
                 if len(outcome.outputs) == 1
-                else [f"{item.stem}-{n}{writer.extension}" for n in range(1, len(outcome.outputs) + 1)]
+                else [
+                    f"{item.stem}-{n}{writer.extension}" for n in range(1, len(outcome.outputs) + 1)
+                ]
             )
             files = [(args.out_dir / n, out) for n, out in zip(names, outcome.outputs, strict=True)]
         elif outcome.ok:

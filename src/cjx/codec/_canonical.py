@@ -36,8 +36,8 @@ from cjx.model import BODY_TYPES, Body, Envelope, Timestamp, XmlItem, envelope_t
 from cjx.model._base import CanonicalModel
 
 from ._pydantic_errors import issues_from_pydantic
-from ._xmlpath import canonical_xpath
 from ._xmlparse import DEFAULT_MAX_XML_SIZE, parse_xml, schema_location_hints
+from ._xmlpath import canonical_xpath
 
 __all__ = [
     "CANONICAL_NS",
@@ -52,9 +52,7 @@ __all__ = [
 
 CANONICAL_NS: Final = "urn:cjx:canonical:1"
 _NS = "{" + CANONICAL_NS + "}"
-_BODY_BY_ELEMENT: dict[str, type[Body]] = {
-    _NS + cls.__name__: cls for cls in BODY_TYPES.values()
-}
+_BODY_BY_ELEMENT: dict[str, type[Body]] = {_NS + cls.__name__: cls for cls in BODY_TYPES.values()}
 
 
 def xml_name(field_name: str) -> str:
@@ -86,9 +84,9 @@ def _unwrap(annotation: Any) -> tuple[Any, XmlItem | None]:
             annotation = args[0]
             continue
         if origin in (Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) == 1:
-                annotation = args[0]
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
                 continue
         return annotation, item
 
@@ -191,16 +189,17 @@ def _decode_children(element: etree._Element, cls: type[BaseModel]) -> dict[str,
     by_tag = _tag_index(cls)
     data: dict[str, Any] = {}
     for child in element:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue  # comments and processing instructions
-        f = by_tag.get(child.tag)
+        f = by_tag.get(tag)
         if f is None:
             # Unknown elements are reported as a field the model forbids.
-            data[child.tag] = None
+            data[tag] = None
             continue
         if f.is_body:
             inner = next((c for c in child if isinstance(c.tag, str)), None)
-            body_cls = _BODY_BY_ELEMENT.get(inner.tag) if inner is not None else None
+            body_cls = _BODY_BY_ELEMENT.get(str(inner.tag)) if inner is not None else None
             if inner is None or body_cls is None:
                 data[f.name] = {"__unknown_body__": None}
             else:
@@ -275,9 +274,7 @@ def decode_json(data: bytes | str, *, source: str = "<input>") -> Envelope[Any]:
             Report(source, (error("json.syntax", "", f"not valid JSON: {_json_reason(exc)}"),))
         ) from exc
     if not isinstance(obj, dict):
-        raise ValidationFailed(
-            Report(source, (error("json.type", "", "expected a JSON object"),))
-        )
+        raise ValidationFailed(Report(source, (error("json.type", "", "expected a JSON object"),)))
     return _validate(obj, source, pointer_style=True)
 
 
@@ -307,7 +304,7 @@ def _validate(data: dict[str, Any], source: str, *, pointer_style: bool) -> Enve
             )
         )
     try:
-        return cls.model_validate(data)  # type: ignore[return-value]
+        return cls.model_validate(data)
     except pydantic.ValidationError as exc:
         if pointer_style:
             issues = issues_from_pydantic(exc)

@@ -13,7 +13,7 @@ __all__ = ["canonical_xpath"]
 
 
 def canonical_xpath(loc: tuple[int | str, ...], body: type[Body] | None = None) -> str:
-    from ._canonical import _fields, _NS  # noqa: PLC0415 - the mapping lives there
+    from ._canonical import _NS, _fields  # noqa: PLC0415 - the mapping lives there
 
     def local(tag: str) -> str:
         return tag[len(_NS) :] if tag.startswith(_NS) else tag

@@ -59,8 +59,8 @@ from cjx.model._events import (
 from cjx.model._identifiers import (
     CHECK_ALPHABET,
     Asn,
-    CroNumber,
     Crn,
+    CroNumber,
     Identifier,
     IdentifierError,
     NomsNumber,

@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -36,8 +36,8 @@ from cjx.model._events import (
 )
 from cjx.model._identifiers import (
     Asn,
-    CroNumber,
     Crn,
+    CroNumber,
     Identifier,
     IdentifierError,
     NomsNumber,
@@ -100,6 +100,7 @@ _SCHEME_TYPES: dict[SubjectScheme, type[Identifier]] = {
     SubjectScheme.NOMS: NomsNumber,
     SubjectScheme.CRN: Crn,
 }
+_SCHEME_NAMES = frozenset(s.value for s in SubjectScheme)
 _ORDERING_PREFERENCE = (SubjectScheme.PNC, SubjectScheme.NOMS, SubjectScheme.CRN, SubjectScheme.ASN)
 
 
@@ -114,8 +115,8 @@ class SubjectId(CanonicalModel):
     def _check(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        kind = _SCHEME_TYPES.get(data.get("scheme"))  # type: ignore[call-overload]
-        value = data.get("value")
+        scheme, value = data.get("scheme"), data.get("value")
+        kind = _SCHEME_TYPES.get(SubjectScheme(scheme)) if scheme in _SCHEME_NAMES else None
         if kind is not None and isinstance(value, str):
             try:
                 data = {**data, "value": str(kind.parse(value))}
@@ -196,7 +197,8 @@ def make_envelope(
 ) -> Envelope[BodyT]:
     """Build an envelope with its deterministic id and a ``produced_at`` from ``clock``."""
     message_type = type(body).message_type
-    return Envelope[type(body)](  # type: ignore[valid-type]
+    parametrised = _parametrise(type(body))
+    return parametrised(
         message_id=message_id_for(source.format, correlation_id, message_type, body),
         message_type=message_type,
         schema_version=type(body).schema_version,
@@ -213,4 +215,9 @@ def make_envelope(
 
 def envelope_type(message_type: str) -> type[Envelope[Any]]:
     """The parametrised envelope class for ``message_type``."""
-    return Envelope[body_type(message_type)]  # type: ignore[misc]
+    return _parametrise(body_type(message_type))
+
+
+def _parametrise(body: type[Body]) -> type[Envelope[Any]]:
+    generic: Any = Envelope  # parametrised at run time with a body class
+    return cast("type[Envelope[Any]]", generic[body])

@@ -154,7 +154,7 @@ class Identifier(str):
 
 
 class Asn(Identifier):
-    """Arrest/summons number, ``YYFFUUSSNNNNNNNNNNNC`` (21 characters with a top-level OU letter)."""
+    """Arrest/summons number ``YYFFUUSSNNNNNNNNNNNC`` (21 characters with a top-level OU letter)."""
 
     __slots__ = ()
     scheme = "asn"
@@ -282,5 +282,3 @@ class OffenceCode(Identifier):
     scheme = "offence-code"
     label = "offence code"
     pattern = "[A-Z0-9]{1,8}"
-
-

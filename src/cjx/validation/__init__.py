@@ -3,6 +3,7 @@
 from cjx.validation._canonical import (
     CANONICAL_JSON_SCHEMA,
     CANONICAL_XSD,
+    check_canonical_json,
     check_canonical_xml_element,
     validate_canonical_json,
     validate_canonical_xml,
@@ -21,6 +22,7 @@ from cjx.validation._schemas import (
 __all__ = [
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
+    "check_canonical_json",
     "check_canonical_xml_element",
     "element_path",
     "json_schema_issues",

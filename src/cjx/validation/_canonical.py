@@ -35,6 +35,7 @@ from ._schemas import (
 __all__ = [
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
+    "check_canonical_json",
     "check_canonical_xml_element",
     "validate_canonical_json",
     "validate_canonical_xml",
@@ -92,6 +93,22 @@ def validate_canonical_xml(
     return Report(source, tuple(hint_issues + issues))
 
 
+def check_canonical_json(
+    obj: Any, *, source: str = "<input>"
+) -> tuple[Envelope[Any] | None, list[Issue]]:
+    """Both gates on a parsed canonical JSON value: (the envelope when valid, issues)."""
+    schema_issues = json_schema_issues(json_validator(CANONICAL_JSON_SCHEMA), obj)
+    envelope: Envelope[Any] | None = None
+    model_issues: list[Issue] = []
+    if isinstance(obj, dict):
+        try:
+            envelope = _model_validate(obj, source, pointer_style=True)
+        except ValidationFailed as exc:
+            model_issues = list(exc.report.issues)
+    issues = _merge(schema_issues, model_issues)
+    return (envelope if not issues else None), issues
+
+
 def validate_canonical_json(data: bytes | str, *, source: str = "<input>") -> Report:
     """Every issue of a canonical JSON document: syntax, JSON Schema, model rules."""
     try:
@@ -103,11 +120,5 @@ def validate_canonical_json(data: bytes | str, *, source: str = "<input>") -> Re
             else ""
         )
         return Report(source, (error("json.syntax", "", f"not valid JSON{where}"),))
-    schema_issues = json_schema_issues(json_validator(CANONICAL_JSON_SCHEMA), obj)
-    model_issues: list[Issue] = []
-    if isinstance(obj, dict):
-        try:
-            _model_validate(obj, source, pointer_style=True)
-        except ValidationFailed as exc:
-            model_issues = list(exc.report.issues)
-    return Report(source, tuple(_merge(schema_issues, model_issues)))
+    _, issues = check_canonical_json(obj, source=source)
+    return Report(source, tuple(issues))

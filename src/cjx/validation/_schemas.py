@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import xmlschema
 from jsonschema import Draft202012Validator
@@ -87,11 +87,11 @@ _LIBXML_CODES = {
 }
 
 _QUOTED_VALUE = [
-    # libxml2: "[facet 'pattern'] The value 'X' is not accepted ..."
+    # libxml2 writes "[facet 'pattern'] The value 'X' is not accepted ..."
     (re.compile(r"[Tt]he value '(?:[^']|'')*'"), "The value"),
-    # libxml2: "'X' is not a valid value of the atomic type 'xs:date'"
+    # libxml2 writes "'X' is not a valid value of the atomic type 'xs:date'"
     (re.compile(r"'(?:[^']|'')*' is not a valid value"), "The value is not a valid value"),
-    # xmlschema: "value doesn't match ...: 'X'" / "invalid value 'X'"
+    # xmlschema writes "invalid value 'X'" and similar
     (re.compile(r"(value|literal) '(?:[^']|'')*'", re.IGNORECASE), r"\1"),
     (re.compile(r"(value|literal) \"(?:[^\"])*\"", re.IGNORECASE), r"\1"),
 ]
@@ -182,14 +182,14 @@ def xmlschema_issues(
 ) -> list[Issue]:
     """Validate with xmlschema (the detailed path): exact path and reason of each issue."""
     issues: list[Issue] = []
-    resource = xmlschema.XMLResource(root, allow="none", defuse="always")
+    resource = xmlschema.XMLResource(cast(Any, root), allow="none", defuse="always")
     for err in schema.iter_errors(resource, use_location_hints=False):
         reason = str(err.reason or err.message)
         code = next(
             (c for key, c in _XMLSCHEMA_KINDS if key.lower() in reason.lower()),
             "schema.invalid",
         )
-        target = err.elem
+        target: Any = err.elem
         child = _UNEXPECTED_CHILD.search(reason)
         if child and isinstance(target, etree._Element):
             # point at the offending child itself, as libxml2 does
@@ -198,9 +198,7 @@ def xmlschema_issues(
             if 0 <= index < len(elements):
                 target = elements[index]
         where = (
-            element_path(target)
-            if isinstance(target, etree._Element)
-            else _resolve(root, err.path)
+            element_path(target) if isinstance(target, etree._Element) else _resolve(root, err.path)
         )
         issues.append(error(code, base_path + where, scrub(reason)))
     return issues
@@ -217,7 +215,7 @@ def _registry(folder: Path) -> Registry:
         resource: Resource[Any] = Resource.from_contents(contents)
         pairs.append((contents["$id"], resource))
         pairs.append((path.name, resource))  # relative $refs between sibling files
-    return Registry().with_resources(pairs).crawl()  # type: ignore[return-value]
+    return Registry().with_resources(pairs).crawl()
 
 
 @cache
