@@ -206,10 +206,7 @@ def timestamp_texts(draw: st.DrawFn) -> str:
 
 timestamps = timestamp_texts().map(Timestamp.parse)
 dates = st.dates()
-_time_zones = st.sampled_from(
-    [dt.UTC, *(dt.timezone(dt.timedelta(minutes=m)) for m in (-600, -330, 60, 330, 840))]
-)
-times = st.times() | st.times(timezones=_time_zones)
+times = st.times().map(lambda t: t.replace(microsecond=0))
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -383,7 +380,7 @@ _event_fields: dict[str, st.SearchStrategy[Any]] = {
     "event_version": st.integers(1, 10),
     "description": optional(free_texts),
     "published_at": optional(timestamps),
-    "detail_url": optional(texts(0, 80)),
+    "detail_url": optional(texts(1, 80)),
 }
 _movement_fields: dict[str, st.SearchStrategy[Any]] = {
     **_event_fields,
@@ -419,7 +416,7 @@ identifiers_linked_bodies = st.builds(
     IdentifiersLinked,
     crn=crns,
     noms_number=noms_numbers,
-    booking_number=texts(1, 16),
+    booking_number=texts(0, 16),
     **_event_fields,
 )
 coded_values = st.builds(CodedValue, code=texts(0, 64), description=free_texts)

@@ -460,7 +460,7 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
 
 #: Violations of the canonical form that the lenient model accepts (and mostly normalises): the
 #: schemas describe what cjx writes, the model also reads what sources send.
-MODEL_LENIENT = {"lower-case-crn", "non-canonical-pnc", "boolean-as-digit", "time-offset-over-14h"}
+MODEL_LENIENT = {"lower-case-crn", "non-canonical-pnc", "boolean-as-digit"}
 
 
 def example_id(mutation: XmlMutation) -> str:

@@ -67,10 +67,7 @@ FORMATS_DIR: Final = "formats"
 #: offsets stop at 14:00 because xs:time's do.
 UUID_PATTERN: Final = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DATE_PATTERN: Final = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-TIME_PATTERN: Final = (
-    r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
-    r"(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?$"
-)
+TIME_PATTERN: Final = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 SCHEMA_VERSION_PATTERN: Final = r"^{major}\.[0-9]+$"
 
 _DESCRIPTION: Final = (
@@ -122,12 +119,11 @@ class _CanonicalJsonSchema(GenerateJsonSchema):
         return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 
     def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:
-        # No "format": JSON Schema's "time" demands an offset; canonical times may have none.
+        # No "format": JSON Schema's "time" demands an offset; canonical times are local.
         return {
             "type": "string",
             "pattern": TIME_PATTERN,
-            "description": "a time of day, HH:MM:SS with up to 6 fraction digits and an optional "
-            "offset of at most 14:00",
+            "description": "a local time of day, HH:MM:SS",
         }
 
 

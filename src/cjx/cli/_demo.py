@@ -34,6 +34,7 @@ class DemoResult:
     status: str  # "translated" | "rejected"
     message_types: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    delivered_as: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     expected: str = ""
     expected_codes: list[str] = field(default_factory=list)
@@ -95,6 +96,7 @@ def run_examples(root: Path, out_dir: Path) -> list[DemoResult]:
                         name = f"{stem}{suffix}{outbound.extension}"
                         (target / name).write_bytes(outbound.encode(envelope))
                         result.outputs.append(f"outbound/{outbound.name}/{name}")
+                        result.delivered_as.append(outbound.name)
         result.codes = sorted({i.code for i in report.errors})
     return results
 
@@ -115,7 +117,7 @@ def run_demo(*, out_dir: Path | None = None, console: Console | None = None) -> 
     table.add_column("format")
     table.add_column("outcome")
     table.add_column("became")
-    table.add_column("written to")
+    table.add_column("delivered as")
     table.add_column("why rejected")
     table.add_column("as expected")
     for r in results:
@@ -125,7 +127,7 @@ def run_demo(*, out_dir: Path | None = None, console: Console | None = None) -> 
             r.format,
             outcome,
             "\n".join(r.message_types) or "-",
-            "\n".join(r.outputs) or "-",
+            "\n".join(r.delivered_as) or "-",
             "\n".join(r.codes) or "-",
             "[green]yes[/]" if r.as_expected else "[bold red]NO[/]",
         )
@@ -136,5 +138,8 @@ def run_demo(*, out_dir: Path | None = None, console: Console | None = None) -> 
         f"{len(results)} examples: {translated} translated, {len(results) - translated} "
         f"rejected by design; {good}/{len(results)} ended as expected."
     )
-    console.print(f"Outputs (canonical XML and JSON, re-encoded messages) are in {target}")
+    console.print(
+        f"Outputs are in {target}: canonical/ holds each message as canonical XML and JSON, "
+        "outbound/<format>/ what each receiving system gets."
+    )
     return 0 if good == len(results) else 1

@@ -238,6 +238,24 @@ def decode_xml_element(root: etree._Element, *, source: str = "<input>") -> Enve
             )
         )
     data = _decode_children(root, Envelope)
+    body = root.find(f"{_NS}Body")
+    inner = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
+    message_type = data.get("message_type")
+    expected = BODY_TYPES.get(message_type) if isinstance(message_type, str) else None
+    if inner is not None and expected is not None and inner.tag != _NS + expected.__name__:
+        name = str(inner.tag).removeprefix(_NS)
+        raise ValidationFailed(
+            Report(
+                source,
+                (
+                    error(
+                        "canonical.body-mismatch",
+                        f"/Envelope/Body/{name}",
+                        f"MessageType {message_type} needs a {expected.__name__} body",
+                    ),
+                ),
+            )
+        )
     return _validate(data, source, pointer_style=False)
 
 

@@ -2,12 +2,67 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
-from typing import ClassVar
+from decimal import Decimal
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-__all__ = ["Body", "CanonicalModel", "XmlItem"]
+__all__ = ["Amount", "Body", "CanonicalModel", "LocalTime", "SafeText", "XmlItem"]
+
+# Characters XML 1.0 cannot carry: C0 controls but tab, line feed and carriage return; lone
+# surrogates; U+FFFE and U+FFFF. Text with them could be read from JSON but never written as XML.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: str) -> str:
+    if _NOT_XML.search(value):
+        raise PydanticCustomError(
+            "text.characters",
+            "text contains control characters that XML 1.0 cannot carry",
+        )
+    return value
+
+
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None or value.microsecond:
+        raise PydanticCustomError(
+            "time.format", "expected a local time of day in whole seconds (HH:MM:SS), no offset"
+        )
+    return value
+
+
+_CENT = Decimal("0.01")
+
+
+def _amount(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise PydanticCustomError("amount.format", "expected a finite amount")
+    quantised = value.quantize(_CENT)
+    if quantised != value:
+        raise PydanticCustomError("amount.format", "expected at most 2 decimal places")
+    return abs(quantised) if quantised.is_zero() else quantised
+
+
+#: Text that can be written as XML 1.0 (the rule neither schema states for JSON).
+SafeText = Annotated[str, AfterValidator(_xml_safe)]
+#: A wall-clock time of day, whole seconds, no offset (court sittings are local times).
+LocalTime = Annotated[
+    dt.time,
+    AfterValidator(_local_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+            "description": "a local time of day, HH:MM:SS",
+        }
+    ),
+]
+#: An amount of money up to 9 999 999 999.99, normalised to exactly two decimal places.
+Amount = Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=0), AfterValidator(_amount)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,11 @@ Rules kept here:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from cjx.model._base import Body, CanonicalModel, XmlItem
+from cjx.model._base import Amount, Body, CanonicalModel, LocalTime, SafeText, XmlItem
 from cjx.model._codes import (
     BailStatus,
     DurationUnit,
@@ -43,8 +42,8 @@ __all__ = [
     "Result",
 ]
 
-Text = Annotated[str, Field(max_length=4000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=255)]
+Text = Annotated[SafeText, Field(max_length=4000)]
+ShortText = Annotated[SafeText, Field(min_length=1, max_length=255)]
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9]{1,2}$")]
 
 
@@ -52,7 +51,7 @@ class Hearing(CanonicalModel):
     court: OuCode
     psa_code: Annotated[int, Field(ge=0, le=99999)]
     date: dt.date
-    time: dt.time
+    time: LocalTime
 
 
 class CourtCase(CanonicalModel):
@@ -141,7 +140,7 @@ class Duration(CanonicalModel):
 class NextHearing(CanonicalModel):
     court: OuCode | None = None
     date: dt.date
-    time: dt.time
+    time: LocalTime
     reason: Text | None = None
     bail_status: BailStatus | None = None
 
@@ -150,7 +149,7 @@ class Result(CanonicalModel):
     code: Annotated[int, Field(ge=1000, le=9999)] | None = None
     text: Text = ""
     qualifiers: Annotated[tuple[Code, ...], XmlItem("Qualifier")] = ()
-    amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=0)] | None = None
+    amount: Amount | None = None
     penalty_points: Annotated[int, Field(ge=0, le=99)] | None = None
     duration: Duration | None = None
     next_hearing: NextHearing | None = None
@@ -163,9 +162,9 @@ class Offence(CanonicalModel):
     title: Text | None = None
     date_code: OffenceDateCode
     start_date: dt.date
-    start_time: dt.time | None = None
+    start_time: LocalTime | None = None
     end_date: dt.date | None = None
-    end_time: dt.time | None = None
+    end_time: LocalTime | None = None
     location: Text | None = None
     arrest_date: dt.date | None = None
     charge_date: dt.date | None = None

@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from cjx.errors import UnknownMessageType
-from cjx.model._base import Body, CanonicalModel, XmlItem
+from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
 from cjx.model._codes import SubjectScheme
 from cjx.model._court import CaseResulted
 from cjx.model._events import (
@@ -100,7 +100,6 @@ _SCHEME_TYPES: dict[SubjectScheme, type[Identifier]] = {
     SubjectScheme.NOMS: NomsNumber,
     SubjectScheme.CRN: Crn,
 }
-_SCHEME_NAMES = frozenset(s.value for s in SubjectScheme)
 _ORDERING_PREFERENCE = (SubjectScheme.PNC, SubjectScheme.NOMS, SubjectScheme.CRN, SubjectScheme.ASN)
 
 
@@ -108,25 +107,22 @@ class SubjectId(CanonicalModel):
     """One identifier of the person a message is about. Checked when its scheme has rules."""
 
     scheme: SubjectScheme
-    value: Annotated[str, Field(min_length=1, max_length=64)]
+    value: Annotated[SafeText, Field(min_length=1, max_length=64)]
 
-    @model_validator(mode="before")
+    @field_validator("value")
     @classmethod
-    def _check(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        scheme, value = data.get("scheme"), data.get("value")
-        kind = _SCHEME_TYPES.get(SubjectScheme(scheme)) if scheme in _SCHEME_NAMES else None
-        if kind is not None and isinstance(value, str):
-            try:
-                data = {**data, "value": str(kind.parse(value))}
-            except IdentifierError as exc:
-                raise PydanticCustomError(exc.code, exc.message) from None
-        return data
+    def _check(cls, value: str, info: ValidationInfo) -> str:
+        kind = _SCHEME_TYPES.get(info.data.get("scheme"))  # type: ignore[arg-type]
+        if kind is None:
+            return value
+        try:
+            return str(kind.parse(value))
+        except IdentifierError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
 
 
 class Source(CanonicalModel):
-    system: Annotated[str, Field(min_length=1, max_length=64)]
+    system: Annotated[SafeText, Field(min_length=1, max_length=64)]
     format: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,63}$")]
     organisation: OuCode | None = None
 
@@ -142,11 +138,11 @@ class Envelope(CanonicalModel, Generic[BodyT]):
     schema_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
     occurred_at: Timestamp
     produced_at: Timestamp
-    correlation_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    correlation_id: Annotated[SafeText, Field(min_length=1, max_length=256)] | None = None
     causation_id: uuid.UUID | None = None
     source: Source
     subject: Annotated[tuple[SubjectId, ...], XmlItem("Identifier")] = ()
-    classification: Annotated[str, Field(min_length=1, max_length=64)] = DEFAULT_CLASSIFICATION
+    classification: Annotated[SafeText, Field(min_length=1, max_length=64)] = DEFAULT_CLASSIFICATION
     body: BodyT
 
     @model_validator(mode="after")
@@ -179,7 +175,9 @@ def message_id_for(
     source_format: str, source_message_id: str | None, message_type: str, body: Body
 ) -> uuid.UUID:
     """The deterministic message id of DESIGN.md section 2."""
-    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    # Fields at their defaults are left out, so adding an optional field in a minor version
+    # (default None or empty) does not change the id of any existing message.
+    digest = hashlib.sha256(body.model_dump_json(exclude_defaults=True).encode()).hexdigest()
     name = "\x1f".join((source_format, source_message_id or "", message_type, digest))
     return uuid.uuid5(MESSAGE_ID_NAMESPACE, name)
 

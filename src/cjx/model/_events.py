@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from cjx.model._base import Body, CanonicalModel
+from cjx.model._base import Body, CanonicalModel, SafeText
 from cjx.model._codes import CurrentLocation, CurrentPrisonStatus, ReceiveReason, ReleaseReason
 from cjx.model._identifiers import Crn, NomsNumber, PrisonId
 from cjx.model._timestamp import Timestamp
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
-Text = Annotated[str, Field(max_length=4000)]
+Text = Annotated[SafeText, Field(max_length=4000)]
 
 
 class EventBody(Body):
@@ -38,7 +38,7 @@ class EventBody(Body):
     event_version: Annotated[int, Field(ge=1)] = 1
     description: Text | None = None
     published_at: Timestamp | None = None
-    detail_url: Annotated[str, Field(max_length=2000)] | None = None
+    detail_url: Annotated[SafeText, Field(min_length=1, max_length=2048)] | None = None
 
 
 class _Movement(EventBody):
@@ -46,7 +46,7 @@ class _Movement(EventBody):
     prison_id: PrisonId
     current_location: CurrentLocation
     current_prison_status: CurrentPrisonStatus
-    movement_reason_code: Annotated[str, Field(max_length=16)]
+    movement_reason_code: Annotated[SafeText, Field(max_length=64)]
     details: Text
 
 
@@ -86,13 +86,13 @@ class IdentifiersLinked(EventBody):
     message_type = "identity.identifiers-linked"
     crn: Crn
     noms_number: NomsNumber
-    booking_number: Annotated[str, Field(min_length=1, max_length=16)]
+    booking_number: Annotated[SafeText, Field(max_length=64)]
 
 
 class CodedValue(CanonicalModel):
     """A code with its description; either may be empty in the source."""
 
-    code: Annotated[str, Field(max_length=64)]
+    code: Annotated[SafeText, Field(max_length=64)]
     description: Text
 
 

@@ -230,8 +230,10 @@ def json_validator(relative: str) -> Draft202012Validator:
 def _json_message(err: JsonSchemaError) -> str:
     keyword, expected = err.validator, err.validator_value
     if keyword == "required":
-        missing = [p for p in expected if isinstance(err.instance, dict) and p not in err.instance]
-        return f"required property {', '.join(repr(p) for p in missing)} is missing"
+        # jsonschema raises one error per missing property; its message names that property
+        # (a schema name, never data) between the first pair of quotes.
+        name = err.message.split("'")[1] if err.message.count("'") >= 2 else "a property"
+        return f"required property {name!r} is missing"
     if keyword == "type":
         return f"expected type {expected}"
     if keyword == "enum":
@@ -248,6 +250,9 @@ def _json_message(err: JsonSchemaError) -> str:
         return f"{keyword} is {expected}"
     if keyword == "contains":
         return "a required item is missing from the list"
+    described = err.schema.get("description") if isinstance(err.schema, dict) else None
+    if described:
+        return f"violates the '{keyword}' rule: {described}"
     return f"violates the '{keyword}' rule of the schema"
 
 
