@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests import strategies as s
 
 from cjx.codec import parse_xml
 from cjx.model import (
@@ -32,7 +33,6 @@ from cjx.model import (
 )
 from cjx.validation import lxml_schema, xsd_issues
 from cjx_libra_spi import adapter, envelope_for
-from tests import strategies as s
 
 _NOT_SPI = "\r" + "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
 _chars = st.characters(exclude_categories=["Cs"], exclude_characters=_NOT_SPI + "\ufffe\uffff")
