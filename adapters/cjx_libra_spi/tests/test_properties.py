@@ -19,16 +19,22 @@ from cjx.codec import parse_xml
 from cjx.model import (
     Address,
     AlcoholLevel,
+    BailStatus,
     CaseResulted,
     CourtCase,
     Defendant,
     Duration,
+    DurationUnit,
+    Finding,
+    Gender,
     Hearing,
     NextHearing,
     Offence,
+    OffenceDateCode,
     Organisation,
     Person,
     Plea,
+    Presence,
     Result,
 )
 from cjx.validation import lxml_schema, xsd_issues
@@ -63,7 +69,7 @@ people = st.builds(
     given_names=st.lists(words, max_size=3).map(tuple),
     family_name=words,
     birth_date=maybe(dates),
-    gender=st.sampled_from(list(s.Gender)),
+    gender=st.sampled_from(list(Gender)),
     nationality=maybe(words),
     email_addresses=st.lists(words, max_size=2).map(tuple),
     telephone_home=maybe(words),
@@ -94,14 +100,14 @@ def defendants(draw: st.DrawFn) -> Defendant:
         person=draw(people) if person else None,
         organisation=None if person else draw(st.builds(Organisation, name=words)),
         address=draw(addresses),
-        presence=draw(st.sampled_from(list(s.Presence))),
-        bail_status=draw(st.sampled_from(list(s.BailStatus))),
+        presence=draw(st.sampled_from(list(Presence))),
+        bail_status=draw(st.sampled_from(list(BailStatus))),
         bail_conditions=draw(maybe(free.filter(bool))) if person else None,
         reason_for_bail_conditions_or_custody=(draw(maybe(free.filter(bool))) if person else None),
     )
 
 
-units = st.sampled_from(list(s.DurationUnit))
+units = st.sampled_from(list(DurationUnit))
 results = st.builds(
     Result,
     code=maybe(st.integers(1000, 9999)),
@@ -127,7 +133,7 @@ results = st.builds(
             date=dates,
             time=times,
             reason=maybe(free.filter(bool)),
-            bail_status=maybe(st.sampled_from(list(s.BailStatus))),
+            bail_status=maybe(st.sampled_from(list(BailStatus))),
         )
     ),
 )
@@ -142,7 +148,7 @@ def offences(draw: st.DrawFn) -> Offence:
         code=draw(s.offence_codes),
         wording=draw(free),
         title=draw(maybe(words)),
-        date_code=draw(st.sampled_from(list(s.OffenceDateCode))),
+        date_code=draw(st.sampled_from(list(OffenceDateCode))),
         start_date=draw(dates),
         start_time=draw(maybe(times)),
         end_date=draw(dates) if has_end else None,
@@ -167,7 +173,7 @@ def offences(draw: st.DrawFn) -> Offence:
         final_disposal=draw(st.booleans()),
         conviction_date=draw(maybe(dates)),
         convicting_court=draw(maybe(st.integers(0, 99999))),
-        finding=draw(maybe(st.sampled_from(list(s.Finding)))),
+        finding=draw(maybe(st.sampled_from(list(Finding)))),
         results=tuple(draw(st.lists(results, max_size=3))),
     )
 
