@@ -80,12 +80,32 @@ def _local(el: etree._Element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _children(el: etree._Element) -> dict[str, list[etree._Element]]:
-    out: dict[str, list[etree._Element]] = {}
-    for child in el:
-        if isinstance(child.tag, str):
-            out.setdefault(_local(child), []).append(child)
-    return out
+_DC = "{" + LIBRA_NS + "}"
+
+
+class _Kids:
+    """The children of one element of a schema-valid message, looked up by local name.
+
+    The builder runs only after the source schema accepted the message, so every element is in
+    the libra namespace and lxml's C-level ``find`` does the lookups.
+    """
+
+    __slots__ = ("el",)
+
+    def __init__(self, el: etree._Element | None) -> None:
+        self.el = el
+
+    def first(self, name: str) -> etree._Element | None:
+        return self.el.find(_DC + name) if self.el is not None else None
+
+    def all(self, name: str) -> list[etree._Element]:
+        return self.el.findall(_DC + name) if self.el is not None else []
+
+    def child(self, name: str) -> _Kids:
+        return _Kids(self.first(name))
+
+    def __contains__(self, name: str) -> bool:
+        return self.first(name) is not None
 
 
 def _text(el: etree._Element | None) -> str | None:
@@ -94,11 +114,6 @@ def _text(el: etree._Element | None) -> str | None:
         return None
     value = (el.text or "").strip()
     return value or None
-
-
-def _first(kids: dict[str, list[etree._Element]], name: str) -> etree._Element | None:
-    found = kids.get(name)
-    return found[0] if found else None
 
 
 # --- the envelope ---------------------------------------------------------------------------
@@ -212,17 +227,16 @@ def _check_identifier(
     kind: type[Identifier], el: etree._Element, base: str, issues: list[Issue]
 ) -> Identifier | None:
     raw = (el.text or "").strip()
-    path = base + element_path(el)
     try:
         value = kind.parse(raw)
     except IdentifierError as exc:
-        issues.append(error(exc.code, path, exc.message))
+        issues.append(error(exc.code, base + element_path(el), exc.message))
         return None
     if value != raw:
         issues.append(
             information(
                 f"{kind.scheme}.normalised",
-                path,
+                base + element_path(el),
                 f"{kind.label} was written in a non-canonical form and was normalised "
                 f"to {value.masked()}",
             )
@@ -230,10 +244,26 @@ def _check_identifier(
     return value
 
 
+_IDENTIFIER_TAGS: Final = tuple(
+    "{*}" + name
+    for name in (
+        "ProsecutorReference",
+        "PNCidentifier",
+        "PTIURN",
+        "CourtHearingLocation",
+        "OffenceCode",
+        "Defendant",
+        "Case",
+        "Hearing",
+        "BaseOffenceDetails",
+    )
+)
+
+
 def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
     """Every identifier present, checked; required ones reported when missing."""
     issues: list[Issue] = []
-    for el in rcm.iter():
+    for el in rcm.iter(*_IDENTIFIER_TAGS):
         name = _local(el)
         if name == "ProsecutorReference":
             _check_identifier(Asn, el, base, issues)
@@ -249,17 +279,17 @@ def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
                 _check_identifier(OuCode, el, base, issues)
         elif name == "OffenceCode":
             _check_identifier(OffenceCode, el, base, issues)
-        elif name == "Defendant" and "ProsecutorReference" not in _children(el):
+        elif name == "Defendant" and el.find("{*}ProsecutorReference") is None:
             issues.append(error("asn.missing", base + element_path(el), "the defendant has no ASN"))
-        elif name == "Case" and "PTIURN" not in _children(el):
+        elif name == "Case" and el.find("{*}PTIURN") is None:
             issues.append(
                 error("pti-urn.missing", base + element_path(el), "the case has no PTI-URN")
             )
-        elif name == "Hearing" and "CourtHearingLocation" not in _children(el):
+        elif name == "Hearing" and el.find("{*}CourtHearingLocation") is None:
             issues.append(
                 error("ou-code.missing", base + element_path(el), "the hearing has no court")
             )
-        elif name == "BaseOffenceDetails" and "OffenceCode" not in _children(el):
+        elif name == "BaseOffenceDetails" and el.find("{*}OffenceCode") is None:
             issues.append(
                 error(
                     "offence-code.missing",
@@ -278,20 +308,23 @@ class _Builder:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.paths: dict[tuple[int | str, ...], str] = {}
+        self.elements: dict[tuple[int | str, ...], etree._Element] = {}
         self.issues: list[Issue] = []
 
     def at(self, loc: tuple[int | str, ...], el: etree._Element) -> None:
-        self.paths[loc] = self.base + element_path(el)
+        self.elements[loc] = el  # the path is worked out only if an issue needs it
+
+    def path(self, loc: tuple[int | str, ...]) -> str:
+        return self.base + element_path(self.elements[loc])
 
     def value(
         self,
-        kids: dict[str, list[etree._Element]],
+        kids: _Kids,
         name: str,
         loc: tuple[int | str, ...],
         convert: Callable[[str], Any] = str,
     ) -> Any:
-        el = _first(kids, name)
+        el = kids.first(name)
         text = _text(el)
         if el is None or text is None:
             return None
@@ -302,17 +335,15 @@ class _Builder:
             self.issues.append(
                 error(
                     "libra-spi.value",
-                    self.paths[loc],
+                    self.path(loc),
                     f"the value of {name} cannot be read as the expected type",
                 )
             )
             return None
 
-    def text(
-        self, kids: dict[str, list[etree._Element]], name: str, loc: tuple[int | str, ...]
-    ) -> str:
+    def text(self, kids: _Kids, name: str, loc: tuple[int | str, ...]) -> str:
         """Required free text: may be empty."""
-        el = _first(kids, name)
+        el = kids.first(name)
         if el is not None:
             self.at(loc, el)
         return (el.text or "").strip() if el is not None else ""
@@ -320,16 +351,11 @@ class _Builder:
     # sections -------------------------------------------------------------------------------
 
     def body(self, rcm: etree._Element) -> dict[str, Any]:
-        session_el = _first(_children(rcm), "Session")
-        session = _children(session_el) if session_el is not None else {}
-        court_hearing_el = _first(session, "CourtHearing")
-        court_hearing = _children(court_hearing_el) if court_hearing_el is not None else {}
-        hearing_el = _first(court_hearing, "Hearing")
-        hearing = _children(hearing_el) if hearing_el is not None else {}
-        case_el = _first(session, "Case")
-        case = _children(case_el) if case_el is not None else {}
-        defendant_el = _first(case, "Defendant")
-        defendant = _children(defendant_el) if defendant_el is not None else {}
+        session = _Kids(rcm).child("Session")
+        court_hearing = session.child("CourtHearing")
+        hearing = court_hearing.child("Hearing")
+        case = session.child("Case")
+        defendant = case.child("Defendant")
         return {
             "hearing": {
                 "court": self.value(hearing, "CourtHearingLocation", ("hearing", "court")),
@@ -340,20 +366,19 @@ class _Builder:
             "case": {"pti_urn": self.value(case, "PTIURN", ("case", "pti_urn"))},
             "defendant": self.defendant(defendant),
             "offences": [
-                self.offence(_children(el), ("offences", i))
-                for i, el in enumerate(defendant.get("Offence", []))
+                self.offence(_Kids(el), ("offences", i))
+                for i, el in enumerate(defendant.all("Offence"))
             ],
         }
 
-    def defendant(self, kids: dict[str, list[etree._Element]]) -> dict[str, Any]:
+    def defendant(self, kids: _Kids) -> dict[str, Any]:
         loc: tuple[int | str, ...] = ("defendant",)
         out: dict[str, Any] = {"asn": self.value(kids, "ProsecutorReference", (*loc, "asn"))}
-        individual = _first(kids, "CourtIndividualDefendant")
-        corporate = _first(kids, "CourtCorporateDefendant")
+        individual = kids.first("CourtIndividualDefendant")
+        corporate = kids.first("CourtCorporateDefendant")
         if individual is not None:
-            ind = _children(individual)
-            person_el = _first(ind, "PersonDefendant")
-            person = _children(person_el) if person_el is not None else {}
+            ind = _Kids(individual)
+            person = ind.child("PersonDefendant")
             out["pnc_id"] = self.value(person, "PNCidentifier", (*loc, "pnc_id"))
             out["bail_conditions"] = self.value(person, "BailConditions", (*loc, "bail_conditions"))
             out["person"] = self.person(person)
@@ -365,12 +390,12 @@ class _Builder:
                 "ReasonForBailConditionsOrCustody",
                 (*loc, "reason_for_bail_conditions_or_custody"),
             )
-            out["address"] = self.address(_first(ind, "Address"), (*loc, "address"))
+            out["address"] = self.address(ind.first("Address"), (*loc, "address"))
             out["presence"] = self.value(
                 ind, "PresentAtHearing", (*loc, "presence"), codes.PRESENCE.__getitem__
             )
         elif corporate is not None:
-            corp = _children(corporate)
+            corp = _Kids(corporate)
             out["pnc_id"] = self.value(corp, "PNCidentifier", (*loc, "pnc_id"))
             out["presence"] = self.value(
                 corp, "PresentAtHearing", (*loc, "presence"), codes.PRESENCE.__getitem__
@@ -378,29 +403,24 @@ class _Builder:
             out["bail_status"] = self.value(
                 corp, "BailStatus", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
             )
-            name_el = _first(corp, "OrganisationName")
-            names = _children(name_el) if name_el is not None else {}
+            names = corp.child("OrganisationName")
             out["organisation"] = {
                 "name": self.value(names, "OrganisationName", (*loc, "organisation", "name"))
             }
-            out["address"] = self.address(_first(corp, "Address"), (*loc, "address"))
+            out["address"] = self.address(corp.first("Address"), (*loc, "address"))
         return {k: v for k, v in out.items() if v is not None}
 
-    def person(self, person: dict[str, list[etree._Element]]) -> dict[str, Any]:
+    def person(self, person: _Kids) -> dict[str, Any]:
         loc: tuple[int | str, ...] = ("defendant", "person")
-        base_el = _first(person, "BasePersonDetails")
-        base = _children(base_el) if base_el is not None else {}
-        name_el = _first(base, "PersonName")
-        name = _children(name_el) if name_el is not None else {}
+        base = person.child("BasePersonDetails")
+        name = base.child("PersonName")
         given = [
             v
             for i, n in enumerate(("PersonGivenName1", "PersonGivenName2", "PersonGivenName3"))
             if (v := self.value(name, n, (*loc, "given_names", i))) is not None
         ]
-        email_el = _first(base, "EmailDetails")
-        email = _children(email_el) if email_el is not None else {}
-        phone_el = _first(base, "TelephoneDetails")
-        phone = _children(phone_el) if phone_el is not None else {}
+        email = base.child("EmailDetails")
+        phone = base.child("TelephoneDetails")
         emails = [
             v
             for i, n in enumerate(("EmailAddress1", "EmailAddress2"))
@@ -430,10 +450,10 @@ class _Builder:
         if el is None:
             return None
         self.at(loc, el)
-        kids = _children(el)
-        simple = _first(kids, "SimpleAddress")
+        kids = _Kids(el)
+        simple = kids.first("SimpleAddress")
         if simple is not None:
-            lines = _children(simple)
+            lines = _Kids(simple)
             return {
                 "lines": [
                     v
@@ -442,27 +462,20 @@ class _Builder:
                     is not None
                 ]
             }
-        complex_el = _first(kids, "ComplexAddress")
-        parts = _children(complex_el) if complex_el is not None else {}
+        parts = kids.child("ComplexAddress")
         out = {
             field: self.value(parts, element, (*loc, field))
             for field, element in _COMPLEX_ADDRESS.items()
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def offence(
-        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
-    ) -> dict[str, Any]:
-        details_el = _first(kids, "BaseOffenceDetails")
-        details = _children(details_el) if details_el is not None else {}
-        timing_el = _first(details, "OffenceTiming")
-        timing = _children(timing_el) if timing_el is not None else {}
-        start_el = _first(timing, "OffenceStart")
-        start = _children(start_el) if start_el is not None else {}
-        end_el = _first(timing, "OffenceEnd")
-        end = _children(end_el) if end_el is not None else {}
-        alcohol_el = _first(details, "AlcoholRelatedOffence")
-        alcohol = _children(alcohol_el) if alcohol_el is not None else None
+    def offence(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
+        details = kids.child("BaseOffenceDetails")
+        timing = details.child("OffenceTiming")
+        start = timing.child("OffenceStart")
+        end = timing.child("OffenceEnd")
+        alcohol_el = details.first("AlcoholRelatedOffence")
+        alcohol = _Kids(alcohol_el) if alcohol_el is not None else None
         plea_code = self.value(kids, "Plea", (*loc, "plea"))
         plea = codes.PLEA.get(plea_code) if plea_code else None
         out: dict[str, Any] = {
@@ -512,21 +525,18 @@ class _Builder:
             ),
             "finding": self.value(kids, "Finding", (*loc, "finding"), codes.FINDING.__getitem__),
             "results": [
-                self.result(_children(el), (*loc, "results", i))
-                for i, el in enumerate(kids.get("Result", []))
+                self.result(_Kids(el), (*loc, "results", i))
+                for i, el in enumerate(kids.all("Result"))
             ],
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def result(
-        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
-    ) -> dict[str, Any]:
-        outcome_el = _first(kids, "Outcome")
-        outcome = _children(outcome_el) if outcome_el is not None else {}
-        duration_el = _first(outcome, "Duration")
-        next_el = _first(kids, "NextHearing")
+    def result(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
+        outcome = kids.child("Outcome")
+        duration_el = outcome.first("Duration")
+        next_el = kids.first("NextHearing")
         qualifiers = []
-        for i, el in enumerate(kids.get("ResultCodeQualifier", [])):
+        for i, el in enumerate(kids.all("ResultCodeQualifier")):
             text = _text(el)
             if text is not None:
                 self.at((*loc, "qualifiers", i), el)
@@ -538,21 +548,19 @@ class _Builder:
             "amount": self.value(outcome, "ResultAmountSterling", (*loc, "amount"), Decimal),
             "penalty_points": self.value(outcome, "PenaltyPoints", (*loc, "penalty_points"), int),
             "duration": (
-                self.duration(_children(duration_el), (*loc, "duration"))
+                self.duration(_Kids(duration_el), (*loc, "duration"))
                 if duration_el is not None
                 else None
             ),
             "next_hearing": (
-                self.next_hearing(_children(next_el), (*loc, "next_hearing"))
+                self.next_hearing(_Kids(next_el), (*loc, "next_hearing"))
                 if next_el is not None
                 else None
             ),
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def duration(
-        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
-    ) -> dict[str, Any]:
+    def duration(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
         unit = codes.DURATION_UNIT.__getitem__
         out: dict[str, Any] = {
             "value": self.value(kids, "DurationValue", (*loc, "value"), int),
@@ -568,21 +576,23 @@ class _Builder:
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def dates(
-        self, kids: dict[str, list[etree._Element]], name: str, loc: tuple[int | str, ...]
-    ) -> list[dt.date]:
+    def dates(self, kids: _Kids, name: str, loc: tuple[int | str, ...]) -> list[dt.date]:
         out: list[dt.date] = []
-        for i, el in enumerate(kids.get(name, [])):
-            value = self.value({name: [el]}, name, (*loc, i), _date)
-            if value is not None:
-                out.append(value)
+        for i, el in enumerate(kids.all(name)):
+            text = _text(el)
+            if text is None:
+                continue
+            self.at((*loc, i), el)
+            try:
+                out.append(_date(text))
+            except ValueError:
+                self.issues.append(
+                    error("libra-spi.value", self.path((*loc, i)), f"{name} is not a date")
+                )
         return out
 
-    def next_hearing(
-        self, kids: dict[str, list[etree._Element]], loc: tuple[int | str, ...]
-    ) -> dict[str, Any]:
-        details_el = _first(kids, "NextHearingDetails")
-        details = _children(details_el) if details_el is not None else {}
+    def next_hearing(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
+        details = kids.child("NextHearingDetails")
         out: dict[str, Any] = {
             "court": self.value(details, "CourtHearingLocation", (*loc, "court")),
             "date": self.value(details, "DateOfHearing", (*loc, "date"), _date),
@@ -656,16 +666,15 @@ def decode(
     data_dict = builder.body(found.rcm)
     if builder.issues:
         raise ValidationFailed(Report(source, tuple(issues + builder.issues)))
-    rcm_path = found.base + element_path(found.rcm)
     try:
         body = CaseResulted.model_validate(data_dict)
     except pydantic.ValidationError as exc:
 
         def path_for(loc: tuple[int | str, ...]) -> str:
             for n in range(len(loc), 0, -1):
-                if loc[:n] in builder.paths:
-                    return builder.paths[loc[:n]]
-            return rcm_path
+                if loc[:n] in builder.elements:
+                    return builder.path(loc[:n])
+            return found.base + element_path(found.rcm)
 
         raise ValidationFailed(
             Report(source, tuple(issues + issues_from_pydantic(exc, path_for=path_for)))

@@ -15,13 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cjx.adapter import Adapter, get_adapter
-from cjx.codec import encode_xml_element
+from lxml import etree
+
+from cjx.adapter import Adapter, CanonicalXml, get_adapter
+from cjx.codec import encode_xml, encode_xml_element
 from cjx.errors import CjxError, Issue, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.validation import CANONICAL_XSD, lxml_schema, xsd_issues
 
 __all__ = ["Outcome", "canonical_gate", "translate"]
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,9 @@ def translate(
     issues = list(translation.report.issues)
     outputs: list[bytes] = []
     for envelope in translation.envelopes:
-        gate = canonical_gate(envelope)
+        text = encode_xml(envelope)
+        element = etree.fromstring(text, _PARSER)
+        gate = xsd_issues(lxml_schema(CANONICAL_XSD), element)
         if gate:
             issues.extend(gate)
             continue
@@ -75,7 +81,11 @@ def translate(
             )
             continue
         try:
-            outputs.append(writer.encode(envelope))
+            if isinstance(writer, CanonicalXml):
+                # the gated element is the output: serialise it rather than encode it again
+                outputs.append(text)
+            else:
+                outputs.append(writer.encode(envelope))
         except ValidationFailed as exc:
             issues.extend(exc.report.issues)
         except (CjxError, ValueError) as exc:

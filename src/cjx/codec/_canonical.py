@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 import types
 import typing
 import uuid
@@ -138,8 +139,34 @@ def _text(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as canonical XML text")
 
 
+_TEXT_BY_TYPE: dict[type, Any] = {}
+
+
+def _fast_text(value: Any) -> str:
+    kind = type(value)
+    convert = _TEXT_BY_TYPE.get(kind)
+    if convert is None:
+        if kind is str or kind is int:
+            convert = str
+        elif issubclass(kind, enum.Enum):
+            convert = _enum_text
+        elif issubclass(kind, str) or kind is Decimal or kind is bool:
+            convert = _text
+        elif issubclass(kind, (dt.date, dt.time, Timestamp)):
+            convert = kind.isoformat
+        else:
+            convert = _text
+        _TEXT_BY_TYPE[kind] = convert
+    return convert(value)  # type: ignore[no-any-return]
+
+
+def _enum_text(value: enum.Enum) -> str:
+    return str(value.value)
+
+
 def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
     sub = etree.SubElement
+    _text = _fast_text
     for f in _fields(type(obj)):
         value = getattr(obj, f.name)
         if value is None:
@@ -163,6 +190,85 @@ def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
             sub(parent, f.tag).text = _text(value)
 
 
+# Text writer: the same document as _encode_into, written as lxml's pretty_print would write it,
+# without building an element per field (lxml's SubElement costs about 0.9 us per element).
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+_ROOT_OPEN = f'<Envelope xmlns="{CANONICAL_NS}">'
+_XML_UNSAFE = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@cache
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, bool, bool, str | None, bool], ...]:
+    local = len(_NS)
+    return tuple(
+        (f.name, f.tag[local:], f.is_body, f.model is not None,
+         f.item_tag[local:] if f.item_tag else None, f.item_tag is not None)
+        for f in _fields(cls)
+    )
+
+
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def _write(out: list[str], obj: BaseModel, pad: str) -> None:
+    inner = pad + "  "
+    for name, tag, is_body, is_model, item_tag, repeated in _plan(type(obj)):
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        if is_body:
+            body_tag = type(value).__name__
+            out.append(f"{pad}<{tag}>")
+            _write_model(out, value, body_tag, inner)
+            out.append(f"{pad}</{tag}>")
+        elif repeated:
+            if not value:
+                continue
+            out.append(f"{pad}<{tag}>")
+            for item in value:
+                if is_model:
+                    _write_model(out, item, item_tag, inner)  # type: ignore[arg-type]
+                else:
+                    out.append(f"{inner}<{item_tag}>{_escape(_fast_text(item))}</{item_tag}>")
+            out.append(f"{pad}</{tag}>")
+        elif is_model:
+            _write_model(out, value, tag, pad)
+        else:
+            out.append(f"{pad}<{tag}>{_escape(_fast_text(value))}</{tag}>")
+
+
+def _write_model(out: list[str], obj: BaseModel, tag: str, pad: str) -> None:
+    out.append(f"{pad}<{tag}>")
+    mark = len(out)
+    _write(out, obj, pad + "  ")
+    if len(out) == mark:
+        out[-1] = f"{pad}<{tag}/>"
+    else:
+        out.append(f"{pad}</{tag}>")
+
+
+def _encode_text(envelope: Envelope[Any]) -> bytes:
+    out = [_ROOT_OPEN]
+    _write(out, envelope, "\n  ")
+    out.append("\n</Envelope>\n")
+    text = "".join(out)
+    if _XML_UNSAFE.search(text) is not None:  # what lxml refuses in element text
+        raise ValueError(
+            "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control "
+            "characters"
+        )
+    return text.encode()
+
+
 def encode_xml_element(envelope: Envelope[Any]) -> etree._Element:
     """The canonical XML of ``envelope`` as an lxml element (``<Envelope>``)."""
     root = etree.Element(_NS + "Envelope", nsmap={None: CANONICAL_NS})
@@ -172,8 +278,10 @@ def encode_xml_element(envelope: Envelope[Any]) -> etree._Element:
 
 def encode_xml(envelope: Envelope[Any], *, pretty: bool = True) -> bytes:
     """Canonical XML bytes, UTF-8 with an XML declaration."""
+    if pretty:
+        return _DECLARATION + _encode_text(envelope)
     return etree.tostring(
-        encode_xml_element(envelope), xml_declaration=True, encoding="UTF-8", pretty_print=pretty
+        encode_xml_element(envelope), xml_declaration=True, encoding="UTF-8", pretty_print=False
     )
 
 

@@ -172,10 +172,15 @@ def schema_location_hints(root: etree._Element) -> list[tuple[str, str]]:
     """Every ``xsi:schemaLocation`` / ``xsi:noNamespaceSchemaLocation`` as (XPath, value)."""
     found: list[tuple[str, str]] = []
     tree = root.getroottree()
-    for attr in ("schemaLocation", "noNamespaceSchemaLocation"):
-        for element in root.xpath(f"//*[@xsi:{attr}]", namespaces={"xsi": XSI_NS}):
-            assert isinstance(element, etree._Element)
-            found.append(
-                (f"{tree.getpath(element)}/@xsi:{attr}", element.get(f"{{{XSI_NS}}}{attr}", ""))
-            )
+    for attr, xpath in _HINT_XPATHS:
+        # the attribute axis is walked by libxml2 about 4 times faster than //*[@...]
+        for value in xpath(root):
+            element = value.getparent()
+            found.append((f"{tree.getpath(element)}/@xsi:{attr}", str(value)))
     return found
+
+
+_HINT_XPATHS: Final = tuple(
+    (attr, etree.XPath(f"//@xsi:{attr}", namespaces={"xsi": XSI_NS}))
+    for attr in ("schemaLocation", "noNamespaceSchemaLocation")
+)
