@@ -286,7 +286,7 @@ def test_schema_location_hints_are_refused() -> None:
 
 @pytest.mark.parametrize(
     ("data", "code"),
-    [(b"{not json", "json.syntax"), (b"[1, 2]", "json.type"), (b"\xff\xfe{}", "json.syntax")],
+    [(b"{not json", "json.syntax"), (b"[1, 2]", "json.type"), (b"\xff\xfe{}", "json.encoding")],
 )
 def test_broken_json_is_reported_with_json_codes(data: bytes, code: str) -> None:
     """Unreadable JSON fails with a ``json.*`` code."""

@@ -492,3 +492,108 @@ def test_encode_json_round_trip_of_cli_output(
     )
     data = (tmp_path / "core-input-message-001.json").read_bytes()
     assert encode_json(decode_json(data)) == data
+
+
+def test_out_dir_over_the_inputs_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Writing translations over their own inputs is a usage error; nothing changes."""
+    shutil.copy(GOOD, tmp_path / "a.xml")
+    before = (tmp_path / "a.xml").read_bytes()
+    code, _, err = run(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "libra-spi",
+            "--out-dir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "overwrite" in err
+    assert (tmp_path / "a.xml").read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["file-as-out-dir", "dir-as-report"])
+def test_unusable_output_paths_are_usage_errors(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An --out-dir that is a file, or a --report that is a directory: exit 2, no traceback."""
+    blocker = tmp_path / "blocker"
+    if where == "file-as-out-dir":
+        blocker.write_text("x")
+        extra = ["--out-dir", str(blocker)]
+    else:
+        blocker.mkdir()
+        extra = ["--report", str(blocker)]
+    code, _, err = run(
+        ["translate", "--from", "libra-spi", "--to", "canonical-xml", *extra, str(GOOD)], capsys
+    )
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_report_directory_is_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "new" / "dir" / "report.json"
+    code, _, _ = run(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-xml",
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--report",
+            str(report),
+            str(GOOD),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert json.loads(report.read_text())["inputs"][0]["status"] == "ok"
+
+
+def test_several_messages_without_out_dir_is_a_usage_error(
+    batch_adapter: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several messages cannot share standard output: exit 2, nothing written."""
+    main(
+        [
+            "translate",
+            "--from",
+            "libra-spi",
+            "--to",
+            "canonical-json",
+            "--out-dir",
+            str(tmp_path / "one"),
+            str(GOOD),
+            str(GOOD_ROUTE),
+        ]
+    )
+    items = [json.loads(p.read_text()) for p in sorted((tmp_path / "one").iterdir())]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps(items))
+    capsys.readouterr()
+    code, out, err = run(
+        ["translate", "--from", "test-batch", "--to", "canonical-xml", str(batch)], capsys
+    )
+    assert code == 2
+    assert out == ""
+    assert "--out-dir" in err
+
+
+def test_symlinked_directories_are_not_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A link back up the tree does not make the same file count again."""
+    (tmp_path / "in").mkdir()
+    shutil.copy(GOOD, tmp_path / "in" / "a.xml")
+    (tmp_path / "in" / "loop").symlink_to(tmp_path / "in")
+    code, out, _ = run(["validate", "--format", "json", str(tmp_path / "in")], capsys)
+    assert code == 0
+    assert len(json.loads(out)["inputs"]) == 1

@@ -9,6 +9,7 @@ fetch; a secret file catches any local read. Every command also runs under a han
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -152,7 +153,41 @@ def hostile_inputs(port: int, secret: Path) -> dict[str, tuple[bytes, str]]:
             f'<?xml version="1.0"?><DeliverRequest xmlns="{DELIVER}"><msg:Mess'.encode(),
             "xml.truncated",
         ),
-        "binary-garbage": (bytes(range(256)) * 4, "xml.not-xml"),
+        "binary-garbage": (bytes(range(256)) * 4, "xml.encoding"),
+        "text-garbage": (b"\x01\x02 not xml at all \xfe", "xml.not-xml"),
+        "doctype-after-tag-like-comment": (
+            (
+                f'<?xml version="1.0"?><!-- <x> --><!DOCTYPE d SYSTEM "file://{secret}">'
+                f'<DeliverRequest xmlns="{DELIVER}">&x;</DeliverRequest>'
+            ).encode(),
+            "xml.doctype",
+        ),
+        "doctype-after-tag-like-pi": (
+            (
+                f'<?xml version="1.0"?><?pi <b?><!DOCTYPE d SYSTEM "{url}/d.dtd">'
+                f'<DeliverRequest xmlns="{DELIVER}">&x;</DeliverRequest>'
+            ).encode(),
+            "xml.doctype",
+        ),
+        "utf16-with-doctype": (
+            (
+                f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d SYSTEM "file://{secret}">'
+                f'<DeliverRequest xmlns="{DELIVER}">&x;</DeliverRequest>'
+            ).encode("utf-16"),
+            "xml.encoding",
+        ),
+        "undeclared-entity": (
+            f'<DeliverRequest xmlns="{DELIVER}">&x;</DeliverRequest>'.encode(),
+            "xml.entity",
+        ),
+        "no-namespace-schema-location": (
+            (
+                f'<DeliverRequest xmlns="{DELIVER}" '
+                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                f'xsi:noNamespaceSchemaLocation="{url}/evil.xsd"/>'
+            ).encode(),
+            "xml.schema-location",
+        ),
     }
 
 
@@ -221,7 +256,12 @@ def test_cli_refuses_hostile_input(
     (entry,) = json.loads(validate.stdout)["inputs"]
     assert entry["status"] == "rejected"
     # Sniffing by content: empty input and garbage match no format; the rest are named.
-    expected = {"empty": "input.empty", "binary-garbage": "format.unknown"}.get(name, code)
+    expected = {
+        "empty": "input.empty",
+        "binary-garbage": "format.unknown",
+        "text-garbage": "format.unknown",
+        "utf16-with-doctype": "format.unknown",
+    }.get(name, code)
     assert expected in {i["code"] for i in entry["issues"]}
     assert listener.connections == 0
 
@@ -264,3 +304,29 @@ def test_relative_schema_location_in_real_messages_is_ignored_not_fetched() -> N
     report = get_adapter("libra-spi").validate(sample)
     assert report.ok
     assert "xml.schema-location-ignored" in report.codes
+
+
+def test_the_parser_itself_opens_no_external_resource(tmp_path: Path) -> None:
+    """Defence in depth: even handed a DTD (which parse_xml refuses first), the parser's
+    resolver answers every external resource with nothing. A FIFO as the DTD would block a
+    parser that opened it; the subprocess's hang guard turns that into a failure."""
+    fifo = tmp_path / "dtd.fifo"
+    os.mkfifo(fifo)
+    script = (
+        "from lxml import etree; from cjx.codec._xmlparse import _parser;"
+        f"doc = b'<!DOCTYPE r SYSTEM \"file://{fifo}\"><r>&x;</r>';"
+        "r = None\n"
+        "try:\n    r = etree.fromstring(doc, _parser())\n"
+        "except etree.XMLSyntaxError:\n    pass\n"
+        "print('done')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == b"done", done.stderr
+
+
+def test_comments_inside_text_do_not_cut_values_short() -> None:
+    """Text interrupted by a comment or processing instruction is read whole."""
+    root = parse_xml(b"<a><b>SEX<!-- x -->OFFENCE</b><c><!-- c -->Travel<?pi x?> more</c></a>")
+    assert [child.text for child in root] == ["SEXOFFENCE", "Travel more"]

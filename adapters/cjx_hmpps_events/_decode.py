@@ -39,13 +39,12 @@ from typing import Any, Final
 import pydantic
 
 from cjx.codec import issues_from_pydantic
-from cjx.errors import Issue, Report, Severity, ValidationFailed, error, information
+from cjx.errors import Issue, Report, Severity, ValidationFailed, error
 from cjx.model import (
     Clock,
     Envelope,
     EventBody,
     Identifier,
-    IdentifierError,
     NomsNumber,
     Source,
     SubjectId,
@@ -178,20 +177,12 @@ def _event_spec(event: dict[str, Any], base: str, issues: list[Issue]) -> EventS
 def _check_identifier(
     kind: type[Identifier], raw: Any, pointer: str, issues: list[Issue]
 ) -> Identifier | None:
-    try:
-        value = kind.parse(raw)
-    except IdentifierError as exc:
-        issues.append(error(exc.code, pointer, exc.message))
+    if not isinstance(raw, str):
+        issues.append(error(f"{kind.scheme}.format", pointer, f"{kind.label} must be text"))
         return None
-    if value != raw:
-        issues.append(
-            information(
-                f"{kind.scheme}.normalised",
-                pointer,
-                f"{kind.label} was written in a non-canonical form and was normalised "
-                f"to {value.masked()}",
-            )
-        )
+    value, issue = kind.check(raw, pointer)
+    if issue is not None:
+        issues.append(issue)
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cjx.adapter import Adapter, Translation
-from cjx.codec import DEFAULT_MAX_XML_SIZE
+from cjx.codec import DEFAULT_MAX_XML_SIZE, peek_root
 from cjx.model import CaseResulted, Clock, Envelope, system_clock
 
 from ._decode import DELIVER_NS, LIBRA_NS, ROUTE_NS, decode, envelope_for
@@ -27,7 +27,8 @@ __all__ = [
     "resulted_case_message",
 ]
 
-_SNIFF_MARKERS = (LIBRA_NS.encode(), DELIVER_NS.encode(), ROUTE_NS.encode())
+#: The envelopes' root elements, by which ``cjx validate`` recognises the format.
+_ROOTS = frozenset({(DELIVER_NS, "DeliverRequest"), (ROUTE_NS, "RouteData")})
 
 
 class LibraSpiAdapter(Adapter):
@@ -46,8 +47,7 @@ class LibraSpiAdapter(Adapter):
         self.max_size = max_size
 
     def sniff(self, data: bytes) -> bool:
-        head = data[:4096]
-        return b"<" in head and any(marker in head for marker in _SNIFF_MARKERS)
+        return peek_root(data) in _ROOTS
 
     def translate(
         self,

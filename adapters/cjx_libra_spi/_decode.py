@@ -39,7 +39,6 @@ from cjx.model import (
     Clock,
     Envelope,
     Identifier,
-    IdentifierError,
     OffenceCode,
     OuCode,
     PncId,
@@ -90,16 +89,27 @@ class _Kids:
     the libra namespace and lxml's C-level ``find`` does the lookups.
     """
 
-    __slots__ = ("el",)
+    __slots__ = ("children", "el")
 
     def __init__(self, el: etree._Element | None) -> None:
         self.el = el
+        children: dict[Any, list[etree._Element]] = {}
+        if el is not None:
+            # one pass over the children (the parser dropped comments and PIs), then lookups
+            for child in el:
+                tag = child.tag
+                if tag in children:
+                    children[tag].append(child)
+                else:
+                    children[tag] = [child]
+        self.children = children
 
     def first(self, name: str) -> etree._Element | None:
-        return self.el.find(_DC + name) if self.el is not None else None
+        found = self.children.get(_DC + name)
+        return found[0] if found else None
 
     def all(self, name: str) -> list[etree._Element]:
-        return self.el.findall(_DC + name) if self.el is not None else []
+        return self.children.get(_DC + name, [])
 
     def child(self, name: str) -> _Kids:
         return _Kids(self.first(name))
@@ -128,11 +138,13 @@ class _Input:
         self.rcm: etree._Element | None = None
         self.base = ""  # path prefix for issues inside an embedded (RouteData) document
         self.correlation_id: str | None = None
+        self.correlation_element: etree._Element | None = None
+        self.payload_unreadable = False  # RouteData content that is not well-formed XML
 
 
-def _hint_issues(root: etree._Element, base: str) -> list[Issue]:
+def _hint_issues(root: etree._Element, base: str, data: bytes) -> list[Issue]:
     out: list[Issue] = []
-    for path, value in schema_location_hints(root):
+    for path, value in schema_location_hints(root, data=data):
         # The value's second half of each pair is a location; one that names a URL is an attempt
         # to make the reader fetch something.
         locations = value.split()[1::2] or value.split()
@@ -159,34 +171,38 @@ def _hint_issues(root: etree._Element, base: str) -> list[Issue]:
 def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
     found = _Input(source)
     root = parse_xml(data, source=source, max_size=max_size)
-    found.issues.extend(_hint_issues(root, ""))
+    found.issues.extend(_hint_issues(root, "", data))
     schema_issues = _schema_checker(detailed)
     if root.tag == f"{{{DELIVER_NS}}}DeliverRequest":
         found.issues.extend(schema_issues(DELIVER_XSD, root, ""))
-        found.correlation_id = _text(root.find(f"{{{MESSAGING_NS}}}MessageIdentifier"))
+        identifier = root.find(f"{{{MESSAGING_NS}}}MessageIdentifier")
+        found.correlation_id = _text(identifier)
+        found.correlation_element = identifier
         message = root.find(f"{{{DELIVER_NS}}}Message")
         if message is not None:
-            found.rcm = next(
-                (c for c in message.iter() if _local(c) == "ResultedCaseMessage"), None
-            )
+            found.rcm = message.find("{*}ResultedCaseMessage")
     elif root.tag == f"{{{ROUTE_NS}}}RouteData":
         found.issues.extend(schema_issues(ROUTE_XSD, root, ""))
         request = root.find(f"{{{ROUTE_NS}}}RequestFromSystem")
         if request is not None:
-            found.correlation_id = _text(request.find(f"{{{ROUTE_NS}}}CorrelationID"))
+            identifier = request.find(f"{{{ROUTE_NS}}}CorrelationID")
+            found.correlation_id = _text(identifier)
+            found.correlation_element = identifier
         content = root.find(f"{{{ROUTE_NS}}}DataStream/{{{ROUTE_NS}}}DataStreamContent")
         payload = (content.text or "").strip() if content is not None else ""
         if payload:
             found.base = _ROUTE_CONTENT_PATH
+            embedded = payload.encode("utf-8")
             try:
-                inner = parse_xml(payload.encode("utf-8"), source=source, max_size=max_size)
+                inner = parse_xml(embedded, source=source, max_size=max_size)
             except ValidationFailed as exc:
                 found.issues.extend(
                     error(i.code, _ROUTE_CONTENT_PATH, i.message) for i in exc.report.issues
                 )
+                found.payload_unreadable = True
                 inner = None
             if inner is not None:
-                found.issues.extend(_hint_issues(inner, found.base))
+                found.issues.extend(_hint_issues(inner, found.base, embedded))
                 if _local(inner) == "ResultedCaseMessage":
                     found.rcm = inner
                     found.issues.extend(schema_issues(RCM_XSD, inner, found.base))
@@ -199,7 +215,7 @@ def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
             )
         )
         return found
-    if found.rcm is None:
+    if found.rcm is None and not found.payload_unreadable:
         where = _ROUTE_CONTENT_PATH if root.tag.endswith("RouteData") else "/DeliverRequest/Message"
         found.issues.append(
             error(
@@ -224,24 +240,17 @@ def _schema_checker(detailed: bool) -> Callable[[str, etree._Element, str], list
 
 
 def _check_identifier(
-    kind: type[Identifier], el: etree._Element, base: str, issues: list[Issue]
-) -> Identifier | None:
-    raw = (el.text or "").strip()
-    try:
-        value = kind.parse(raw)
-    except IdentifierError as exc:
-        issues.append(error(exc.code, base + element_path(el), exc.message))
-        return None
-    if value != raw:
-        issues.append(
-            information(
-                f"{kind.scheme}.normalised",
-                base + element_path(el),
-                f"{kind.label} was written in a non-canonical form and was normalised "
-                f"to {value.masked()}",
-            )
-        )
-    return value
+    kind: type[Identifier],
+    el: etree._Element,
+    base: str,
+    issues: list[Issue],
+    parsed: dict[etree._Element, Identifier],
+) -> None:
+    value, issue = kind.check((el.text or "").strip(), lambda: base + element_path(el))
+    if issue is not None:
+        issues.append(issue)
+    if value is not None:
+        parsed[el] = value  # the builder takes it from here rather than parse it again
 
 
 _IDENTIFIER_TAGS: Final = tuple(
@@ -260,25 +269,31 @@ _IDENTIFIER_TAGS: Final = tuple(
 )
 
 
-def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
-    """Every identifier present, checked; required ones reported when missing."""
+def _identifier_issues(
+    rcm: etree._Element, base: str
+) -> tuple[list[Issue], dict[etree._Element, Identifier]]:
+    """Every identifier present, checked; required ones reported when missing.
+
+    Also returns the parsed identifiers by element, for the builder.
+    """
     issues: list[Issue] = []
+    parsed: dict[etree._Element, Identifier] = {}
     for el in rcm.iter(*_IDENTIFIER_TAGS):
         name = _local(el)
         if name == "ProsecutorReference":
-            _check_identifier(Asn, el, base, issues)
+            _check_identifier(Asn, el, base, issues, parsed)
         elif name == "PNCidentifier":
             if _text(el) is not None:  # an empty optional element means absent
-                _check_identifier(PncId, el, base, issues)
+                _check_identifier(PncId, el, base, issues, parsed)
         elif name == "PTIURN":
-            _check_identifier(PtiUrn, el, base, issues)
+            _check_identifier(PtiUrn, el, base, issues, parsed)
         elif name == "CourtHearingLocation":
             parent = el.getparent()
             required = parent is not None and _local(parent) == "Hearing"
             if required or _text(el) is not None:
-                _check_identifier(OuCode, el, base, issues)
+                _check_identifier(OuCode, el, base, issues, parsed)
         elif name == "OffenceCode":
-            _check_identifier(OffenceCode, el, base, issues)
+            _check_identifier(OffenceCode, el, base, issues, parsed)
         elif name == "Defendant" and el.find("{*}ProsecutorReference") is None:
             issues.append(error("asn.missing", base + element_path(el), "the defendant has no ASN"))
         elif name == "Case" and el.find("{*}PTIURN") is None:
@@ -297,6 +312,81 @@ def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
                     "the offence has no offence code",
                 )
             )
+    return issues, parsed
+
+
+# --- cardinalities the source schema cannot state --------------------------------------------
+
+#: Parents whose children may come in any order and repeat, so the XSD holds them in a repeated
+#: choice (XSD 1.0 ``xs:all`` allows no repetition): (at least, at most) per child. A required
+#: identifier's absence is reported with its own code (``asn.missing``), not here.
+_CARDINALITY: Final[dict[str, dict[str, tuple[int, int]]]] = {
+    "Defendant": {"ProsecutorReference": (0, 1)},
+    "Offence": {
+        "BaseOffenceDetails": (1, 1),
+        "InitiatedDate": (1, 1),
+        "Plea": (1, 1),
+        "FinalDisposalIndicator": (1, 1),
+        "ModeOfTrial": (0, 1),
+        "ConvictionDate": (0, 1),
+        "ConvictingCourt": (0, 1),
+        "Finding": (0, 1),
+    },
+    "Result": {
+        "ResultCode": (0, 1),
+        "ResultText": (1, 1),
+        "Outcome": (0, 1),
+        "NextHearing": (0, 1),
+    },
+    "Duration": {
+        "DurationValue": (0, 1),
+        "DurationUnit": (0, 1),
+        "SecondaryDurationValue": (0, 1),
+        "SecondaryDurationUnit": (0, 1),
+    },
+}
+_DEFENDANT_KINDS: Final = ("CourtIndividualDefendant", "CourtCorporateDefendant")
+_CARDINALITY_TAGS: Final = tuple(_DC + name for name in _CARDINALITY)
+
+
+def _count_issue(
+    parent: etree._Element, name: str, count: int, limits: tuple[int, int], base: str
+) -> Issue:
+    low, high = limits
+    expected = "exactly one" if low == high == 1 else f"at most {high}"
+    return error(
+        "schema.cardinality",
+        base + element_path(parent),
+        f"{_local(parent)} holds {count} {name} elements; expected {expected}",
+    )
+
+
+def _cardinality_issues(rcm: etree._Element, base: str) -> list[Issue]:
+    """The repeated-choice parents' cardinalities (FORMAT.md: "the decoder enforces them")."""
+    issues: list[Issue] = []
+    # Elements outside the libra namespace are the source schema's to report; counting by
+    # qualified tag keeps this pass cheap.
+    for parent in rcm.iter(*_CARDINALITY_TAGS):
+        parent_name = str(parent.tag)[len(_DC) :]
+        counts: dict[str, int] = {}
+        for child in parent:
+            tag: Any = child.tag
+            counts[tag] = counts.get(tag, 0) + 1
+        for name, (low, high) in _CARDINALITY[parent_name].items():
+            count = counts.get(_DC + name, 0)
+            if not low <= count <= high:
+                issues.append(_count_issue(parent, name, count, (low, high), base))
+        if parent_name == "Defendant":
+            kinds = sum(counts.get(_DC + kind, 0) for kind in _DEFENDANT_KINDS)
+            if kinds != 1:
+                issues.append(
+                    error(
+                        "schema.cardinality",
+                        base + element_path(parent),
+                        f"Defendant holds {kinds} of CourtIndividualDefendant and "
+                        "CourtCorporateDefendant; expected exactly one",
+                    )
+                )
     return issues
 
 
@@ -306,10 +396,11 @@ def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
 class _Builder:
     """Walks a schema-valid ResultedCaseMessage into model data, remembering source paths."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, parsed: dict[etree._Element, Identifier] | None = None) -> None:
         self.base = base
         self.elements: dict[tuple[int | str, ...], etree._Element] = {}
         self.issues: list[Issue] = []
+        self.parsed = parsed or {}
 
     def at(self, loc: tuple[int | str, ...], el: etree._Element) -> None:
         self.elements[loc] = el  # the path is worked out only if an issue needs it
@@ -324,11 +415,21 @@ class _Builder:
         loc: tuple[int | str, ...],
         convert: Callable[[str], Any] = str,
     ) -> Any:
-        el = kids.first(name)
-        text = _text(el)
-        if el is None or text is None:
+        # the hot path of decoding: kept inline
+        found = kids.children.get(_DC + name)
+        if not found:
             return None
-        self.at(loc, el)
+        el = found[0]
+        text = el.text
+        if text is None:
+            return None
+        text = text.strip()
+        if not text:
+            return None
+        self.elements[loc] = el
+        known = self.parsed.get(el)
+        if known is not None:
+            return known
         try:
             return convert(text)
         except (ValueError, KeyError, InvalidOperation):
@@ -639,13 +740,18 @@ def envelope_for(
     body: CaseResulted, *, correlation_id: str | None, clock: Clock
 ) -> Envelope[CaseResulted]:
     """The canonical envelope this adapter gives ``body``: its header conventions in one place."""
-    subject = [SubjectId(scheme=SubjectScheme.ASN, value=body.defendant.asn)]
+    # The identifiers are already checked values of the body: no need to validate them again.
+    subject = [SubjectId.model_construct(scheme=SubjectScheme.ASN, value=str(body.defendant.asn))]
     if body.defendant.pnc_id is not None:
-        subject.append(SubjectId(scheme=SubjectScheme.PNC, value=body.defendant.pnc_id))
+        subject.append(
+            SubjectId.model_construct(scheme=SubjectScheme.PNC, value=str(body.defendant.pnc_id))
+        )
     return make_envelope(
         body,
         occurred_at=_occurred_at({"date": body.hearing.date, "time": body.hearing.time}),
-        source=Source(system=SOURCE_SYSTEM, format=FORMAT_NAME, organisation=body.hearing.court),
+        source=Source.model_construct(
+            system=SOURCE_SYSTEM, format=FORMAT_NAME, organisation=body.hearing.court
+        ),
         subject=subject,
         correlation_id=correlation_id,
         clock=clock,
@@ -658,11 +764,14 @@ def decode(
     """Decode one SPI message; raise ValidationFailed with every issue when it is rejected."""
     found = _open(data, source, detailed=detailed, max_size=max_size)
     issues = found.issues
+    parsed: dict[etree._Element, Identifier] = {}
     if found.rcm is not None:
-        issues.extend(_identifier_issues(found.rcm, found.base))
+        identifier_issues, parsed = _identifier_issues(found.rcm, found.base)
+        issues.extend(identifier_issues)
+        issues.extend(_cardinality_issues(found.rcm, found.base))
     if any(i.severity == "error" for i in issues) or found.rcm is None:
         raise ValidationFailed(Report(source, tuple(issues)))
-    builder = _Builder(found.base)
+    builder = _Builder(found.base, parsed)
     data_dict = builder.body(found.rcm)
     if builder.issues:
         raise ValidationFailed(Report(source, tuple(issues + builder.issues)))
@@ -674,11 +783,16 @@ def decode(
             for n in range(len(loc), 0, -1):
                 if loc[:n] in builder.elements:
                     return builder.path(loc[:n])
-            return found.base + element_path(found.rcm)
+            return found.base + (element_path(found.rcm) if found.rcm is not None else "/")
 
         raise ValidationFailed(
             Report(source, tuple(issues + issues_from_pydantic(exc, path_for=path_for)))
         ) from exc
-    correlation_id = found.correlation_id
-    envelope = envelope_for(body, correlation_id=correlation_id, clock=clock)
+    try:
+        envelope = envelope_for(body, correlation_id=found.correlation_id, clock=clock)
+    except pydantic.ValidationError as exc:
+        where = found.correlation_element
+        path = element_path(where) if where is not None else "/"
+        header = issues_from_pydantic(exc, path_for=lambda _: path)
+        raise ValidationFailed(Report(source, tuple(issues + header))) from exc
     return envelope, Report(source, tuple(issues))

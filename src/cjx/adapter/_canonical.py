@@ -1,17 +1,24 @@
-"""The canonical forms as adapters, so that ``cjx translate`` treats every format alike."""
+"""The canonical forms as adapters, so that ``cjx translate`` treats every format alike.
+
+Canonical XML is read by :func:`cjx.codec.parse_xml` and canonical JSON by
+:func:`cjx.codec.load_json` (size limit, UTF-8, depth, syntax, duplicate keys), each with a size
+limit the adapter can be built with.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from cjx.codec import (
     CANONICAL_NS,
+    DEFAULT_MAX_JSON_SIZE,
     DEFAULT_MAX_XML_SIZE,
     encode_json,
     encode_xml,
+    load_json,
     parse_xml,
+    peek_root,
     schema_location_hints,
 )
 from cjx.errors import Report, ValidationFailed, error
@@ -22,7 +29,6 @@ from ._protocol import Adapter, Translation
 
 __all__ = ["CanonicalJson", "CanonicalXml"]
 
-_NS_BYTES = CANONICAL_NS.encode()
 _JSON_SNIFF = re.compile(rb'^\s*\{.*"message_type"\s*:\s*"[a-z.-]+"', re.DOTALL)
 
 
@@ -38,8 +44,7 @@ class CanonicalXml(Adapter):
         self.max_size = max_size
 
     def sniff(self, data: bytes) -> bool:
-        head = data[:2048]
-        return b"<" in head and _NS_BYTES in head
+        return peek_root(data) == (CANONICAL_NS, "Envelope")
 
     def translate(
         self,
@@ -75,6 +80,9 @@ class CanonicalJson(Adapter):
     encodes = frozenset(BODY_TYPES)
     description = "cjx canonical JSON, validated by the generated JSON Schema"
 
+    def __init__(self, *, max_size: int = DEFAULT_MAX_JSON_SIZE) -> None:
+        self.max_size = max_size
+
     def sniff(self, data: bytes) -> bool:
         return bool(_JSON_SNIFF.match(data[:4096])) and b'"schema_version"' in data
 
@@ -86,16 +94,7 @@ class CanonicalJson(Adapter):
         clock: Clock = system_clock,
         detailed: bool = False,
     ) -> Translation:
-        try:
-            obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            where = (
-                f" at line {exc.lineno}, column {exc.colno}"
-                if isinstance(exc, json.JSONDecodeError)
-                else ""
-            )
-            issue = error("json.syntax", "", f"not valid JSON{where}")
-            raise ValidationFailed(Report(source, (issue,))) from exc
+        obj = load_json(data, source=source, max_size=self.max_size)
         envelope, issues = check_canonical_json(obj, source=source)
         if issues or envelope is None:
             raise ValidationFailed(Report(source, tuple(issues)))

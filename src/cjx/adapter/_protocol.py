@@ -14,8 +14,7 @@ issues (such as an identifier that was normalised), and raises
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cjx.errors import Report, ValidationFailed
@@ -30,7 +29,6 @@ class Translation:
 
     envelopes: tuple[Envelope[Any], ...]
     report: Report
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Adapter(abc.ABC):
@@ -79,9 +77,6 @@ class Adapter(abc.ABC):
             return self.translate(data, source=source, detailed=detailed).report
         except ValidationFailed as exc:
             return exc.report
-
-    def encode_all(self, envelopes: Sequence[Envelope[Any]]) -> list[bytes]:
-        return [self.encode(e) for e in envelopes]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -12,12 +12,11 @@ by :func:`broken` (and ``cjx formats``), and asking for that format raises
 
 from __future__ import annotations
 
-import json
 import threading
 from importlib.metadata import entry_points
 from typing import Any
 
-from cjx.codec import parse_xml
+from cjx.codec import load_json, parse_xml
 from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
 from cjx.model import Clock, system_clock
 
@@ -139,7 +138,9 @@ def _well_formedness(data: bytes, source: str) -> Report | None:
     """For input that looks like XML or JSON but no known format: its syntax issues, if any.
 
     Hostile XML (a DTD, entities, excessive depth) is named as such rather than as an unknown
-    format; the hardened parser is used, so nothing is expanded or fetched.
+    format; the hardened parser is used, so nothing is expanded or fetched. JSON goes through
+    :func:`~cjx.codec.load_json`, so hostile JSON (deep nesting, duplicate keys, ``NaN``, too
+    large) gets its ``json.*`` code too.
     """
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
@@ -149,9 +150,9 @@ def _well_formedness(data: bytes, source: str) -> Report | None:
             return exc.report
     elif head in (b"{", b"["):
         try:
-            json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            return Report(source, (error("json.syntax", "", "not valid JSON"),))
+            load_json(data, source=source)
+        except ValidationFailed as exc:
+            return exc.report
     return None
 
 

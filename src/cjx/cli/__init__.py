@@ -116,6 +116,10 @@ def _translate(args: argparse.Namespace) -> int:
         raise UsageError("no input files found")
     if args.out_dir is None and len(inputs) > 1:
         raise UsageError("several inputs need --out-dir (one input may go to standard output)")
+    if args.out_dir is not None and args.out_dir.exists() and not args.out_dir.is_dir():
+        raise UsageError(f"--out-dir {args.out_dir} exists and is not a directory")
+    if args.report is not None and args.report.is_dir():
+        raise UsageError(f"--report {args.report} is a directory")
     planned: list[tuple[Input, Report, list[tuple[Path, bytes]]]] = []
     for item in inputs:
         outcome = translate(read(item), from_format=reader, to_format=writer, source=item.name)
@@ -130,15 +134,27 @@ def _translate(args: argparse.Namespace) -> int:
             )
             files = [(args.out_dir / n, out) for n, out in zip(names, outcome.outputs, strict=True)]
         elif outcome.ok:
+            if len(outcome.outputs) > 1:
+                raise UsageError(
+                    f"{item.name} yields {len(outcome.outputs)} messages; "
+                    "give --out-dir to write one file each (nothing was written)"
+                )
             files = [(Path("-"), out) for out in outcome.outputs]
         planned.append((item, outcome.report, files))
 
     seen: dict[Path, str] = {}
+    sources = {item.path.resolve() for item in inputs if item.path is not None}
     for item, _, files in planned:
         for path, _ in files:
-            if path != Path("-") and path in seen:
+            if path == Path("-"):
+                continue
+            if path in seen:
                 raise UsageError(
                     f"{item.name} and {seen[path]} would both write {path}; nothing was written"
+                )
+            if path.resolve() in sources:
+                raise UsageError(
+                    f"{item.name} would overwrite the input {path}; nothing was written"
                 )
             seen[path] = item.name
 
@@ -156,6 +172,7 @@ def _translate(args: argparse.Namespace) -> int:
         if not report.ok:
             print(report.to_text(), file=sys.stderr)
     if args.report is not None:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps({"inputs": entries}, indent=2) + "\n")
     return EXIT_OK if all(e["status"] == "ok" for e in entries) else EXIT_REJECTED
 

@@ -29,11 +29,14 @@ class Input:
 
 
 def _walk(directory: Path) -> Iterator[Path]:
+    """Files below ``directory``, sorted; hidden entries and symlinked directories skipped
+    (a link back up the tree would otherwise visit the same files again and again)."""
     for child in sorted(directory.iterdir()):
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            yield from _walk(child)
+            if not child.is_symlink():
+                yield from _walk(child)
         elif child.is_file():
             yield child
 

@@ -1,23 +1,32 @@
 """The one hardened XML parser (DESIGN.md section 9).
 
 Every XML input cjx reads, including payloads embedded as escaped text (RouteData), goes through
-:func:`parse_xml`. It keeps these rules:
+:func:`parse_xml`. It keeps these rules, each one before the next:
 
 * the size limit (:data:`DEFAULT_MAX_XML_SIZE`, 10 MiB) is checked before parsing;
-* entities are never resolved, DTDs never loaded, the network never used, libxml2's "huge tree"
-  limits stay on (depth 256, text node size), and any DOCTYPE is rejected, so billion-laughs and
-  external entities (file or http) cannot expand or fetch anything;
-* XInclude elements are rejected (cjx never processes them);
-* schema location hints (``xsi:schemaLocation``) are never followed.
+* only ASCII-compatible encodings are read (UTF-8 and the like): a UTF-16 or UTF-32 byte order
+  mark, or NUL bytes, are refused (``xml.encoding``), so the byte scans below see every markup
+  character as it is;
+* any ``<!DOCTYPE`` anywhere in the bytes is refused (``xml.doctype``) before libxml2 reads a
+  byte of it: no DTD, no entity declaration, no billion laughs. (A comment or CDATA section that
+  merely mentions ``<!DOCTYPE`` is refused too: the safe side of an ambiguity);
+* the parser resolves no entities, loads no DTD, uses no network, keeps libxml2's limits (depth
+  256, text node size), and has a resolver that answers every external resource with nothing,
+  so even a path libxml2 might take to open a file or URL reads nothing;
+* comments and processing instructions are dropped while parsing, so text interrupted by one
+  (``SEX<!-- x -->OFFENCE``) is read whole;
+* XInclude elements are refused (``xml.xinclude``); cjx never processes them;
+* schema location hints (``xsi:schemaLocation``) are never followed (see the adapters).
 
 Failures raise :class:`~cjx.errors.ValidationFailed` with ``xml.*`` codes, never an lxml
-exception; libxml2's messages name positions and tags, never text content.
+exception. Messages name positions and markup, never element text.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Final
+import threading
+from typing import Any, Final
 
 from lxml import etree
 
@@ -28,6 +37,7 @@ __all__ = [
     "XINCLUDE_NS",
     "XSI_NS",
     "parse_xml",
+    "element_path",
     "schema_location_hints",
 ]
 
@@ -38,21 +48,39 @@ DEFAULT_MAX_XML_SIZE: Final = 10 * 1024 * 1024
 XINCLUDE_NS: Final = "http://www.w3.org/2001/XInclude"
 XSI_NS: Final = "http://www.w3.org/2001/XMLSchema-instance"
 
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_XINCLUDE_BYTES = XINCLUDE_NS.encode()
+_local = threading.local()
+
+
+class _NothingResolver(etree.Resolver):
+    """Answers every request for an external resource (DTD, entity) with an empty document."""
+
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
+        return self.resolve_string("", context)
+
+
+_NOTHING = _NothingResolver()
 
 
 def _parser() -> etree.XMLParser:
-    # A fresh parser per document (under a microsecond): lxml parsers are not thread-safe, and a
+    # A fresh parser per document (about a microsecond): lxml parsers are not thread-safe, and a
     # reused parser's error log carries earlier documents' errors.
-    return etree.XMLParser(
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        remove_pis=False,
+        remove_comments=True,
+        remove_pis=True,
         collect_ids=False,
     )
+    parser.resolvers.add(_NOTHING)
+    return parser
+
+
+#: Byte order marks and first bytes of encodings that are not ASCII-compatible.
+_NOT_ASCII_COMPATIBLE = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\x4c\x6f\xa7\x94")
 
 
 _TRUNCATED = frozenset(
@@ -123,12 +151,17 @@ def parse_xml(
                 ),
             )
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise ValidationFailed(Report(source, (error("xml.empty", "/", "input is empty"),)))
-    # A DOCTYPE is refused before libxml2 sees its internal subset at all.
-    root_start = _ROOT_START.search(data)
-    prolog = data[: root_start.start()] if root_start else data
-    if b"<!DOCTYPE" in prolog.upper():
+    if data.startswith(_NOT_ASCII_COMPATIBLE) or b"\x00" in data:
+        issue = error(
+            "xml.encoding",
+            "/",
+            "the input is UTF-16, UTF-32 or binary; expected UTF-8 (or another ASCII-compatible "
+            "encoding) without NUL bytes",
+        )
+        raise ValidationFailed(Report(source, (issue,)))
+    if b"<!DOCTYPE" in data:
         raise ValidationFailed(Report(source, (_doctype_issue(),)))
     try:
         root = etree.fromstring(data, _parser())
@@ -138,12 +171,12 @@ def parse_xml(
         issue = error("xml.encoding", "/", f"{exc}; expected UTF-8 encoded bytes")
         raise ValidationFailed(Report(source, (issue,))) from exc
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        # Reached only by encodings where the byte scan above cannot see "<!DOCTYPE".
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # pragma: no cover
+        # Defence in depth: the byte scan above refuses every DOCTYPE before parsing.
         raise ValidationFailed(Report(source, (_doctype_issue(),)))
-    includes = list(root.iter(f"{{{XINCLUDE_NS}}}*"))
+    includes = list(root.iter(f"{{{XINCLUDE_NS}}}*")) if _XINCLUDE_BYTES in data else []
     if includes:
-        path = tree.getpath(includes[0])
+        path = element_path(includes[0])
         raise ValidationFailed(
             Report(
                 source,
@@ -168,19 +201,99 @@ def _doctype_issue() -> Issue:
     )
 
 
-def schema_location_hints(root: etree._Element) -> list[tuple[str, str]]:
-    """Every ``xsi:schemaLocation`` / ``xsi:noNamespaceSchemaLocation`` as (XPath, value)."""
+def schema_location_hints(
+    root: etree._Element, *, data: bytes | None = None
+) -> list[tuple[str, str]]:
+    """Every ``xsi:schemaLocation`` / ``xsi:noNamespaceSchemaLocation`` as (XPath, value).
+
+    With the document's ``data``, the common case (hints only on the root element, or none at
+    all) is answered from the root's attributes and a byte count, without walking the tree.
+    """
+    if data is not None:
+        mentions = data.count(b"chemaLocation")
+        on_root = [
+            (f"/{etree.QName(root).localname}/@xsi:{attr}", value)
+            for attr in ("schemaLocation", "noNamespaceSchemaLocation")
+            if (value := root.get(f"{{{XSI_NS}}}{attr}")) is not None
+        ]
+        if mentions <= len(on_root):
+            return on_root
     found: list[tuple[str, str]] = []
-    tree = root.getroottree()
-    for attr, xpath in _HINT_XPATHS:
+    xpaths = getattr(_local, "hint_xpaths", None)
+    if xpaths is None:
+        # compiled XPath evaluators are not thread-safe: one set per thread
+        xpaths = _local.hint_xpaths = tuple(
+            (attr, etree.XPath(f"//@xsi:{attr}", namespaces=_XSI))
+            for attr in ("schemaLocation", "noNamespaceSchemaLocation")
+        )
+    for attr, xpath in xpaths:
         # the attribute axis is walked by libxml2 about 4 times faster than //*[@...]
-        for value in xpath(root):
+        values = xpath(root)
+        assert isinstance(values, list)
+        for value in values:
             element = value.getparent()
-            found.append((f"{tree.getpath(element)}/@xsi:{attr}", str(value)))
+            found.append((f"{element_path(element)}/@xsi:{attr}", str(value)))
     return found
 
 
-_HINT_XPATHS: Final = tuple(
-    (attr, etree.XPath(f"//@xsi:{attr}", namespaces={"xsi": XSI_NS}))
-    for attr in ("schemaLocation", "noNamespaceSchemaLocation")
-)
+_XSI: Final = {"xsi": XSI_NS}
+
+
+def element_path(element: etree._Element) -> str:
+    """A readable XPath of ``element``: local names, ``[n]`` where a name repeats.
+
+    ``/DeliverRequest/Message/ResultedCaseMessage/Session/Case/Defendant/Offence[2]/Plea``
+    """
+    parts: list[str] = []
+    node: etree._Element | None = element
+    while node is not None:
+        parent = node.getparent()
+        tag = node.tag
+        name = etree.QName(node).localname if isinstance(tag, str) else "node()"
+        if parent is not None and isinstance(tag, str):
+            same = list(parent.iterchildren(tag))
+            if len(same) > 1:
+                name += f"[{same.index(node) + 1}]"
+        parts.append(name)
+        node = parent
+    return "/" + "/".join(reversed(parts))
+
+
+_START_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)([^>]*)>")
+_XMLNS = re.compile(rb"""xmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def peek_root(data: bytes, *, limit: int = 8192) -> tuple[str, str] | None:
+    """The root element's (namespace, local name), read cheaply from the first bytes.
+
+    For recognising a format by content (``cjx validate``), not for trusting it: the document
+    is parsed and validated properly afterwards. Skips the declaration, comments and processing
+    instructions; ``None`` when no start tag is found in the first ``limit`` bytes.
+    """
+    head = data[:limit]
+    position = 0
+    while True:
+        start = head.find(b"<", position)
+        if start < 0:
+            return None
+        if head.startswith(b"<?", start):
+            position = head.find(b"?>", start)
+        elif head.startswith(b"<!--", start):
+            position = head.find(b"-->", start)
+        elif head.startswith(b"<!", start):
+            position = head.find(b">", start)
+        else:
+            match = _START_TAG.match(head, start)
+            if match is None:
+                return None
+            prefix = (match.group(1) or b"")[:-1]
+            namespace = ""
+            for declared in _XMLNS.finditer(match.group(3)):
+                if (declared.group(1) or b"") == prefix:
+                    namespace = (declared.group(2) or declared.group(3) or b"").decode(
+                        "utf-8", "replace"
+                    )
+            return namespace, match.group(2).decode("ascii")
+        if position < 0:
+            return None
+        position += 1

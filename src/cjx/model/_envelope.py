@@ -19,7 +19,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from cjx.errors import UnknownMessageType
@@ -168,7 +175,8 @@ class Envelope(CanonicalModel, Generic[BodyT]):
 
     @property
     def routing_key(self) -> str:
-        return f"{self.message_type}.v{self.schema_version.split('.')[0]}"
+        """The AMQP routing key on ``cjx.canonical``, e.g. ``court.case-resulted.v1``."""
+        return type(self.body).routing_key()
 
 
 def message_id_for(
@@ -196,6 +204,30 @@ def make_envelope(
     """Build an envelope with its deterministic id and a ``produced_at`` from ``clock``."""
     message_type = type(body).message_type
     parametrised = _parametrise(type(body))
+    subject = tuple(subject)
+    if (
+        isinstance(source, Source)
+        and all(isinstance(s, SubjectId) for s in subject)
+        and isinstance(occurred_at, Timestamp)
+        and (correlation_id is None or isinstance(correlation_id, str))
+        and classification == DEFAULT_CLASSIFICATION
+    ):
+        # Every part is already a validated value; only the free-text header fields remain.
+        header_issues = _check_header_text(correlation_id)
+        if header_issues is None:
+            return parametrised.model_construct(
+                message_id=message_id_for(source.format, correlation_id, message_type, body),
+                message_type=message_type,
+                schema_version=type(body).schema_version,
+                occurred_at=occurred_at,
+                produced_at=Timestamp.from_datetime(clock()),
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+                source=source,
+                subject=subject,
+                classification=classification,
+                body=body,
+            )
     return parametrised(
         message_id=message_id_for(source.format, correlation_id, message_type, body),
         message_type=message_type,
@@ -209,6 +241,20 @@ def make_envelope(
         classification=classification,
         body=body,
     )
+
+
+_CORRELATION_ID = TypeAdapter(Annotated[SafeText, Field(min_length=1, max_length=256)])
+
+
+def _check_header_text(correlation_id: str | None) -> object | None:
+    """``None`` when the correlation id is acceptable as it is, else a marker to validate."""
+    if correlation_id is None:
+        return None
+    try:
+        _CORRELATION_ID.validate_python(correlation_id)
+    except ValidationError:
+        return correlation_id  # the full constructor below reports it
+    return None
 
 
 def envelope_type(message_type: str) -> type[Envelope[Any]]:

@@ -24,13 +24,14 @@ checks, raising :class:`IdentifierError` whose ``code`` starts with the identifi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from cjx.errors import mask
+from cjx.errors import Issue, error, information, mask
 
 __all__ = [
     "CHECK_ALPHABET",
@@ -78,7 +79,6 @@ class Identifier(str):
     scheme: ClassVar[str]
     label: ClassVar[str]
     pattern: ClassVar[str]
-    #: JSON Schema / XSD pattern (anchored for JSON Schema). Defaults to ``pattern``.
     __slots__ = ()
 
     @classmethod
@@ -89,6 +89,11 @@ class Identifier(str):
         text = raw.strip()
         if not text:
             raise IdentifierError(f"{cls.scheme}.missing", f"{cls.label} is empty")
+        if not text.isascii():
+            # checked before upper-casing, which maps some non-ASCII letters to ASCII ones
+            raise IdentifierError(
+                f"{cls.scheme}.format", f"{cls.label} must be ASCII letters and digits"
+            )
         value = cls._normalise(text)
         if not re.fullmatch(cls.pattern, value):
             raise IdentifierError(
@@ -103,6 +108,29 @@ class Identifier(str):
         """The canonical value when ``raw`` is valid but written differently, else ``None``."""
         value = cls.parse(raw)
         return None if value == raw else value
+
+    @classmethod
+    def check(cls, raw: str, path: str | Callable[[], str]) -> tuple[Self | None, Issue | None]:
+        """Parse ``raw`` for a report: (the value or ``None``, the issue to report or ``None``).
+
+        The issue is an error with the identifier's own code when ``raw`` is invalid, or
+        information (``<scheme>.normalised``) when it is valid but written differently, such as
+        a short-form ASN. ``path`` may be a function, called only when there is an issue.
+        """
+        try:
+            value = cls.parse(raw)
+        except IdentifierError as exc:
+            where = path() if callable(path) else path
+            return None, error(exc.code, where, exc.message)
+        if value == raw:
+            return value, None
+        where = path() if callable(path) else path
+        return value, information(
+            f"{cls.scheme}.normalised",
+            where,
+            f"{cls.label} was written in a non-canonical form and was normalised to "
+            f"{value.masked()}",
+        )
 
     @classmethod
     def _normalise(cls, text: str) -> str:

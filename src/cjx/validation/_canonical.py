@@ -4,18 +4,22 @@ Both gates run and every issue is reported: the schema (XSD or JSON Schema) firs
 model, whose rules neither schema language can state (check characters, offsets on timestamps,
 a defendant being a person or an organisation). When the schema already failed, only the model's
 own rule codes are added (identifier codes always), so one fault is not reported twice.
+
+JSON input is read only by :func:`cjx.codec.load_json` (its ``json.*`` rules); an input it
+rejects is reported with that one issue and goes through neither gate.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from lxml import etree
 
 from cjx.codec import (
+    DEFAULT_MAX_JSON_SIZE,
     DEFAULT_MAX_XML_SIZE,
     decode_xml_element,
+    load_json,
     parse_xml,
     schema_location_hints,
 )
@@ -109,16 +113,14 @@ def check_canonical_json(
     return (envelope if not issues else None), issues
 
 
-def validate_canonical_json(data: bytes | str, *, source: str = "<input>") -> Report:
-    """Every issue of a canonical JSON document: syntax, JSON Schema, model rules."""
+def validate_canonical_json(
+    data: bytes | str, *, source: str = "<input>", max_size: int = DEFAULT_MAX_JSON_SIZE
+) -> Report:
+    """Every issue of a canonical JSON document: reading (:func:`~cjx.codec.load_json`: size,
+    UTF-8, depth, syntax, duplicate keys), JSON Schema, model rules."""
     try:
-        obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = (
-            f" at line {exc.lineno}, column {exc.colno}"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        return Report(source, (error("json.syntax", "", f"not valid JSON{where}"),))
+        obj = load_json(data, source=source, max_size=max_size)
+    except ValidationFailed as exc:
+        return exc.report
     _, issues = check_canonical_json(obj, source=source)
     return Report(source, tuple(issues))

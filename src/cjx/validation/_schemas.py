@@ -6,9 +6,10 @@
   exact path and reason of each issue; it is also the CI cross-check on every fixture.
 * JSON: :mod:`jsonschema` (draft 2020-12) with a :class:`referencing.Registry` of the folder.
 
-Schema messages never echo instance values (they may be personal data): libxml2's and
-xmlschema's texts are scrubbed of quoted values, and JSON Schema messages are written here from
-the schema side only.
+Schema messages never echo instance values (they may be personal data). They are built here
+from the kind of error and from the schema side only (element and attribute names, the facet,
+the expected type, pattern, set of values or limit), never by filtering a library's text for
+values: see :func:`xsd_issues`, :func:`xmlschema_issues` and :func:`_json_message`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -26,6 +28,32 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as JsonSchemaError
 from lxml import etree
 from referencing import Registry, Resource
+from xmlschema.validators import (
+    XsdAnyAttribute,
+    XsdAnyElement,
+    XsdAssertionFacet,
+    XsdAttribute,
+    XsdAttributeGroup,
+    XsdElement,
+    XsdEnumerationFacets,
+    XsdExplicitTimezoneFacet,
+    XsdFacet,
+    XsdFractionDigitsFacet,
+    XsdGroup,
+    XsdLengthFacet,
+    XsdList,
+    XsdMaxExclusiveFacet,
+    XsdMaxInclusiveFacet,
+    XsdMaxLengthFacet,
+    XsdMinExclusiveFacet,
+    XsdMinInclusiveFacet,
+    XsdMinLengthFacet,
+    XsdPatternFacets,
+    XsdSimpleType,
+    XsdTotalDigitsFacet,
+    XsdUnion,
+    XsdWhiteSpaceFacet,
+)
 
 from cjx._resources import schema_file
 from cjx.codec import json_pointer
@@ -86,23 +114,6 @@ _LIBXML_CODES = {
     "SCHEMAV_CVC_ELT_4_2": "schema.type",
 }
 
-_QUOTED_VALUE = [
-    # libxml2 writes "[facet 'pattern'] The value 'X' is not accepted ..."
-    (re.compile(r"[Tt]he value '(?:[^']|'')*'"), "The value"),
-    # libxml2 writes "'X' is not a valid value of the atomic type 'xs:date'"
-    (re.compile(r"'(?:[^']|'')*' is not a valid value"), "The value is not a valid value"),
-    # xmlschema writes "invalid value 'X'" and similar
-    (re.compile(r"(value|literal) '(?:[^']|'')*'", re.IGNORECASE), r"\1"),
-    (re.compile(r"(value|literal) \"(?:[^\"])*\"", re.IGNORECASE), r"\1"),
-]
-
-
-def scrub(message: str) -> str:
-    """Remove quoted instance values from a schema library's message."""
-    for pattern, replacement in _QUOTED_VALUE:
-        message = pattern.sub(replacement, message)
-    return message
-
 
 def element_path(element: etree._Element) -> str:
     """A readable XPath of ``element``: local names, ``[n]`` where a name repeats.
@@ -147,6 +158,327 @@ def _resolve(root: etree._Element, path: str | None) -> str:
     return re.sub(r"\{[^}]*\}|[A-Za-z_][\w.-]*:", "", path)
 
 
+# --- XML Schema issue messages ---------------------------------------------------------------
+#
+# A message names the element (and attribute), the rule that was broken and what the schema
+# expects. Names, types, patterns, value sets and limits are schema vocabulary and may be shown;
+# the offending value never is. Nothing is copied from a library's text except such parts, each
+# read with an anchored expression; anything else gives a generic message for the issue code.
+
+_NAME = r"[^\W\d][\w.\-]*"  # an XML NCName, near enough (what libxml2 and xmlschema print)
+_QNAME = re.compile(rf"(?:\{{[^{{}}]*\}}|{_NAME}:)?(?P<local>{_NAME})")
+_XSD_NS = "{http://www.w3.org/2001/XMLSchema}"
+_MAX_SHOWN = 1000  # characters of one schema-side part (a pattern, a set of values)
+
+_GENERIC = {
+    "schema.content": "the content of the element is not allowed by the schema",
+    "schema.root": "the root element is not declared by the schema",
+    "schema.enumeration": "the value is not one of the allowed values",
+    "schema.pattern": "the value does not match the required pattern",
+    "schema.datatype": "the value is not valid for its type",
+    "schema.length": "the length of the value is not allowed",
+    "schema.range": "the value is outside the allowed range",
+    "schema.digits": "the value has more digits than allowed",
+    "schema.attribute": "an attribute is missing, not allowed or not valid",
+    "schema.type": "the xsi:type attribute does not name a type of the schema",
+}
+_GENERIC_DEFAULT = "the value is not valid for its type"
+
+
+def _local(name: object) -> str | None:
+    """The local part of a plain, prefixed or Clark (``{ns}local``) name; ``None`` otherwise."""
+    match = _QNAME.fullmatch(name) if isinstance(name, str) else None
+    return match.group("local") if match else None
+
+
+def _type_name(name: object) -> str | None:
+    """A type as the schema names it: ``xs:date`` for a built-in type, else its local name."""
+    if isinstance(name, str) and name.startswith((_XSD_NS, "xs:")):
+        local = _local(name)
+        return f"xs:{local}" if local else None
+    return _local(name)
+
+
+def _shown(part: object) -> str:
+    text = str(part)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _message(element: str | None, attribute: str | None, detail: str) -> str:
+    subject = f"Element '{element}'" if element else "The element"
+    if attribute:
+        subject += f", attribute '{attribute}'"
+    return f"{subject}: {detail}"
+
+
+def _values(values: Iterable[object]) -> str:
+    return _shown("{" + ", ".join(f"'{v}'" for v in values) + "}")
+
+
+def _names(names: Iterable[str], *, one_of: bool) -> str:
+    listed = list(names)
+    if not listed:
+        return ""
+    lead = "expected one of" if one_of or len(listed) > 1 else "expected"
+    return f" ({lead}: {_shown(', '.join(listed))})"
+
+
+# --- libxml2 (lxml) ---------------------------------------------------------------------------
+#
+# libxml2 writes ``Element '{ns}Name'[, attribute 'a']: <text>``; in <text> the offending value
+# comes first and the schema side last (``... The value 'V' is not accepted by the pattern
+# 'P'.``). A schema-side part is therefore read only after the LAST occurrence of its fixed
+# phrase, at the very end of the message: whatever the value holds (quotes, the phrase itself),
+# what follows that last occurrence is the schema's text.
+
+_LX_SUBJECT = re.compile(
+    rf"Element '(?:\{{[^{{}}]*\}})?(?P<element>{_NAME})'"
+    rf"(?:, attribute '(?:\{{[^{{}}]*\}})?(?P<attribute>{_NAME})')?: "
+)
+_LX_EXPECTED_ITEM = re.compile(
+    rf"(?:\{{[^{{}}]*\}})?(?P<name>{_NAME})|(?:##other)?(?:\{{[^{{}}]*\}})?\*"
+)
+
+_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]]
+
+
+def _first(rules: Iterable[_Rule], text: str) -> str | None:
+    for pattern, build in rules:
+        match = pattern.fullmatch(text)
+        if match and (detail := build(match)):
+            return detail
+    return None
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """The end of a message: fixed ``phrase`` (its LAST occurrence), then ``rest`` (a regex)."""
+
+    phrase: str
+    rest: re.Pattern[str]
+
+    def match(self, text: str) -> re.Match[str] | None:
+        text = text.rstrip()
+        at = text.rfind(self.phrase)
+        return self.rest.fullmatch(text, at + len(self.phrase)) if at >= 0 else None
+
+
+def _tail(phrase: str, rest: str) -> _Tail:
+    return _Tail(phrase, re.compile(rest, re.DOTALL))
+
+
+_TailRule = tuple[_Tail, Callable[[re.Match[str]], str | None]]
+
+
+def _lx_type(match: re.Match[str]) -> str | None:
+    name = _type_name(match["type"])
+    return f"the value is not a valid value of the {match['kind']} type '{name}'" if name else None
+
+
+def _lx_expected(match: re.Match[str]) -> str | None:
+    lead = (
+        "this element is not expected"
+        if match["what"].startswith("This")
+        else "missing child element(s)"
+    )
+    if match["expected"] is None:
+        return lead
+    names: list[str] = []
+    for item in match["expected"].split(", "):
+        parsed = _LX_EXPECTED_ITEM.fullmatch(item)
+        if parsed is None:
+            return lead  # not a list of names: show none of it
+        names.append(parsed["name"] or "*")
+    return lead + _names(names, one_of=bool(match["one_of"]))
+
+
+def _lx_identity(match: re.Match[str]) -> str:
+    name = _local(match["name"])
+    return f"the value is a duplicate within the {match['kind']} identity constraint" + (
+        f" '{name}'" if name else ""
+    )
+
+
+_LX_DATATYPE: tuple[_TailRule, ...] = (
+    (
+        _tail(
+            "is not a valid value of the ", r"(?P<kind>atomic|list|union) type '(?P<type>[^']*)'\."
+        ),
+        _lx_type,
+    ),
+    (
+        _tail("is not a valid value of the local ", r"(?P<kind>atomic|list|union) type\."),
+        lambda m: f"the value is not a valid value of the local {m['kind']} type",
+    ),
+)
+
+# Each kind of libxml2 error (entry.type_name) is read only with its own expressions.
+_LX_TAILS: dict[str, tuple[_TailRule, ...]] = {
+    "SCHEMAV_CVC_ENUMERATION_VALID": (
+        (
+            _tail("is not an element of the set ", r"(?P<set>\{.*\})\."),
+            lambda m: f"the value is not one of the allowed values {_shown(m['set'])}",
+        ),
+    ),
+    "SCHEMAV_CVC_PATTERN_VALID": (
+        (
+            _tail("is not accepted by the pattern ", r"'(?P<pattern>.*)'\."),
+            lambda m: f"the value does not match the pattern '{_shown(m['pattern'])}'",
+        ),
+    ),
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": _LX_DATATYPE,
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_2": _LX_DATATYPE,
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_3": _LX_DATATYPE,
+    "SCHEMAV_CVC_MINLENGTH_VALID": (
+        (
+            _tail("this underruns the allowed minimum length of ", r"'(?P<n>[0-9]+)'\."),
+            lambda m: f"the value is shorter than the minimum length {m['n']}",
+        ),
+    ),
+    "SCHEMAV_CVC_MAXLENGTH_VALID": (
+        (
+            _tail("this exceeds the allowed maximum length of ", r"'(?P<n>[0-9]+)'\."),
+            lambda m: f"the value is longer than the maximum length {m['n']}",
+        ),
+    ),
+    "SCHEMAV_CVC_LENGTH_VALID": (
+        (
+            _tail("this differs from the allowed length of ", r"'(?P<n>[0-9]+)'\."),
+            lambda m: f"the length of the value is not the required length {m['n']}",
+        ),
+    ),
+    "SCHEMAV_CVC_MININCLUSIVE_VALID": (
+        (
+            _tail("is less than the minimum value allowed ", r"\('(?P<v>[^']*)'\)\."),
+            lambda m: f"the value is less than the minimum allowed ({_shown(m['v'])})",
+        ),
+    ),
+    "SCHEMAV_CVC_MAXINCLUSIVE_VALID": (
+        (
+            _tail("is greater than the maximum value allowed ", r"\('(?P<v>[^']*)'\)\."),
+            lambda m: f"the value is greater than the maximum allowed ({_shown(m['v'])})",
+        ),
+    ),
+    "SCHEMAV_CVC_MINEXCLUSIVE_VALID": (
+        (
+            _tail("must be greater than ", r"'(?P<v>[^']*)'\."),
+            lambda m: f"the value must be greater than {_shown(m['v'])}",
+        ),
+    ),
+    "SCHEMAV_CVC_MAXEXCLUSIVE_VALID": (
+        (
+            _tail("must be less than ", r"'(?P<v>[^']*)'\."),
+            lambda m: f"the value must be less than {_shown(m['v'])}",
+        ),
+    ),
+    "SCHEMAV_CVC_TOTALDIGITS_VALID": (
+        (
+            _tail("has more digits than are allowed ", r"\('(?P<n>[0-9]+)'\)\."),
+            lambda m: f"the value has more digits than allowed ({m['n']})",
+        ),
+    ),
+    "SCHEMAV_CVC_FRACTIONDIGITS_VALID": (
+        (
+            _tail("has more fractional digits than are allowed ", r"\('(?P<n>[0-9]+)'\)\."),
+            lambda m: f"the value has more fractional digits than allowed ({m['n']})",
+        ),
+    ),
+    "SCHEMAV_CVC_ELT_5_2_2_2_2": (
+        (
+            _tail("does not match the fixed value constraint ", r"'(?P<v>.*)'\."),
+            lambda m: f"the value must be the fixed value '{_shown(m['v'])}'",
+        ),
+    ),
+    "SCHEMAV_CVC_AU": (
+        (
+            _tail("does not match the fixed value constraint ", r"'(?P<v>.*)'\."),
+            lambda m: f"the value must be the fixed value '{_shown(m['v'])}'",
+        ),
+    ),
+    "SCHEMAV_CVC_ELT_4_2": (
+        (
+            _tail("of the xsi:type attribute ", r"does not resolve to a type definition\."),
+            lambda _: "the xsi:type attribute does not resolve to a type definition",
+        ),
+    ),
+    "SCHEMAV_CVC_IDC": (
+        (
+            _tail(" in ", r"(?P<kind>unique|key) identity-constraint '(?P<name>[^']*)'\."),
+            _lx_identity,
+        ),
+        (
+            _tail("of keyref ", r"'(?P<name>[^']*)'\."),
+            lambda m: (
+                "the value matches no key of the key reference"
+                + (f" '{name}'" if (name := _local(m["name"])) else "")
+            ),
+        ),
+    ),
+}
+
+# What follows the subject when libxml2's text holds names only (no value): matched whole.
+_LX_REST: tuple[_Rule, ...] = (
+    (
+        re.compile(
+            r"(?P<what>This element is not expected|Missing child element\(s\))\."
+            r"(?: Expected is (?P<one_of>one of )?\( (?P<expected>.*) \)\.)?"
+        ),
+        _lx_expected,
+    ),
+    (
+        re.compile(
+            rf"The attribute '(?:\{{[^{{}}]*\}})?(?P<name>{_NAME})' is required but missing\."
+        ),
+        lambda m: f"the required attribute '{m['name']}' is missing",
+    ),
+    (
+        re.compile(rf"The attribute '(?:\{{[^{{}}]*\}})?(?P<name>{_NAME})' is not allowed\."),
+        lambda m: f"the attribute '{m['name']}' is not allowed",
+    ),
+)
+_LX_SENTENCES = {
+    (
+        "Character content other than whitespace is not allowed because the content type is "
+        "'element-only'."
+    ): "character content other than whitespace is not allowed (the content type is element-only)",
+    "Character content is not allowed, because the content type is empty.": (
+        "character content is not allowed (the content type is empty)"
+    ),
+    "Element content is not allowed, because the content type is empty.": (
+        "child elements are not allowed (the content type is empty)"
+    ),
+    "Element content is not allowed, because the type definition is simple.": (
+        "child elements are not allowed (the type definition is simple)"
+    ),
+    "No matching global declaration available for the validation root.": (
+        "the root element is not declared by the schema"
+    ),
+    "No matching global element declaration available, but demanded by the strict wildcard.": (
+        "the element is not declared by the schema, as the strict wildcard requires"
+    ),
+    "The element is not 'nillable'.": "the element is not nillable",
+    "Warning: No precomputed value available, the value was either invalid or something "
+    "strange happened.": "the value could not be checked against an identity constraint",
+}
+
+
+def _libxml_message(type_name: str, text: str, code: str) -> str:
+    """The message of one libxml2 error, from its kind and the schema side of its text."""
+    subject = _LX_SUBJECT.match(text)
+    element = subject["element"] if subject else None
+    attribute = subject["attribute"] if subject else None
+    detail: str | None = None
+    if subject:
+        rest = text[subject.end() :].strip()
+        detail = _LX_SENTENCES.get(rest) or _first(_LX_REST, rest)
+    if detail is None:
+        for tail, build in _LX_TAILS.get(type_name, ()):
+            match = tail.match(text)
+            if match and (detail := build(match)):
+                break
+    return _message(element, attribute, detail or _GENERIC.get(code, _GENERIC_DEFAULT))
+
+
 def xsd_issues(
     schema: etree.XMLSchema, root: etree._Element, *, base_path: str = ""
 ) -> list[Issue]:
@@ -156,25 +488,228 @@ def xsd_issues(
     issues: list[Issue] = []
     for entry in schema.error_log:
         code = _LIBXML_CODES.get(entry.type_name, "schema.invalid")
-        message = scrub(entry.message)
+        message = _libxml_message(entry.type_name, entry.message, code)
         issues.append(error(code, base_path + _resolve(root, entry.path), message))
     return issues
 
 
-_UNEXPECTED_CHILD = re.compile(r"Unexpected child with tag .* at position ([0-9]+)")
-_XMLSCHEMA_KINDS = (
-    ("pattern", "schema.pattern"),
-    ("enumeration", "schema.enumeration"),
-    ("not an element of the set", "schema.enumeration"),
-    ("Unexpected child", "schema.content"),
-    ("not complete", "schema.content"),
-    ("Tag", "schema.content"),
-    ("attribute", "schema.attribute"),
-    ("length", "schema.length"),
-    ("invalid literal", "schema.datatype"),
-    ("invalid value", "schema.datatype"),
-    ("not a valid value", "schema.datatype"),
+# --- xmlschema --------------------------------------------------------------------------------
+#
+# xmlschema's reasons and messages quote the value, so they are not shown. The validator that
+# failed (a facet, a simple type, a model group, an attribute group) says what was expected, the
+# element says where, and only a few reasons made of names are parsed, each whole.
+
+_XS_ATTRIBUTE_VALUE = re.compile(r"attribute (?P<name>[^\s=]+)=")  # xmlschema's prefix
+_XS_QUOTED_NAME = r"(?:'(?P<name>[^']+)'|\"(?P<dname>[^\"]+)\")"  # Python's repr of a name
+
+
+def _quoted(match: re.Match[str]) -> str | None:
+    return _local(match["name"] or match["dname"])
+
+
+_XS_ATTRIBUTE_REASONS: tuple[_Rule, ...] = (
+    (
+        re.compile(rf"missing required attribute {_XS_QUOTED_NAME}"),
+        lambda m: f"the required attribute '{name}' is missing" if (name := _quoted(m)) else None,
+    ),
+    (
+        re.compile(rf"{_XS_QUOTED_NAME} attribute not allowed for element"),
+        lambda m: (
+            f"the attribute '{name}' is not allowed"
+            if (name := _quoted(m))
+            else "an attribute is not allowed"
+        ),
+    ),
+    (
+        re.compile(rf"attribute {_XS_QUOTED_NAME} not allowed"),
+        lambda m: (
+            f"the attribute '{name}' is not allowed"
+            if (name := _quoted(m))
+            else "an attribute is not allowed"
+        ),
+    ),
+    (
+        re.compile(rf"use of attribute {_XS_QUOTED_NAME} is prohibited"),
+        lambda m: (
+            f"the attribute '{name}' is prohibited"
+            if (name := _quoted(m))
+            else "an attribute is prohibited"
+        ),
+    ),
 )
+_XS_SENTENCES = {
+    "element is not nillable": "the element is not nillable",
+    "xsi:nil attribute must have a boolean value": "the xsi:nil attribute must be a boolean",
+    "xsi:nil='true' but the element has a fixed value": (
+        "the element has a fixed value and cannot be nil"
+    ),
+    "xsi:nil='true' but the element is not empty": "a nil element must be empty",
+    "character data is not allowed because content is empty": (
+        "character content is not allowed (the content type is empty)"
+    ),
+    "character data between child elements not allowed": _LX_SENTENCES[
+        "Character content other than whitespace is not allowed because the content type is "
+        "'element-only'."
+    ],
+    "a simple content element can't have child elements": (
+        "child elements are not allowed (the type definition is simple)"
+    ),
+    "can't use an abstract element in an instance": "an abstract element cannot be used",
+}
+_XS_IDENTITY = _tail("for Xsd", r"(?P<kind>Unique|Key|Keyref)\(name='(?P<name>[^']*)'.*")
+_XS_FUNCTIONS = {  # xmlschema checks some built-in types with plain functions
+    "decimal_validator": "xs:decimal",
+    "qname_validator": "xs:QName",
+    "byte_validator": "xs:byte",
+    "short_validator": "xs:short",
+    "int_validator": "xs:int",
+    "long_validator": "xs:long",
+    "unsigned_byte_validator": "xs:unsignedByte",
+    "unsigned_short_validator": "xs:unsignedShort",
+    "unsigned_int_validator": "xs:unsignedInt",
+    "unsigned_long_validator": "xs:unsignedLong",
+    "negative_int_validator": "xs:negativeInteger",
+    "positive_int_validator": "xs:positiveInteger",
+    "non_positive_int_validator": "xs:nonPositiveInteger",
+    "non_negative_int_validator": "xs:nonNegativeInteger",
+    "hex_binary_validator": "xs:hexBinary",
+    "base64_binary_validator": "xs:base64Binary",
+}
+
+_XS_FACETS: dict[type[XsdFacet], str] = {  # facet -> what it expects, from its value
+    XsdLengthFacet: "the length of the value is not the required length {}",
+    XsdMinLengthFacet: "the value is shorter than the minimum length {}",
+    XsdMaxLengthFacet: "the value is longer than the maximum length {}",
+    XsdMinInclusiveFacet: "the value is less than the minimum allowed ({})",
+    XsdMaxInclusiveFacet: "the value is greater than the maximum allowed ({})",
+    XsdMinExclusiveFacet: "the value must be greater than {}",
+    XsdMaxExclusiveFacet: "the value must be less than {}",
+    XsdTotalDigitsFacet: "the value has more digits than allowed ({})",
+    XsdFractionDigitsFacet: "the value has more fractional digits than allowed ({})",
+    XsdWhiteSpaceFacet: "the value has white space the whiteSpace facet ({}) forbids",
+    XsdExplicitTimezoneFacet: "a time zone is {}",
+}
+
+
+def _facet_detail(facet: XsdFacet) -> str | None:
+    value = getattr(facet, "value", None)
+    if isinstance(facet, XsdPatternFacets):
+        patterns = [f"'{_shown(p)}'" for p in facet.regexps]
+        if len(patterns) == 1:
+            return f"the value does not match the pattern {patterns[0]}"
+        return f"the value does not match any of the patterns {_shown(', '.join(patterns))}"
+    if isinstance(facet, XsdEnumerationFacets):
+        return f"the value is not one of the allowed values {_values(facet.enumeration)}"
+    for kind, template in _XS_FACETS.items():
+        if isinstance(facet, kind) and value is not None:
+            return template.format(_shown(value))
+    if isinstance(facet, XsdAssertionFacet):
+        return f"the value does not satisfy the assertion '{_shown(facet.path)}'"
+    return None
+
+
+def _simple_type_detail(simple_type: XsdSimpleType) -> str:
+    kind = "list" if isinstance(simple_type, XsdList) else "atomic"
+    kind = "union" if isinstance(simple_type, XsdUnion) else kind
+    name = _type_name(simple_type.name)
+    if name is None:
+        return f"the value is not a valid value of the local {kind} type"
+    return f"the value is not a valid value of the {kind} type '{name}'"
+
+
+def _xmlschema_detail(validator: object, reason: str) -> str | None:
+    """What was expected, from the failing XSD component (and reasons made of names only)."""
+    if isinstance(validator, XsdFacet):
+        return _facet_detail(validator)
+    if isinstance(validator, XsdSimpleType):
+        return _simple_type_detail(validator)
+    if isinstance(validator, (XsdAttributeGroup, XsdAnyAttribute)):
+        return _first(_XS_ATTRIBUTE_REASONS, reason)
+    if isinstance(validator, XsdAttribute) and validator.fixed is not None:
+        return f"the value must be the fixed value '{_shown(validator.fixed)}'"
+    if isinstance(validator, XsdAnyElement):
+        return "the element is not allowed here by the schema's wildcard"
+    if isinstance(validator, (XsdElement, XsdGroup)):
+        if reason in _XS_SENTENCES:
+            return _XS_SENTENCES[reason]
+        if isinstance(validator, XsdElement) and reason.startswith("must have the fixed value"):
+            return f"the value must be the fixed value '{_shown(validator.fixed)}'"
+        identity = _XS_IDENTITY.match(reason)
+        if identity:
+            name = _local(identity["name"])
+            named = f" '{name}'" if name else ""
+            if identity["kind"] == "Keyref":
+                return f"the value matches no key of the key reference{named}"
+            kind = identity["kind"].lower()
+            return f"the value is a duplicate within the {kind} identity constraint{named}"
+        return None
+    if isinstance(validator, xmlschema.XMLSchemaBase) and reason.endswith(
+        "is not an element of the schema"
+    ):
+        return "the root element is not declared by the schema"
+    function = getattr(validator, "__name__", None)
+    if callable(validator) and function in _XS_FUNCTIONS:
+        return f"the value is not a valid value of the atomic type '{_XS_FUNCTIONS[function]}'"
+    return None
+
+
+def _xmlschema_code(
+    err: xmlschema.XMLSchemaValidationError, reason: str, *, on_attribute: bool
+) -> str:
+    """The issue code, from the kind of component that failed (codes as before this module
+    stopped reading values: xmlschema's enumeration, range and digits errors are
+    ``schema.invalid``)."""
+    validator = err.validator
+    if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
+        return "schema.content"
+    if isinstance(validator, XsdPatternFacets):
+        return "schema.pattern"
+    if on_attribute or isinstance(validator, XsdAttributeGroup):
+        return "schema.attribute"
+    if isinstance(validator, (XsdLengthFacet, XsdMinLengthFacet, XsdMaxLengthFacet)):
+        return "schema.length"
+    if isinstance(validator, XsdFacet):
+        return "schema.invalid"
+    fixed_words = reason.lower()  # the library's words before any value
+    if fixed_words.startswith(("invalid literal", "invalid value")):
+        return "schema.datatype"
+    if fixed_words.startswith(("attribute ", "xsi:nil attribute")):
+        return "schema.attribute"
+    return "schema.invalid"
+
+
+def _expected_names(err: xmlschema.XMLSchemaChildrenValidationError) -> list[str]:
+    names: list[str] = []
+    for particle in err.expected or ():
+        if isinstance(particle, XsdAnyElement):
+            names.append("*")
+        elif (name := _local(getattr(particle, "name", None))) is not None:
+            names.append(name)
+    return names
+
+
+def _xmlschema_issue(
+    err: xmlschema.XMLSchemaValidationError, root: etree._Element, base_path: str
+) -> Issue:
+    reason = str(err.reason or "")
+    attribute_value = _XS_ATTRIBUTE_VALUE.match(reason)
+    code = _xmlschema_code(err, reason, on_attribute=attribute_value is not None)
+    target: Any = err.elem
+    attribute = _local(attribute_value["name"]) if attribute_value else None
+    if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
+        lead = "missing child element(s)"
+        if err.invalid_tag is not None:
+            lead = "this element is not expected"
+            child: Any = err.invalid_child  # by index, counting comments as xmlschema does
+            if isinstance(child, etree._Element):
+                target = child  # point at the offending child itself, as libxml2 does
+        detail: str | None = lead + _names(_expected_names(err), one_of=False)
+    else:
+        detail = _xmlschema_detail(err.validator, reason)
+    element = _local(target.tag) if isinstance(target, etree._Element) else None
+    where = element_path(target) if isinstance(target, etree._Element) else _resolve(root, err.path)
+    message = _message(element, attribute, detail or _GENERIC.get(code, _GENERIC_DEFAULT))
+    return error(code, base_path + where, message)
 
 
 def xmlschema_issues(
@@ -183,24 +718,24 @@ def xmlschema_issues(
     """Validate with xmlschema (the detailed path): exact path and reason of each issue."""
     issues: list[Issue] = []
     resource = xmlschema.XMLResource(cast(Any, root), allow="none", defuse="always")
-    for err in schema.iter_errors(resource, use_location_hints=False):
-        reason = str(err.reason or err.message)
-        code = next(
-            (c for key, c in _XMLSCHEMA_KINDS if key.lower() in reason.lower()),
-            "schema.invalid",
+    try:
+        for err in schema.iter_errors(resource, use_location_hints=False):
+            issues.append(_xmlschema_issue(err, root, base_path))
+    except xmlschema.XMLSchemaException:
+        # xmlschema raises (rather than reports) when a name in the document, such as an
+        # xsi:type value, names no schema component; its text quotes that value.
+        issues.append(
+            error(
+                "schema.invalid",
+                base_path + element_path(root),
+                _message(
+                    _local(root.tag),
+                    None,
+                    "validation stopped: a name in the document (such as an xsi:type value) "
+                    "does not resolve to a schema component",
+                ),
+            )
         )
-        target: Any = err.elem
-        child = _UNEXPECTED_CHILD.search(reason)
-        if child and isinstance(target, etree._Element):
-            # point at the offending child itself, as libxml2 does
-            elements = [c for c in target if isinstance(c.tag, str)]
-            index = int(child.group(1)) - 1
-            if 0 <= index < len(elements):
-                target = elements[index]
-        where = (
-            element_path(target) if isinstance(target, etree._Element) else _resolve(root, err.path)
-        )
-        issues.append(error(code, base_path + where, scrub(reason)))
     return issues
 
 

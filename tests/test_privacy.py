@@ -1,0 +1,381 @@
+"""Reports never contain the offending personal data (DESIGN.md section 5).
+
+Each case puts one sentinel value (a name, a date of birth, an address, an amount, a value that
+imitates the schema library's own wording...) into one field of a real message, so that the
+message breaks a schema rule. The library (``validate``, fast and ``detailed``) and the CLI
+(``cjx validate --format json`` and ``--detailed``) reject it with the expected code, and no
+issue message, path, standard output or standard error holds any part of the sentinel.
+
+Schema issue messages are built from the kind of error and from the schema side only (element
+name, facet, expected type, pattern, set of values, limit); see ``cjx.validation._schemas``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+import cjx
+from cjx.errors import Report
+
+ROOT = Path(__file__).parents[1]
+LIBRA_SAMPLE = ROOT / "adapters/cjx_libra_spi/tests/fixtures/samples/core-input-message-001.xml"
+CANONICAL_SAMPLE = ROOT / "tests/fixtures/canonical/case-resulted-person.xml"
+HMPPS_SAMPLE = ROOT / "adapters/cjx_hmpps_events/tests/golden/shared.registration-added.input.json"
+LIBRA_NS = "http://www.dca.gov.uk/xmlschemas/libra"
+CANONICAL_NS = "urn:cjx:canonical:1"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+# No part of any sentinel below may appear in a report.
+FORBIDDEN = ("SECRET", "QUOTE", "&AMP", "1948", "11/11")
+CLI_TIMEOUT = 120  # seconds; a hang guard only
+
+
+def assert_no_personal_data(text: str) -> None:
+    for fragment in FORBIDDEN:
+        assert fragment not in text, f"{fragment!r} leaked into {text!r}"
+
+
+def assert_report_is_clean(report: Report) -> None:
+    for issue in report.issues:
+        assert_no_personal_data(issue.message)
+        assert_no_personal_data(issue.path)
+
+
+def run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``cjx validate ARGS .`` in ``directory``, so printed paths are the bare file names."""
+    return subprocess.run(
+        [sys.executable, "-m", "cjx", "validate", *args, "."],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+
+
+# --- mutations of an XML message ------------------------------------------------------------
+
+Mutation = Callable[[etree._Element], None]
+
+
+def set_text(namespace: str, name: str, value: str) -> Mutation:
+    def mutate(root: etree._Element) -> None:
+        element = root.find(f".//{{{namespace}}}{name}")
+        assert element is not None, name
+        element.text = value
+
+    return mutate
+
+
+def add_after(namespace: str, name: str, tag: str) -> Mutation:
+    def mutate(root: etree._Element) -> None:
+        element = root.find(f".//{{{namespace}}}{name}")
+        assert element is not None, name
+        element.addnext(etree.Element(tag))
+
+    return mutate
+
+
+def set_attribute(namespace: str, name: str, attribute: str, value: str) -> Mutation:
+    def mutate(root: etree._Element) -> None:
+        element = root.find(f".//{{{namespace}}}{name}")
+        assert element is not None, name
+        element.set(attribute, value)
+
+    return mutate
+
+
+def mutated(sample: Path, mutation: Mutation) -> bytes:
+    root = etree.fromstring(sample.read_bytes())
+    mutation(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One broken field: its mutation and the codes of the fast and the detailed validator."""
+
+    id: str
+    mutation: Mutation
+    code: str
+    detailed_code: str
+
+
+def libra(name: str, value: str, code: str, detailed_code: str, label: str = "") -> Case:
+    return Case(f"{name}-{label}", set_text(LIBRA_NS, name, value), code, detailed_code)
+
+
+LONG_NAME = "SECRETA'SECRETB" * 20  # 300 characters; names and address lines allow 255
+LIBRA_CASES = [
+    libra("Birthdate", "SECRETA'SECRETB-11", "schema.datatype", "schema.pattern", "apostrophe"),
+    libra("Birthdate", "11/11/1948", "schema.datatype", "schema.pattern", "uk-date"),
+    libra("Birthdate", "SECRET&AMP", "schema.datatype", "schema.pattern", "ampersand"),
+    libra("Gender", 'SECRET"QUOTE', "schema.enumeration", "schema.invalid", "quote"),
+    libra("PersonFamilyName", LONG_NAME, "schema.length", "schema.length", "too-long"),
+    libra("PersonGivenName1", "SECRET&AMP" * 30, "schema.length", "schema.length", "too-long"),
+    libra("AddressLine1", 'SECRET"QUOTE, 1948 ' * 20, "schema.length", "schema.length", "long"),
+    libra("DateOfHearing", "SECRET&AMP", "schema.datatype", "schema.pattern", "ampersand"),
+    libra("DateOfHearing", "11/11/1948", "schema.datatype", "schema.pattern", "uk-date"),
+    libra("TimeOfHearing", "SECRETA'SECRETB", "schema.pattern", "schema.pattern", "apostrophe"),
+    libra("PSAcode", "SECRET'", "schema.datatype", "schema.datatype", "apostrophe"),
+    libra("PSAcode", "x'1948", "schema.datatype", "schema.datatype", "int-literal"),
+    libra("ResultAmountSterling", 'SECRET"QUOTE', "schema.datatype", "schema.datatype", "text"),
+    libra("ResultAmountSterling", "1948.111", "schema.digits", "schema.invalid", "digits"),
+    libra("OffenceSequenceNumber", "SECRETA'SECRETB", "schema.datatype", "schema.datatype", "text"),
+    libra("OffenceSequenceNumber", "-1948", "schema.datatype", "schema.invalid", "negative"),
+    libra("BailStatus", "SECRET}", "schema.enumeration", "schema.invalid", "brace"),
+    libra("ModeOfTrial", "S'ECRET\nSECRET", "schema.pattern", "schema.pattern", "newline"),
+    # values that imitate the schema library's own wording around them
+    libra(
+        "Birthdate",
+        "SECRET' is not a valid value of the atomic type 'SECRET",
+        "schema.datatype",
+        "schema.pattern",
+        "mimic-type",
+    ),
+    libra(
+        "TimeOfHearing",
+        "SECRET' is not accepted by the pattern 'SECRET",
+        "schema.pattern",
+        "schema.pattern",
+        "mimic-pattern",
+    ),
+    libra(
+        "Gender",
+        "SECRET' is not an element of the set {'SECRET'}. 1948",
+        "schema.enumeration",
+        "schema.invalid",
+        "mimic-set",
+    ),
+    libra(
+        "PersonFamilyName",
+        "SECRET'; this exceeds the allowed maximum length of '1948'." * 6,
+        "schema.length",
+        "schema.length",
+        "mimic-length",
+    ),
+    Case(
+        "hostile-namespace",
+        add_after(LIBRA_NS, "Gender", "{urn:SECRET'1948}Extra"),
+        "schema.content",
+        "schema.content",
+    ),
+]
+
+CANONICAL_CASES = [
+    Case(
+        "FamilyName-too-long",
+        set_text(CANONICAL_NS, "FamilyName", LONG_NAME),
+        "schema.length",
+        "schema.length",
+    ),
+    Case(
+        "BirthDate-uk-date",
+        set_text(CANONICAL_NS, "BirthDate", "11/11/1948"),
+        "schema.datatype",
+        "schema.pattern",
+    ),
+    Case(
+        "BirthDate-apostrophe",
+        set_text(CANONICAL_NS, "BirthDate", "SECRETA'SECRETB"),
+        "schema.datatype",
+        "schema.pattern",
+    ),
+    Case(
+        "Gender-quote",
+        set_text(CANONICAL_NS, "Gender", 'SECRET"QUOTE'),
+        "schema.enumeration",
+        "schema.invalid",
+    ),
+    Case(
+        "Street-too-long",
+        set_text(CANONICAL_NS, "Street", "SECRET&AMP" * 30),
+        "schema.length",
+        "schema.length",
+    ),
+    Case(
+        "Amount-text",
+        set_text(CANONICAL_NS, "Amount", "SECRET&AMP"),
+        "schema.datatype",
+        "schema.pattern",
+    ),
+    Case(
+        "PsaCode-apostrophe",
+        set_text(CANONICAL_NS, "PsaCode", "SECRET'1948"),
+        "schema.datatype",
+        "schema.datatype",
+    ),
+]
+
+
+def _case_id(case: Case) -> str:
+    return case.id
+
+
+# --- library --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", LIBRA_CASES, ids=_case_id)
+def test_libra_reports_never_contain_the_value(case: Case) -> None:
+    """A libra-spi message with one bad field is rejected, fast and detailed, without its value."""
+    data = mutated(LIBRA_SAMPLE, case.mutation)
+    adapter = cjx.get_adapter("libra-spi")
+    fast = adapter.validate(data)
+    detailed = adapter.validate(data, detailed=True)
+    assert not fast.ok
+    assert not detailed.ok
+    assert case.code in fast.codes
+    assert case.detailed_code in detailed.codes
+    assert_report_is_clean(fast)
+    assert_report_is_clean(detailed)
+
+
+@pytest.mark.parametrize("case", CANONICAL_CASES, ids=_case_id)
+def test_canonical_reports_never_contain_the_value(case: Case) -> None:
+    """A canonical XML message with one bad field is rejected by the canonical XSD without it."""
+    data = mutated(CANONICAL_SAMPLE, case.mutation)
+    fast = cjx.validate(data)
+    detailed = cjx.validate(data, detailed=True)
+    assert not fast.ok
+    assert not detailed.ok
+    assert case.code in fast.codes
+    assert case.detailed_code in detailed.codes
+    assert_report_is_clean(fast)
+    assert_report_is_clean(detailed)
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("occurredAt", "SECRETA'SECRETB"),
+        ("occurredAt", "11/11/1948"),
+        ("registrationDate", 'SECRET"QUOTE'),
+        ("registrationDate", "11/11/1948"),
+        ("registrationId", "SECRET&AMP"),
+    ],
+)
+def test_hmpps_event_reports_never_contain_the_value(where: str, value: str) -> None:
+    """An HMPPS event with a field that breaks its JSON Schema pattern is rejected without it."""
+    event: dict[str, Any] = json.loads(HMPPS_SAMPLE.read_text(encoding="utf-8"))
+    if where in event:
+        event[where] = value
+    else:
+        event["additionalInformation"][where] = value
+    data = json.dumps(event).encode()
+    for report in (cjx.validate(data), cjx.validate(data, detailed=True)):
+        assert not report.ok
+        assert "schema.pattern" in report.codes
+        assert_report_is_clean(report)
+
+
+def test_unresolvable_xsi_type_is_reported_not_raised() -> None:
+    """An xsi:type naming no schema type is an issue on both paths; its value is not shown."""
+    data = mutated(LIBRA_SAMPLE, set_attribute(LIBRA_NS, "Gender", XSI_TYPE, "SECRET1948"))
+    adapter = cjx.get_adapter("libra-spi")
+    fast = adapter.validate(data)
+    detailed = adapter.validate(data, detailed=True)
+    assert "schema.type" in fast.codes
+    assert "schema.invalid" in detailed.codes
+    assert_report_is_clean(fast)
+    assert_report_is_clean(detailed)
+
+
+# --- CLI ------------------------------------------------------------------------------------
+#
+# One run of each CLI form validates every case's file at once; each case then checks its own
+# input's entry, and every run's whole output is checked for leaks.
+
+
+@dataclass(frozen=True)
+class CliRuns:
+    json: dict[str, dict[str, Any]]  # input name -> its entry, `--format json`
+    detailed_json: dict[str, dict[str, Any]]  # the same with `--detailed`
+    detailed_text: dict[str, str]  # input name -> its block of `--detailed` text output
+
+
+def _entries(run: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
+    assert run.returncode == 1, run.stderr
+    return {Path(entry["path"]).name: entry for entry in json.loads(run.stdout)["inputs"]}
+
+
+def _blocks(run: subprocess.CompletedProcess[str], names: Iterable[str]) -> dict[str, str]:
+    assert run.returncode == 1, run.stderr
+    blocks: dict[str, str] = {}
+    wanted = set(names)
+    current = None
+    for line in run.stdout.splitlines():
+        if not line.startswith(" "):  # "PATH: INVALID" heads each input's block
+            name = Path(line.rsplit(": ", 1)[0]).name
+            current = name if name in wanted else None
+        if current is not None:
+            blocks[current] = blocks.get(current, "") + line + "\n"
+    return blocks
+
+
+def _run_all(
+    directory: Path, sample: Path, cases: list[Case], *, fast_json: bool = True
+) -> CliRuns:
+    directory.mkdir()
+    names = []
+    for case in cases:
+        name = f"{case.id}.xml"
+        (directory / name).write_bytes(mutated(sample, case.mutation))
+        names.append(name)
+    runs = [run_cli(directory, "--detailed", "--format", "json")]
+    runs.append(run_cli(directory, "--detailed"))
+    if fast_json:
+        runs.append(run_cli(directory, "--format", "json"))
+    for run in runs:
+        assert_no_personal_data(run.stdout)
+        assert_no_personal_data(run.stderr)
+    return CliRuns(
+        json=_entries(runs[2]) if fast_json else {},
+        detailed_json=_entries(runs[0]),
+        detailed_text=_blocks(runs[1], names),
+    )
+
+
+@pytest.fixture(scope="module")
+def libra_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRuns:
+    return _run_all(tmp_path_factory.mktemp("privacy") / "libra", LIBRA_SAMPLE, LIBRA_CASES)
+
+
+@pytest.fixture(scope="module")
+def canonical_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRuns:
+    directory = tmp_path_factory.mktemp("privacy") / "canonical"
+    return _run_all(directory, CANONICAL_SAMPLE, CANONICAL_CASES, fast_json=False)
+
+
+def _codes(entry: dict[str, Any]) -> set[str]:
+    return {issue["code"] for issue in entry["issues"]}
+
+
+@pytest.mark.parametrize("case", LIBRA_CASES, ids=_case_id)
+def test_libra_cli_never_prints_the_value(case: Case, libra_cli: CliRuns) -> None:
+    """`cjx validate --format json` and `--detailed` reject the input and print no sentinel."""
+    name = f"{case.id}.xml"
+    assert libra_cli.json[name]["status"] == "rejected"
+    assert case.code in _codes(libra_cli.json[name])
+    assert libra_cli.detailed_json[name]["status"] == "rejected"
+    assert case.detailed_code in _codes(libra_cli.detailed_json[name])
+    assert libra_cli.detailed_text[name].split("\n")[0].endswith(f"{name}: INVALID")
+    assert case.detailed_code in libra_cli.detailed_text[name]
+
+
+@pytest.mark.parametrize("case", CANONICAL_CASES, ids=_case_id)
+def test_canonical_cli_never_prints_the_value(case: Case, canonical_cli: CliRuns) -> None:
+    """`cjx validate --detailed` rejects a canonical message with a bad field and hides it."""
+    name = f"{case.id}.xml"
+    assert canonical_cli.detailed_json[name]["status"] == "rejected"
+    assert case.detailed_code in _codes(canonical_cli.detailed_json[name])
+    assert canonical_cli.detailed_text[name].split("\n")[0].endswith(f"{name}: INVALID")
+    assert case.detailed_code in canonical_cli.detailed_text[name]
