@@ -8,9 +8,6 @@ things the adapter needs:
   everything else found in the event;
 * the top level of an event must be an object (``json.type``).
 
-Nesting over :data:`cjx.codec.MAX_JSON_DEPTH` is reported here as ``json.syntax``, the code this
-adapter has always used for it (its tests pin it), rather than the reader's ``json.too-deep``.
-
 ``base`` prefixes every pointer: ``/Message`` for the event inside a notification.
 """
 
@@ -42,13 +39,8 @@ def load_json(text: str, *, base: str = "") -> tuple[dict[str, Any] | None, list
     try:
         value, duplicates = parse_json_text(text, source=_SOURCE, base=base)
     except ValidationFailed as exc:
-        return None, [_adapter_code(issue) for issue in exc.report.issues]
+        return None, list(exc.report.issues)
     if not isinstance(value, dict):
         return None, [error("json.type", base, "expected a JSON object")]
     return value, list(duplicates)
 
-
-def _adapter_code(issue: Issue) -> Issue:
-    if issue.code == "json.too-deep":
-        return error("json.syntax", issue.path, f"not valid JSON: {issue.message}")
-    return issue

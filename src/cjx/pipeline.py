@@ -15,17 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
 from cjx.adapter import Adapter, CanonicalXml, get_adapter
-from cjx.codec import encode_xml, encode_xml_element
-from cjx.errors import CjxError, Issue, Report, ValidationFailed, error
+from cjx.errors import CjxError, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
-from cjx.validation import CANONICAL_XSD, lxml_schema, xsd_issues
+from cjx.validation import canonical_gate
 
-__all__ = ["Outcome", "canonical_gate", "translate"]
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+__all__ = ["Outcome", "translate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +35,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.report.ok
-
-
-def canonical_gate(envelope: Envelope[Any]) -> list[Issue]:
-    """Issues of ``envelope``'s canonical XML under the canonical XSD (empty when valid)."""
-    return xsd_issues(lxml_schema(CANONICAL_XSD), encode_xml_element(envelope))
 
 
 def translate(
@@ -65,9 +55,7 @@ def translate(
     issues = list(translation.report.issues)
     outputs: list[bytes] = []
     for envelope in translation.envelopes:
-        text = encode_xml(envelope)
-        element = etree.fromstring(text, _PARSER)
-        gate = xsd_issues(lxml_schema(CANONICAL_XSD), element)
+        text, gate = canonical_gate(envelope)
         if gate:
             issues.extend(gate)
             continue

@@ -19,6 +19,7 @@ from typing import Any
 from cjx.codec import load_json, parse_xml
 from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
 from cjx.model import Clock, system_clock
+from cjx.validation import canonical_gate
 
 from ._canonical import CanonicalJson, CanonicalXml
 from ._protocol import Adapter, Translation
@@ -129,9 +130,15 @@ def validate(
             ),
         )
     try:
-        return adapter.translate(data, source=source, clock=clock, detailed=detailed).report
+        translation = adapter.translate(data, source=source, clock=clock, detailed=detailed)
     except ValidationFailed as exc:
         return exc.report
+    report = translation.report
+    if not adapter.name.startswith("canonical"):
+        # the second gate: what the input became must be valid canonical XML (section 5)
+        for envelope in translation.envelopes:
+            report = report.extended(canonical_gate(envelope)[1])
+    return report
 
 
 def _well_formedness(data: bytes, source: str) -> Report | None:

@@ -3,6 +3,7 @@
 from cjx.validation._canonical import (
     CANONICAL_JSON_SCHEMA,
     CANONICAL_XSD,
+    canonical_gate,
     check_canonical_json,
     check_canonical_xml_element,
     validate_canonical_json,
@@ -21,6 +22,7 @@ from cjx.validation._schemas import (
 __all__ = [
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
+    "canonical_gate",
     "check_canonical_json",
     "check_canonical_xml_element",
     "element_path",

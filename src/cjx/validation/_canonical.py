@@ -19,6 +19,7 @@ from cjx.codec import (
     DEFAULT_MAX_JSON_SIZE,
     DEFAULT_MAX_XML_SIZE,
     decode_xml_element,
+    encode_xml,
     load_json,
     parse_xml,
     schema_location_hints,
@@ -39,6 +40,7 @@ from ._schemas import (
 __all__ = [
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
+    "canonical_gate",
     "check_canonical_json",
     "check_canonical_xml_element",
     "validate_canonical_json",
@@ -47,6 +49,16 @@ __all__ = [
 
 CANONICAL_XSD: Final = "canonical/v1/cjx-canonical.xsd"
 CANONICAL_JSON_SCHEMA: Final = "canonical/v1/cjx-canonical.schema.json"
+
+
+def canonical_gate(envelope: Envelope[Any]) -> tuple[bytes, list[Issue]]:
+    """The second gate (DESIGN.md section 5): ``envelope``'s canonical XML and its XSD issues.
+
+    The bytes are what ``encode_xml`` writes; when the issues are empty they are a valid
+    canonical document, ready to send.
+    """
+    text = encode_xml(envelope)
+    return text, xsd_issues(lxml_schema(CANONICAL_XSD), parse_xml(text))
 
 
 def _merge(schema_issues: list[Issue], model_issues: list[Issue]) -> list[Issue]:

@@ -56,7 +56,7 @@ from xmlschema.validators import (
 )
 
 from cjx._resources import schema_file
-from cjx.codec import json_pointer
+from cjx.codec import element_path, json_pointer
 from cjx.errors import Issue, error
 
 __all__ = [
@@ -113,26 +113,6 @@ _LIBXML_CODES = {
     "SCHEMAV_CVC_AU": "schema.attribute",
     "SCHEMAV_CVC_ELT_4_2": "schema.type",
 }
-
-
-def element_path(element: etree._Element) -> str:
-    """A readable XPath of ``element``: local names, ``[n]`` where a name repeats.
-
-    ``/DeliverRequest/Message/ResultedCaseMessage/Session/Case/Defendant/Offence[2]/Plea``
-    """
-    parts: list[str] = []
-    node: etree._Element | None = element
-    while node is not None:
-        parent = node.getparent()
-        tag = node.tag
-        name = etree.QName(node).localname if isinstance(tag, str) else "node()"
-        if parent is not None and isinstance(tag, str):
-            same = [c for c in parent if c.tag == tag]
-            if len(same) > 1:
-                name += f"[{same.index(node) + 1}]"
-        parts.append(name)
-        node = parent
-    return "/" + "/".join(reversed(parts))
 
 
 def _namespaces(root: etree._Element) -> dict[str, str]:
