@@ -86,3 +86,9 @@ def test_installed_wheel_works_without_the_checkout(wheel: Path, tmp_path: Path)
         check=False,
     )
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+
+
+def test_wheel_leaves_the_adapter_tests_out(wheel: Path) -> None:
+    """Fixtures and golden files are for the source tree, not for installations."""
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if "/tests/" in n]
