@@ -262,26 +262,21 @@ def batch_adapter() -> Iterator[None]:
     registry._load().pop("test-batch", None)
 
 
+def _batch_of_two(tmp_path: Path) -> Path:
+    """A test-batch input holding the canonical forms of two court results."""
+    main(["translate", "--from", "libra-spi", "--to", "canonical-json", "--out-dir",
+          str(tmp_path / "one"), str(GOOD), str(GOOD_ROUTE)])  # fmt: skip
+    items = [json.loads(p.read_text()) for p in sorted((tmp_path / "one").iterdir())]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps(items))
+    return batch
+
+
 def test_an_input_with_several_messages_gives_numbered_outputs(
     batch_adapter: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """NAME-1, NAME-2... for an input that yields several messages."""
-    main(
-        [
-            "translate",
-            "--from",
-            "libra-spi",
-            "--to",
-            "canonical-json",
-            "--out-dir",
-            str(tmp_path / "one"),
-            str(GOOD),
-            str(GOOD_ROUTE),
-        ]
-    )
-    items = [json.loads(p.read_text()) for p in sorted((tmp_path / "one").iterdir())]
-    batch = tmp_path / "batch.json"
-    batch.write_text(json.dumps(items))
+    batch = _batch_of_two(tmp_path)
     capsys.readouterr()
     code, _, _ = run(
         [
@@ -562,22 +557,7 @@ def test_several_messages_without_out_dir_is_a_usage_error(
     batch_adapter: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Several messages cannot share standard output: exit 2, nothing written."""
-    main(
-        [
-            "translate",
-            "--from",
-            "libra-spi",
-            "--to",
-            "canonical-json",
-            "--out-dir",
-            str(tmp_path / "one"),
-            str(GOOD),
-            str(GOOD_ROUTE),
-        ]
-    )
-    items = [json.loads(p.read_text()) for p in sorted((tmp_path / "one").iterdir())]
-    batch = tmp_path / "batch.json"
-    batch.write_text(json.dumps(items))
+    batch = _batch_of_two(tmp_path)
     capsys.readouterr()
     code, out, err = run(
         ["translate", "--from", "test-batch", "--to", "canonical-xml", str(batch)], capsys

@@ -13,18 +13,23 @@ from pathlib import Path
 __all__ = ["examples_root", "schema_file", "schemas_root"]
 
 
+def _locate(packaged: str, checkout: str, what: str) -> Path:
+    inside = Path(__file__).parent / packaged
+    if inside.is_dir():
+        return inside
+    beside = Path(__file__).resolve().parents[2] / checkout
+    if beside.is_dir():
+        return beside
+    raise FileNotFoundError(  # pragma: no cover - a broken installation
+        f"cjx {what} are missing: expected cjx/{packaged} in the installed package "
+        f"or {checkout}/ in the source checkout"
+    )
+
+
 @cache
 def schemas_root() -> Path:
-    packaged = Path(__file__).parent / "_schemas"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "schemas"
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError(  # pragma: no cover - a broken installation
-        "cjx schema files are missing: expected cjx/_schemas in the installed package "
-        "or schemas/ in the source checkout"
-    )
+    """The schema files: ``schemas/`` of the checkout, ``cjx/_schemas`` when installed."""
+    return _locate("_schemas", "schemas", "schema files")
 
 
 def schema_file(relative: str) -> Path:
@@ -38,12 +43,4 @@ def schema_file(relative: str) -> Path:
 @cache
 def examples_root() -> Path:
     """The bundled example messages used by ``cjx demo``."""
-    packaged = Path(__file__).parent / "_examples"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "examples"
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError(  # pragma: no cover - a broken installation
-        "cjx example messages are missing: expected cjx/_examples or examples/"
-    )
+    return _locate("_examples", "examples", "example messages")

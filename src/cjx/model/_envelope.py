@@ -204,57 +204,44 @@ def make_envelope(
     """Build an envelope with its deterministic id and a ``produced_at`` from ``clock``."""
     message_type = type(body).message_type
     parametrised = _parametrise(type(body))
-    subject = tuple(subject)
-    if (
+    fields: dict[str, Any] = {
+        "message_id": message_id_for(source.format, correlation_id, message_type, body),
+        "message_type": message_type,
+        "schema_version": type(body).schema_version,
+        "occurred_at": occurred_at,
+        "produced_at": Timestamp.from_datetime(clock()),
+        "correlation_id": correlation_id,
+        "causation_id": causation_id,
+        "source": source,
+        "subject": tuple(subject),
+        "classification": classification,
+        "body": body,
+    }
+    trusted = (
         isinstance(source, Source)
-        and all(isinstance(s, SubjectId) for s in subject)
+        and all(isinstance(s, SubjectId) for s in fields["subject"])
         and isinstance(occurred_at, Timestamp)
-        and (correlation_id is None or isinstance(correlation_id, str))
         and classification == DEFAULT_CLASSIFICATION
-    ):
-        # Every part is already a validated value; only the free-text header fields remain.
-        header_issues = _check_header_text(correlation_id)
-        if header_issues is None:
-            return parametrised.model_construct(
-                message_id=message_id_for(source.format, correlation_id, message_type, body),
-                message_type=message_type,
-                schema_version=type(body).schema_version,
-                occurred_at=occurred_at,
-                produced_at=Timestamp.from_datetime(clock()),
-                correlation_id=correlation_id,
-                causation_id=causation_id,
-                source=source,
-                subject=subject,
-                classification=classification,
-                body=body,
-            )
-    return parametrised(
-        message_id=message_id_for(source.format, correlation_id, message_type, body),
-        message_type=message_type,
-        schema_version=type(body).schema_version,
-        occurred_at=occurred_at,
-        produced_at=Timestamp.from_datetime(clock()),
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-        source=source,
-        subject=tuple(subject),
-        classification=classification,
-        body=body,
+        and _correlation_id_ok(correlation_id)
     )
+    if trusted:
+        # Every part is already a validated value: assembling them needs no second validation.
+        return parametrised.model_construct(**fields)
+    return parametrised(**fields)
 
 
 _CORRELATION_ID = TypeAdapter(Annotated[SafeText, Field(min_length=1, max_length=256)])
 
 
-def _check_header_text(correlation_id: str | None) -> object | None:
-    """``None`` when the correlation id is acceptable as it is, else a marker to validate."""
+def _correlation_id_ok(correlation_id: str | None) -> bool:
+    """Whether the correlation id is acceptable as it is (else the constructor reports it)."""
     if correlation_id is None:
-        return None
+        return True
     try:
         _CORRELATION_ID.validate_python(correlation_id)
     except ValidationError:
-        return correlation_id  # the full constructor below reports it
-    return None
+        return False
+    return True
 
 
 def envelope_type(message_type: str) -> type[Envelope[Any]]:
