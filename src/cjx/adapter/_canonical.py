@@ -19,9 +19,8 @@ from cjx.codec import (
     load_json,
     parse_xml,
     peek_root,
-    schema_location_hints,
 )
-from cjx.errors import Report, ValidationFailed, error
+from cjx.errors import Report, ValidationFailed
 from cjx.model import BODY_TYPES, Clock, Envelope, system_clock
 from cjx.validation import check_canonical_json, check_canonical_xml_element
 
@@ -55,17 +54,9 @@ class CanonicalXml(Adapter):
         detailed: bool = False,
     ) -> Translation:
         root = parse_xml(data, source=source, max_size=self.max_size)
-        hints = [
-            error(
-                "xml.schema-location",
-                path,
-                "schema location hints are not followed; canonical XML must not carry them",
-            )
-            for path, _ in schema_location_hints(root)
-        ]
         envelope, issues = check_canonical_xml_element(root, source=source, detailed=detailed)
-        if hints or issues or envelope is None:
-            raise ValidationFailed(Report(source, tuple(hints + issues)))
+        if issues or envelope is None:
+            raise ValidationFailed(Report(source, tuple(issues)))
         return Translation((envelope,), Report(source))
 
     def encode(self, envelope: Envelope[Any]) -> bytes:

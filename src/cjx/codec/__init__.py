@@ -8,6 +8,7 @@ from cjx.codec._canonical import (
     encode_json,
     encode_xml,
     encode_xml_element,
+    schema_hint_issues,
     xml_name,
 )
 from cjx.codec._json import (
@@ -52,6 +53,7 @@ __all__ = [
     "parse_xml",
     "peek_root",
     "read_json_text",
+    "schema_hint_issues",
     "schema_location_hints",
     "xml_name",
 ]

@@ -34,7 +34,7 @@ import pydantic
 from lxml import etree
 from pydantic import BaseModel
 
-from cjx.errors import Report, ValidationFailed, error
+from cjx.errors import Issue, Report, ValidationFailed, error
 from cjx.model import BODY_TYPES, Body, Envelope, Identifier, Timestamp, XmlItem, envelope_type
 from cjx.model._base import CanonicalModel
 
@@ -51,6 +51,7 @@ __all__ = [
     "encode_json",
     "encode_xml",
     "encode_xml_element",
+    "schema_hint_issues",
     "xml_name",
 ]
 
@@ -400,27 +401,28 @@ def decode_xml_element(root: etree._Element, *, source: str = "<input>") -> Enve
     return _validate(data, source, pointer_style=False)
 
 
+def schema_hint_issues(root: etree._Element) -> list[Issue]:
+    """Canonical XML carries no schema location hints: each one is an ``xml.schema-location``
+    error (cjx never follows them; a document that names where to fetch its schema is not one
+    cjx wrote)."""
+    return [
+        error(
+            "xml.schema-location",
+            path,
+            "schema location hints are not followed; canonical XML must not carry them",
+        )
+        for path, _ in schema_location_hints(root)
+    ]
+
+
 def decode_xml(
     data: bytes, *, source: str = "<input>", max_size: int = DEFAULT_MAX_XML_SIZE
 ) -> Envelope[Any]:
     """Parse canonical XML bytes (hardened parser) into an envelope."""
     root = parse_xml(data, source=source, max_size=max_size)
-    hints = schema_location_hints(root)
+    hints = schema_hint_issues(root)
     if hints:
-        raise ValidationFailed(
-            Report(
-                source,
-                tuple(
-                    error(
-                        "xml.schema-location",
-                        path,
-                        "schema location hints are not followed; canonical XML must not "
-                        "carry xsi:schemaLocation",
-                    )
-                    for path, _ in hints
-                ),
-            )
-        )
+        raise ValidationFailed(Report(source, tuple(hints)))
     return decode_xml_element(root, source=source)
 
 

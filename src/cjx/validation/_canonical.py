@@ -22,10 +22,10 @@ from cjx.codec import (
     encode_xml,
     load_json,
     parse_xml,
-    schema_location_hints,
+    schema_hint_issues,
 )
 from cjx.codec._canonical import _validate as _model_validate
-from cjx.errors import Issue, Report, ValidationFailed, error
+from cjx.errors import Issue, Report, ValidationFailed
 from cjx.model import Envelope
 
 from ._schemas import (
@@ -70,7 +70,10 @@ def _merge(schema_issues: list[Issue], model_issues: list[Issue]) -> list[Issue]
 def check_canonical_xml_element(
     root: etree._Element, *, source: str = "<input>", detailed: bool = False
 ) -> tuple[Envelope[Any] | None, list[Issue]]:
-    """Both gates on a parsed canonical document: (the envelope when valid, issues)."""
+    """Both gates on a parsed canonical document: (the envelope when valid, issues).
+
+    Schema location hints are refused first (``xml.schema-location``)."""
+    hint_issues = schema_hint_issues(root)
     if detailed:
         schema_issues = xmlschema_issues(xmlschema_schema(CANONICAL_XSD), root)
     else:
@@ -81,7 +84,7 @@ def check_canonical_xml_element(
     except ValidationFailed as exc:
         envelope = None
         model_issues = list(exc.report.issues)
-    issues = _merge(schema_issues, model_issues)
+    issues = hint_issues + _merge(schema_issues, model_issues)
     return (envelope if not issues else None), issues
 
 
@@ -97,16 +100,8 @@ def validate_canonical_xml(
         root = parse_xml(data, source=source, max_size=max_size)
     except ValidationFailed as exc:
         return exc.report
-    hint_issues = [
-        error(
-            "xml.schema-location",
-            path,
-            "schema location hints are not followed; canonical XML must not carry them",
-        )
-        for path, _ in schema_location_hints(root)
-    ]
     _, issues = check_canonical_xml_element(root, source=source, detailed=detailed)
-    return Report(source, tuple(hint_issues + issues))
+    return Report(source, tuple(issues))
 
 
 def check_canonical_json(
