@@ -43,4 +43,3 @@ def load_json(text: str, *, base: str = "") -> tuple[dict[str, Any] | None, list
     if not isinstance(value, dict):
         return None, [error("json.type", base, "expected a JSON object")]
     return value, list(duplicates)
-
