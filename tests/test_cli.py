@@ -577,3 +577,32 @@ def test_symlinked_directories_are_not_followed(
     code, out, _ = run(["validate", "--format", "json", str(tmp_path / "in")], capsys)
     assert code == 0
     assert len(json.loads(out)["inputs"]) == 1
+
+
+@pytest.mark.parametrize(
+    "argv_for",
+    [
+        lambda f: ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--report",
+                      str(f), str(f)],
+        lambda f: ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--out-dir",
+                      str(f / "sub"), str(GOOD)],
+        lambda f: ["translate", "--from", "libra-spi", "--to", "canonical-xml", "--report",
+                      str(f / "r.json"), str(GOOD)],
+        lambda f: ["schema", "export", str(f)],
+        lambda f: ["demo", "--out-dir", str(f)],
+    ],
+    ids=["report-is-the-input", "out-dir-under-a-file", "report-under-a-file",
+         "export-to-a-file", "demo-to-a-file"],
+)  # fmt: skip
+def test_paths_that_cannot_be_written_are_usage_errors(
+    argv_for: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 with a message, before anything is written; the input is left as it was."""
+    afile = tmp_path / "a.xml"
+    shutil.copy(GOOD, afile)
+    before = afile.read_bytes()
+    code, _, err = run(argv_for(afile), capsys)
+    assert code == 2
+    assert "error" in err
+    assert "Traceback" not in err
+    assert afile.read_bytes() == before

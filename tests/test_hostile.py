@@ -176,6 +176,30 @@ def hostile_inputs(port: int, secret: Path) -> dict[str, tuple[bytes, str]]:
             ).encode("utf-16"),
             "xml.encoding",
         ),
+        "utf7-with-doctype": (
+            (
+                '<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE d +AFs-+ADw-!ENTITY x '
+                f"SYSTEM +ACI-file://{secret}+ACI-+AD4-+AF0-+AD4-"
+                f'<DeliverRequest xmlns="{DELIVER}">&x;</DeliverRequest>'
+            ).encode(),
+            "xml.encoding",
+        ),
+        "xinclude-namespace-by-character-reference": (
+            (
+                f'<DeliverRequest xmlns="{DELIVER}" '
+                'xmlns:xi="http://www.w3.org/2001/XInclud&#x65;">'
+                f'<xi:include href="file://{secret}" parse="text"/></DeliverRequest>'
+            ).encode(),
+            "xml.xinclude",
+        ),
+        "schema-location-absolute-path": (
+            (
+                f'<DeliverRequest xmlns="{DELIVER}" '
+                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                f'xsi:schemaLocation="{DELIVER} /etc/evil.xsd"/>'
+            ).encode(),
+            "xml.schema-location",
+        ),
         "undeclared-entity": (
             f'<DeliverRequest xmlns="{DELIVER}">&x;</DeliverRequest>'.encode(),
             "xml.entity",
@@ -260,7 +284,6 @@ def test_cli_refuses_hostile_input(
         "empty": "input.empty",
         "binary-garbage": "format.unknown",
         "text-garbage": "format.unknown",
-        "utf16-with-doctype": "format.unknown",
     }.get(name, code)
     assert expected in {i["code"] for i in entry["issues"]}
     assert listener.connections == 0

@@ -101,8 +101,8 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
 
 
 def _sniffed_code(name: str) -> str:
-    """The code when the format is found by content: UTF-16 does not look like JSON at all."""
-    return "format.unknown" if name == "utf-16" else HOSTILE[name][1]
+    """The code when the format is found by content: UTF-16 JSON is named by its encoding."""
+    return HOSTILE[name][1]
 
 
 # --- the reader ---------------------------------------------------------------------------

@@ -19,13 +19,15 @@ import pytest
 import cjx
 
 ROOT = Path(__file__).parents[1]
+#: Building needs no package index: hatchling comes with the development dependencies.
+_PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [*_PIP_WHEEL, "-w", str(out), str(ROOT)],
         check=True,
         timeout=600,
     )

@@ -70,7 +70,9 @@ COURT_TIME_ZONE: Final = ZoneInfo("Europe/London")
 SOURCE_SYSTEM: Final = "libra"
 FORMAT_NAME: Final = "libra-spi"
 
-_URL_HINT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.IGNORECASE)
+#: A location that names somewhere else: a URI scheme (two letters or more: ``C:`` is a drive),
+#: or an absolute or network path (``/etc``, ``//host``, ``\\host``).
+_URL_HINT = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]+:|[/\\])")
 _ROUTE_CONTENT_PATH = "/RouteData/DataStream/DataStreamContent"
 
 

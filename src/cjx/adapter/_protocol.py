@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from cjx.errors import Report, ValidationFailed
 from cjx.model import Clock, Envelope, system_clock
+from cjx.validation import canonical_gate
 
 __all__ = ["Adapter", "Translation"]
 
@@ -71,12 +72,25 @@ class Adapter(abc.ABC):
         """``translate`` without the report."""
         return list(self.translate(data, source=source, clock=clock).envelopes)
 
-    def validate(self, data: bytes, *, source: str = "<input>", detailed: bool = False) -> Report:
-        """Every issue of ``data`` as this format (empty of errors when it is valid)."""
+    def validate(
+        self,
+        data: bytes,
+        *,
+        source: str = "<input>",
+        detailed: bool = False,
+        clock: Clock = system_clock,
+    ) -> Report:
+        """Every issue of ``data`` as this format, through both gates (DESIGN.md section 5):
+        the source format's schema and rules, then the canonical XSD on what it became."""
         try:
-            return self.translate(data, source=source, detailed=detailed).report
+            translation = self.translate(data, source=source, clock=clock, detailed=detailed)
         except ValidationFailed as exc:
             return exc.report
+        report = translation.report
+        if not self.name.startswith("canonical"):  # canonical input was checked as such
+            for envelope in translation.envelopes:
+                report = report.extended(canonical_gate(envelope)[1])
+        return report
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -19,7 +19,6 @@ from typing import Any
 from cjx.codec import load_json, parse_xml
 from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
 from cjx.model import Clock, system_clock
-from cjx.validation import canonical_gate
 
 from ._canonical import CanonicalJson, CanonicalXml
 from ._protocol import Adapter, Translation
@@ -129,16 +128,11 @@ def validate(
                 ),
             ),
         )
-    try:
-        translation = adapter.translate(data, source=source, clock=clock, detailed=detailed)
-    except ValidationFailed as exc:
-        return exc.report
-    report = translation.report
-    if not adapter.name.startswith("canonical"):
-        # the second gate: what the input became must be valid canonical XML (section 5)
-        for envelope in translation.envelopes:
-            report = report.extended(canonical_gate(envelope)[1])
-    return report
+    return adapter.validate(data, source=source, detailed=detailed, clock=clock)
+
+
+#: The first two bytes of XML or JSON written in UTF-16 without a byte order mark.
+_UTF16_MARKUP = (b"<\x00", b"\x00<", b"{\x00", b"\x00{", b"[\x00", b"\x00[")
 
 
 def _well_formedness(data: bytes, source: str) -> Report | None:
@@ -150,6 +144,12 @@ def _well_formedness(data: bytes, source: str) -> Report | None:
     large) gets its ``json.*`` code too.
     """
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", *_UTF16_MARKUP)):
+        # UTF-16 or UTF-32: name the encoding, whichever markup it holds
+        text = data.decode("utf-16", "replace").lstrip("\ufeff \t\r\n")[:1]
+        kind = "json" if text in ("{", "[") else "xml"
+        issue = error(f"{kind}.encoding", "", "the input is UTF-16 or UTF-32; expected UTF-8")
+        return Report(source, (issue,))
     if head == b"<":
         try:
             parse_xml(data, source=source)

@@ -29,7 +29,7 @@ from cjx.adapter import validate as validate_input
 from cjx.errors import ConfigurationError, Report, UnknownFormat, reports_to_junit
 from cjx.pipeline import translate
 
-from ._inputs import Input, UsageError, collect, read
+from ._inputs import Input, UsageError, check_directory, check_file, collect, read
 
 __all__ = ["main"]
 
@@ -90,12 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from ._demo import run_demo  # noqa: PLC0415 - rich is loaded only for the demo
 
+            if args.out_dir is not None:
+                check_directory(args.out_dir, "--out-dir")
             return run_demo(out_dir=args.out_dir)
     except (UsageError, UnknownFormat, ConfigurationError) as exc:
         print(f"cjx: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - e.g. `cjx ... | head`
         return EXIT_OK
+    except OSError as exc:  # a path that passed the checks but cannot be written after all
+        print(f"cjx: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return EXIT_USAGE
     raise AssertionError(args.command)  # pragma: no cover
 
 
@@ -116,10 +121,10 @@ def _translate(args: argparse.Namespace) -> int:
         raise UsageError("no input files found")
     if args.out_dir is None and len(inputs) > 1:
         raise UsageError("several inputs need --out-dir (one input may go to standard output)")
-    if args.out_dir is not None and args.out_dir.exists() and not args.out_dir.is_dir():
-        raise UsageError(f"--out-dir {args.out_dir} exists and is not a directory")
-    if args.report is not None and args.report.is_dir():
-        raise UsageError(f"--report {args.report} is a directory")
+    if args.out_dir is not None:
+        check_directory(args.out_dir, "--out-dir")
+    if args.report is not None:
+        check_file(args.report, "--report")
     planned: list[tuple[Input, Report, list[tuple[Path, bytes]]]] = []
     for item in inputs:
         outcome = translate(read(item), from_format=reader, to_format=writer, source=item.name)
@@ -157,6 +162,12 @@ def _translate(args: argparse.Namespace) -> int:
                     f"{item.name} would overwrite the input {path}; nothing was written"
                 )
             seen[path] = item.name
+    if args.report is not None:
+        report_path = args.report.resolve()
+        if report_path in sources or report_path in {p.resolve() for p in seen}:
+            raise UsageError(
+                f"--report {args.report} is also an input or an output; nothing was written"
+            )
 
     if args.out_dir is not None:
         args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -211,6 +222,7 @@ def _schema(args: argparse.Namespace) -> int:
     from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
 
     if args.schema_command == "export":
+        check_directory(args.directory, "DIR")
         for path in schema_export.export(args.directory):
             print(path)
         return EXIT_OK

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Input", "UsageError", "collect", "read"]
+__all__ = ["Input", "UsageError", "check_directory", "check_file", "collect", "read"]
 
 STDIN = "-"
 
@@ -60,6 +60,27 @@ def collect(paths: Sequence[str]) -> list[Input]:
         else:
             raise UsageError(f"no such file or directory: {raw}")
     return inputs
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path.cwd()  # pragma: no cover - a relative path's parents end at "."
+
+
+def check_directory(path: Path, option: str) -> None:
+    """A directory that exists or can be created: else a usage error, before any work."""
+    existing = _nearest_existing(path)
+    if not existing.is_dir():
+        raise UsageError(f"{option} {path}: {existing} is not a directory")
+
+
+def check_file(path: Path, option: str) -> None:
+    """A file path that can be written (its directory exists or can be created)."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory")
+    check_directory(path.parent, option)
 
 
 def read(item: Input) -> bytes:
