@@ -14,6 +14,8 @@ The names below are the whole public surface; the modules ``cjx.model``, ``cjx.c
 ``cjx.validation``, ``cjx.adapter`` and ``cjx.errors`` hold the rest of it in detail.
 """
 
+import logging as _logging
+
 from cjx._version import __version__
 from cjx.adapter import Adapter, Translation, adapters, get_adapter, sniff, validate
 from cjx.codec import decode_json, decode_xml, encode_json, encode_xml
@@ -23,6 +25,7 @@ from cjx.errors import (
     Issue,
     Report,
     Severity,
+    TransientError,
     TransportError,
     UnknownFormat,
     UnknownMessageType,
@@ -98,4 +101,8 @@ __all__ = [
     "UnknownMessageType",
     "ConfigurationError",
     "TransportError",
+    "TransientError",
 ]
+
+# a library logs, the application decides where to (no "last resort" output on stderr)
+_logging.getLogger("cjx").addHandler(_logging.NullHandler())

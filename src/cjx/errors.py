@@ -7,7 +7,8 @@ Every failure cjx raises is a :class:`CjxError`::
     ├── UnknownFormat (also LookupError)     no adapter or codec for that format name
     ├── UnknownMessageType (also LookupError) no body type for that message type
     ├── ConfigurationError (also ValueError)  the caller misused cjx
-    └── TransportError (also ConnectionError) broker trouble; retryable
+    ├── TransportError (also ConnectionError) broker trouble; retryable
+    └── TransientError                         a temporary failure of a step; retried later
 
 "The input is bad" (:class:`ValidationFailed`) is kept apart from "you called cjx wrongly"
 (:class:`ConfigurationError`), as h11 keeps ``RemoteProtocolError`` apart from
@@ -35,6 +36,7 @@ __all__ = [
     "Issue",
     "Report",
     "Severity",
+    "TransientError",
     "TransportError",
     "UnknownFormat",
     "UnknownMessageType",
@@ -200,3 +202,11 @@ class ConfigurationError(CjxError, ValueError):
 
 class TransportError(CjxError, ConnectionError):
     """The broker could not be reached or refused an operation. Retrying may help."""
+
+
+class TransientError(CjxError):
+    """A step failed for a reason that may clear (a lookup service down, a lock held).
+
+    A service retries the input through its wait queues with backoff, then dead-letters it.
+    The message must not contain personal data: it goes into the dead letter's report.
+    """

@@ -11,7 +11,11 @@ outputs). No traceback is printed for bad input.
     cjx formats
     cjx schema export DIR
     cjx schema check
-    cjx demo [--out-dir DIR]
+    cjx demo [--out-dir DIR] [--broker URL]
+    cjx run --config FILE [--service NAME]... [--metrics-port PORT]
+    cjx topology apply|show --config FILE [--service NAME]...
+    cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
+    cjx health [--url http://127.0.0.1:PORT/ready]
 """
 
 from __future__ import annotations
@@ -71,8 +75,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
 
-    d = sub.add_parser("demo", help="translate the bundled examples and show what became what")
+    d = sub.add_parser("demo", help="run the services on the bundled examples, show the outcome")
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
+    d.add_argument(
+        "--broker",
+        default="memory://",
+        metavar="URL",
+        help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost",
+    )
+
+    from ._services import add_parsers  # noqa: PLC0415
+
+    add_parsers(sub)
     return parser
 
 
@@ -92,7 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.out_dir is not None:
                 check_directory(args.out_dir, "--out-dir")
-            return run_demo(out_dir=args.out_dir)
+            return run_demo(out_dir=args.out_dir, broker_url=args.broker)
+        if args.command in ("run", "topology", "dlq", "health"):
+            from ._services import dispatch  # noqa: PLC0415
+
+            return dispatch(args)
     except (UsageError, UnknownFormat, ConfigurationError) as exc:
         print(f"cjx: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

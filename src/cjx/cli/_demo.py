@@ -1,145 +1,317 @@
-"""``cjx demo``: translate the bundled examples and show what became what.
+"""``cjx demo``: the adapter services, running on the bundled examples, end to end.
 
-Each example in ``examples/`` is recognised by its content, decoded to canonical messages (both
-gates), written as canonical XML and JSON, and encoded again for its receiving system by the
-first adapter that encodes its message type. ``examples/demo.toml`` says how each example must
-end; the demo exits 0 only when every example ended so, the designed rejections included. It
-needs no network and no broker.
+The demo starts the services of ``examples/services.toml`` in this process: two inbound
+services (Libra SPI court results, HMPPS events) and two outbound services (court results to the
+police as Libra SPI, custody and probation events to probation as HMPPS events). On the embedded
+memory broker by default, so it needs no network; ``--broker amqp://...`` runs the same through
+RabbitMQ.
+
+It publishes every example in ``examples/`` to ``cjx.inbound`` (routing key = its format), then
+watches the destination queues, the dead-letter queues and the canonical exchange until every
+example has ended: delivered to a receiving system, or dead-lettered with its report. Each
+example's expected canonical message ids are worked out beforehand by translating it in
+process, so "delivered" means exactly those messages arrived. ``examples/demo.toml`` says how
+each example must end; the demo exits 0 only when every one ended so, the designed dead letters
+included. Everything received is written under the output folder it names.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from cjx._resources import examples_root
-from cjx.adapter import Adapter, adapters, sniff
-from cjx.codec import encode_json, encode_xml
-from cjx.errors import Report, error
+from cjx.adapter import get_adapter, sniff
 from cjx.pipeline import translate
+from cjx.service import BROKER_URL_VARIABLE, HEADER_ERROR_REPORT, Service, parse_config
+from cjx.transport import (
+    CANONICAL,
+    INBOUND,
+    Binding,
+    Broker,
+    Delivery,
+    Message,
+    Queue,
+    Topology,
+    destination_queue,
+    dlq_name,
+    open_broker,
+    redact_url,
+)
 
 __all__ = ["DemoResult", "run_demo", "run_examples"]
+
+#: How long the demo waits for every example to end before it reports the missing ones.
+DEMO_TIMEOUT = 60.0
+_TAP = "demo-canonical-tap"
 
 
 @dataclass
 class DemoResult:
     file: str
     format: str
-    status: str  # "translated" | "rejected"
-    message_types: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    delivered_as: list[str] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-    expected: str = ""
+    input_id: str
+    expected: str  # "translated" | "rejected"
     expected_codes: list[str] = field(default_factory=list)
+    expected_ids: dict[str, str] = field(default_factory=dict)  # canonical id -> message type
+    status: str = "missing"  # "delivered" | "dead-lettered" | "missing"
+    message_types: list[str] = field(default_factory=list)
+    delivered_to: list[str] = field(default_factory=list)
+    arrived_ids: set[str] = field(default_factory=set)
+    codes: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        if self.status == "dead-lettered":
+            return True
+        return bool(self.expected_ids) and self.arrived_ids >= set(self.expected_ids)
 
     @property
     def as_expected(self) -> bool:
-        if self.status != self.expected:
-            return False
-        return self.status != "rejected" or sorted(set(self.codes)) == sorted(
+        if self.expected == "translated":
+            return self.status == "delivered" and self.ended
+        return self.status == "dead-lettered" and sorted(set(self.codes)) == sorted(
             set(self.expected_codes)
         )
 
 
-def _outbound_for(message_type: str) -> Adapter | None:
-    for name, adapter in adapters().items():
-        if not name.startswith("canonical") and message_type in adapter.encodes:
-            return adapter
-    return None
+def _services_config(root: Path, broker_url: str) -> Any:
+    document = tomllib.loads((root / "services.toml").read_text(encoding="utf-8"))
+    return parse_config(
+        document, source="examples/services.toml", environ={BROKER_URL_VARIABLE: broker_url}
+    )
 
 
-def run_examples(root: Path, out_dir: Path) -> list[DemoResult]:
-    """Run every example listed in ``root/demo.toml``; outputs go under ``out_dir``."""
+def _plan_examples(root: Path) -> list[tuple[DemoResult, bytes]]:
     manifest: dict[str, Any] = tomllib.loads((root / "demo.toml").read_text(encoding="utf-8"))
-    results: list[DemoResult] = []
+    planned = []
     for entry in manifest["example"]:
-        path = root / entry["file"]
-        data = path.read_bytes()
+        data = (root / entry["file"]).read_bytes()
         adapter = sniff(data)
         result = DemoResult(
             file=entry["file"],
-            format=adapter.name if adapter else "?",
-            status="rejected",
+            format=adapter.name if adapter else "unknown",
+            input_id=f"demo:{entry['file']}",
             expected=entry["expect"],
             expected_codes=list(entry.get("codes", [])),
         )
-        results.append(result)
-        if adapter is None:
-            report = Report(entry["file"], (error("format.unknown", "", "no known format"),))
-        else:
+        if adapter is not None:
             outcome = translate(
                 data, from_format=adapter, to_format="canonical-xml", source=entry["file"]
             )
-            report = outcome.report
             if outcome.ok:
-                result.status = "translated"
-                stem = path.stem
-                for n, envelope in enumerate(outcome.envelopes, start=1):
-                    suffix = "" if len(outcome.envelopes) == 1 else f"-{n}"
-                    result.message_types.append(envelope.message_type)
-                    canonical = out_dir / "canonical"
-                    canonical.mkdir(parents=True, exist_ok=True)
-                    (canonical / f"{stem}{suffix}.xml").write_bytes(encode_xml(envelope))
-                    (canonical / f"{stem}{suffix}.json").write_bytes(encode_json(envelope))
-                    result.outputs.append(f"canonical/{stem}{suffix}.xml|.json")
-                    outbound = _outbound_for(envelope.message_type)
-                    if outbound is not None:
-                        target = out_dir / "outbound" / outbound.name
-                        target.mkdir(parents=True, exist_ok=True)
-                        name = f"{stem}{suffix}{outbound.extension}"
-                        (target / name).write_bytes(outbound.encode(envelope))
-                        result.outputs.append(f"outbound/{outbound.name}/{name}")
-                        result.delivered_as.append(outbound.name)
-        result.codes = sorted({i.code for i in report.errors})
+                result.expected_ids = {str(e.message_id): e.message_type for e in outcome.envelopes}
+        planned.append((result, data))
+    return planned
+
+
+class _Collector:
+    """Takes what arrives on the watched queues and files it under the example it came from."""
+
+    def __init__(self, results: list[DemoResult], out_dir: Path, on_end: Callable[[], None]):
+        self.by_input = {r.input_id: r for r in results}
+        self.by_output = {i: r for r in results for i in r.expected_ids}
+        self.out_dir = out_dir
+        self.on_end = on_end
+        self.pending: set[asyncio.Task[Any]] = set()
+
+    def _write(self, folder: str, name: str, data: bytes) -> str:
+        path = self.out_dir / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return f"{folder}/{name}"
+
+    def handler(self, kind: str) -> Callable[[Delivery], None]:
+        def handle(delivery: Delivery) -> None:
+            self._file(kind, delivery)
+            task = asyncio.ensure_future(delivery.ack())
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
+
+        return handle
+
+    def _file(self, kind: str, delivery: Delivery) -> None:
+        m: Message = delivery.message
+        if kind == "dead-letter":
+            result = self.by_input.get(m.message_id or "")
+            if result is None:
+                return
+            result.status = "dead-lettered"
+            report = m.headers.get(HEADER_ERROR_REPORT)
+            text = report.decode() if isinstance(report, bytes) else str(report or "{}")
+            try:
+                issues = json.loads(text).get("issues", [])
+            except ValueError:
+                issues = []
+            result.codes = sorted({i["code"] for i in issues if i.get("severity") == "error"})
+            stem = Path(result.file).name
+            result.outputs.append(self._write(f"dead-letters/{delivery.queue}", stem, m.body))
+            result.outputs.append(
+                self._write(f"dead-letters/{delivery.queue}", f"{stem}.report.json", text.encode())
+            )
+        else:
+            result = self.by_output.get(m.message_id or "")
+            if result is None:
+                return
+            ids = list(result.expected_ids)
+            suffix = "" if len(ids) == 1 else f"-{ids.index(m.message_id or '') + 1}"
+            stem = Path(result.file).stem + suffix
+            if kind == "canonical":
+                result.outputs.append(self._write("canonical", f"{stem}.xml", m.body))
+                return
+            ext = ".json" if (m.content_type or "").endswith("json") else ".xml"
+            result.outputs.append(self._write(f"delivered/{delivery.queue}", stem + ext, m.body))
+            result.arrived_ids.add(m.message_id or "")
+            result.message_types = sorted({result.expected_ids[i] for i in result.arrived_ids})
+            if delivery.queue not in result.delivered_to:
+                result.delivered_to.append(delivery.queue)
+            if result.ended:
+                result.status = "delivered"
+        if result.ended:
+            self.on_end()
+
+
+async def run_examples(
+    root: Path,
+    out_dir: Path,
+    *,
+    broker_url: str = "memory://",
+    timeout: float = DEMO_TIMEOUT,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DemoResult]:
+    """Run the services on every example of ``root/demo.toml``; outputs go under ``out_dir``."""
+    config = _services_config(root, broker_url)
+    planned = _plan_examples(root)
+    results = [r for r, _ in planned]
+    everything_ended = asyncio.Event()
+
+    def on_end() -> None:
+        done = sum(r.ended for r in results)
+        if progress is not None:
+            progress(done, len(results))
+        if done == len(results):
+            everything_ended.set()
+
+    broker: Broker = open_broker(config.broker_url)
+    services = [Service(c, broker) for c in config.services]
+    collector = _Collector(results, out_dir, on_end)
+    tap = Topology(
+        queues=(Queue(_TAP, {"x-expires": 600_000}),),
+        bindings=(Binding(_TAP, CANONICAL, "#"),),
+    )
+    topology = tap
+    for service in services:
+        topology = topology + service.topology
+    await broker.connect()
+    try:
+        await broker.declare(topology)
+        for queue in topology.queues:  # a clean slate: only the demo's own queues
+            await broker.purge(queue.name)
+        for service in services:
+            await service.start()
+        watched: list[tuple[str, str]] = [(_TAP, "canonical")]
+        for c in config.services:
+            watched.append((dlq_name(c.name), "dead-letter"))
+            if c.role == "outbound":
+                watched.append((destination_queue(c.format, c.destination), "delivered"))
+        tags = [
+            await broker.consume(q, collector.handler(kind), prefetch=64) for q, kind in watched
+        ]
+        for result, data in planned:
+            adapter = get_adapter(result.format) if result.format != "unknown" else None
+            await broker.publish(
+                INBOUND,
+                result.format,
+                Message(
+                    body=data,
+                    message_id=result.input_id,
+                    content_type=adapter.media_type if adapter else "application/octet-stream",
+                ),
+            )
+        with contextlib.suppress(TimeoutError):  # the table shows what is missing
+            await asyncio.wait_for(everything_ended.wait(), timeout)
+        for tag in tags:
+            await broker.cancel(tag)
+        for service in services:
+            await service.stop(grace=10)
+        if collector.pending:
+            await asyncio.wait(collector.pending, timeout=10)
+    finally:
+        await broker.close()
     return results
 
 
-def run_demo(*, out_dir: Path | None = None, console: Console | None = None) -> int:
+def run_demo(
+    *, out_dir: Path | None = None, broker_url: str = "memory://", console: Console | None = None
+) -> int:
     if console is None:
         console = Console(highlight=False)
         if not console.is_terminal:
-            console = Console(highlight=False, width=160)
+            console = Console(highlight=False, width=170)
     root = examples_root()
     target = out_dir or Path(tempfile.mkdtemp(prefix="cjx-demo-"))
     target.mkdir(parents=True, exist_ok=True)
-    with console.status("translating the bundled examples..."):
-        results = run_examples(root, target)
+    console.print(
+        f"cjx demo: 4 services ({root / 'services.toml'}) on {redact_url(broker_url)}; "
+        "publishing the bundled examples to cjx.inbound"
+    )
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("messages ended", total=None)
 
-    table = Table(title="cjx demo: what became what", show_lines=False)
-    table.add_column("example")
-    table.add_column("format")
-    table.add_column("outcome")
-    table.add_column("became")
-    table.add_column("delivered as")
-    table.add_column("why rejected")
-    table.add_column("as expected")
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        results = asyncio.run(run_examples(root, target, broker_url=broker_url, progress=progress))
+
+    table = Table(title="cjx demo: what arrived, what it became, where it went", show_lines=False)
+    for column in (
+        "example",
+        "format",
+        "outcome",
+        "became",
+        "delivered to",
+        "why dead-lettered",
+        "as expected",
+    ):
+        table.add_column(column)
     for r in results:
-        outcome = "[green]translated[/]" if r.status == "translated" else "[red]rejected[/]"
+        outcome = {
+            "delivered": "[green]delivered[/]",
+            "dead-lettered": "[yellow]dead-lettered[/]",
+        }.get(r.status, "[bold red]missing[/]")
         table.add_row(
             r.file,
             r.format,
             outcome,
             "\n".join(r.message_types) or "-",
-            "\n".join(r.delivered_as) or "-",
+            "\n".join(r.delivered_to) or "-",
             "\n".join(r.codes) or "-",
             "[green]yes[/]" if r.as_expected else "[bold red]NO[/]",
         )
     console.print(table)
     good = sum(r.as_expected for r in results)
-    translated = sum(r.status == "translated" for r in results)
+    delivered = sum(r.status == "delivered" for r in results)
+    dead = sum(r.status == "dead-lettered" for r in results)
     console.print(
-        f"{len(results)} examples: {translated} translated, {len(results) - translated} "
-        f"rejected by design; {good}/{len(results)} ended as expected."
+        f"{len(results)} examples: {delivered} delivered, {dead} dead-lettered "
+        f"(by design: {sum(r.expected == 'rejected' for r in results)}); "
+        f"{good}/{len(results)} ended as expected."
     )
     console.print(
-        f"Outputs are in {target}: canonical/ holds each message as canonical XML and JSON, "
-        "outbound/<format>/ what each receiving system gets."
+        f"Outputs are in {target}: canonical/ holds each canonical message as it crossed "
+        "cjx.canonical, delivered/<queue>/ what each receiving system got, and "
+        "dead-letters/<queue>/ each dead letter's original bytes with its report."
     )
     return 0 if good == len(results) else 1

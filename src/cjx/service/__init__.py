@@ -1,0 +1,51 @@
+"""Adapter services: configuration, the consume -> translate -> publish -> ack loop, running."""
+
+from cjx.service._config import (
+    BROKER_URL_VARIABLE,
+    Config,
+    Options,
+    ServiceConfig,
+    load_config,
+    parse_config,
+)
+from cjx.service._dedup import DedupStore, MemoryDedup, SqliteDedup
+from cjx.service._metrics import REGISTRY, render
+from cjx.service._runner import Runner, serve_health
+from cjx.service._runtime import (
+    HEADER_ATTEMPT,
+    HEADER_ERROR_CODE,
+    HEADER_ERROR_REPORT,
+    HEADER_FAILED_AT,
+    HEADER_ORIGINAL_EXCHANGE,
+    HEADER_ORIGINAL_ROUTING_KEY,
+    HEADER_SERVICE,
+    REPORT_HEADER_LIMIT,
+    Service,
+    report_header,
+)
+
+__all__ = [
+    "BROKER_URL_VARIABLE",
+    "HEADER_ATTEMPT",
+    "HEADER_ERROR_CODE",
+    "HEADER_ERROR_REPORT",
+    "HEADER_FAILED_AT",
+    "HEADER_ORIGINAL_EXCHANGE",
+    "HEADER_ORIGINAL_ROUTING_KEY",
+    "HEADER_SERVICE",
+    "REGISTRY",
+    "REPORT_HEADER_LIMIT",
+    "Config",
+    "DedupStore",
+    "MemoryDedup",
+    "Options",
+    "Runner",
+    "Service",
+    "ServiceConfig",
+    "SqliteDedup",
+    "load_config",
+    "parse_config",
+    "render",
+    "report_header",
+    "serve_health",
+]

@@ -1,0 +1,246 @@
+"""Service configuration: a TOML file, with ``CJX_BROKER_URL`` overriding ``[broker] url``.
+
+::
+
+    [broker]
+    url = "amqp://guest:guest@127.0.0.1:5672/"   # or "memory://"
+
+    [options]                 # defaults for every service (each may be set per service too)
+    prefetch = 64
+
+    [[services]]
+    name = "court-in"         # its queue is court-in.in, its dead letters court-in.dlq
+    role = "inbound"          # consumes cjx.inbound (routing key = format), publishes canonical
+    format = "libra-spi"
+
+    [[services]]
+    name = "police-out"
+    role = "outbound"         # consumes canonical, encodes, publishes to cjx.outbound
+    format = "libra-spi"
+    subscribe = ["court.case-resulted.v1"]
+    destination = "police"    # routing key libra-spi.police, queue police.libra-spi
+
+Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
+in the URL (from the environment in production); they never appear in logs or errors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from cjx.adapter import adapters
+from cjx.errors import ConfigurationError
+from cjx.transport import DEFAULT_CONFIRM_WINDOW, DEFAULT_DELIVERY_LIMIT, RetryPolicy, redact_url
+
+__all__ = [
+    "BROKER_URL_VARIABLE",
+    "Config",
+    "Options",
+    "ServiceConfig",
+    "load_config",
+    "parse_config",
+]
+
+BROKER_URL_VARIABLE = "CJX_BROKER_URL"
+DEFAULT_BROKER_URL = "memory://"
+
+#: Unsettled deliveries per consumer. 64 keeps a service busy through publish-confirm round trips
+#: without hoarding messages that other consumers of the same queue could take.
+DEFAULT_PREFETCH = 64
+#: Inputs being published and acknowledged at once (decoding itself is one at a time).
+DEFAULT_CONCURRENCY = 16
+#: The biggest message a service takes; bigger ones are dead-lettered unread. Equal to the XML
+#: parser's limit, so nothing a service accepts is refused later by the parser.
+DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+#: Input ids remembered for de-duplication: far more than can be redelivered after a lost
+#: connection (at most prefetch each), at about 100 bytes each.
+DEFAULT_DEDUP_CAPACITY = 100_000
+#: Seconds SIGTERM waits for in-flight messages to be published and acknowledged.
+DEFAULT_SHUTDOWN_GRACE = 30.0
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_KEY = re.compile(r"^(\*|#|[A-Za-z0-9_-]+)(\.(\*|#|[A-Za-z0-9_-]+))*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Tuning for one service; every field has a named default (see the module constants)."""
+
+    prefetch: int = DEFAULT_PREFETCH
+    confirm_window: int = DEFAULT_CONFIRM_WINDOW
+    concurrency: int = DEFAULT_CONCURRENCY
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    delivery_limit: int = DEFAULT_DELIVERY_LIMIT
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+
+    def __post_init__(self) -> None:
+        for name in ("prefetch", "confirm_window", "concurrency", "delivery_limit"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"option {name} must be at least 1")
+        if self.max_message_bytes < 1024:
+            raise ConfigurationError("option max_message_bytes must be at least 1024")
+        if self.dedup_capacity < 0 or self.shutdown_grace < 0:
+            raise ConfigurationError("options dedup_capacity and shutdown_grace must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    name: str
+    role: Literal["inbound", "outbound"]
+    format: str
+    subscribe: tuple[str, ...] = ()
+    destination: str | None = None
+    options: Options = field(default_factory=Options)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    broker_url: str
+    services: tuple[ServiceConfig, ...]
+    source: str = "<config>"
+
+    def service(self, name: str) -> ServiceConfig:
+        for service in self.services:
+            if service.name == name:
+                return service
+        known = ", ".join(s.name for s in self.services) or "none"
+        raise ConfigurationError(f"{self.source}: no service named {name!r} (known: {known})")
+
+    def __repr__(self) -> str:
+        return f"Config(broker_url={redact_url(self.broker_url)!r}, services={self.services!r})"
+
+
+_OPTION_NAMES = {f.name for f in fields(Options)} - {"retry"}
+_RETRY_KEYS = {"retry_attempts", "retry_base_seconds", "retry_factor", "retry_cap_seconds"}
+
+
+def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
+    changes: dict[str, Any] = {}
+    retry: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in _OPTION_NAMES:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ConfigurationError(f"{where}: option {key} must be a number")
+            changes[key] = value
+        elif key in _RETRY_KEYS:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ConfigurationError(f"{where}: option {key} must be a number")
+            retry[key.removeprefix("retry_")] = value
+    if retry:
+        current = base.retry
+        changes["retry"] = RetryPolicy(
+            attempts=int(retry.get("attempts", current.attempts)),
+            base_seconds=float(retry.get("base_seconds", current.base_seconds)),
+            factor=float(retry.get("factor", current.factor)),
+            cap_seconds=float(retry.get("cap_seconds", current.cap_seconds)),
+        )
+    return replace(base, **changes)
+
+
+_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination"}
+
+
+def parse_config(
+    document: Mapping[str, Any],
+    *,
+    source: str = "<config>",
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build a :class:`Config` from parsed TOML; every mistake is a ConfigurationError."""
+    env = os.environ if environ is None else environ
+    unknown = set(document) - {"broker", "options", "services"}
+    if unknown:
+        raise ConfigurationError(f"{source}: unknown section(s) {', '.join(sorted(unknown))}")
+    broker = document.get("broker", {})
+    if not isinstance(broker, Mapping):
+        raise ConfigurationError(f"{source}: [broker] must be a table")
+    url = env.get(BROKER_URL_VARIABLE) or broker.get("url") or DEFAULT_BROKER_URL
+    if not isinstance(url, str):
+        raise ConfigurationError(f"{source}: [broker] url must be a string")
+    option_table = document.get("options", {})
+    if not isinstance(option_table, Mapping):
+        raise ConfigurationError(f"{source}: [options] must be a table")
+    bad = set(option_table) - _OPTION_NAMES - _RETRY_KEYS
+    if bad:
+        raise ConfigurationError(f"{source}: unknown option(s) {', '.join(sorted(bad))}")
+    defaults = _options(option_table, Options(), f"{source} [options]")
+
+    known_formats = set(adapters())
+    services: list[ServiceConfig] = []
+    raw_services = document.get("services", [])
+    if not isinstance(raw_services, list) or not raw_services:
+        raise ConfigurationError(f"{source}: at least one [[services]] entry is needed")
+    for n, raw in enumerate(raw_services, start=1):
+        where = f"{source} [[services]] #{n}"
+        if not isinstance(raw, Mapping):
+            raise ConfigurationError(f"{where}: must be a table")
+        bad = set(raw) - _SERVICE_KEYS - _OPTION_NAMES - _RETRY_KEYS
+        if bad:
+            raise ConfigurationError(f"{where}: unknown key(s) {', '.join(sorted(bad))}")
+        name = raw.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ConfigurationError(
+                f"{where}: name must be lower-case letters, digits and hyphens"
+            )
+        where = f"{source} service {name!r}"
+        role = raw.get("role")
+        if role not in ("inbound", "outbound"):
+            raise ConfigurationError(f"{where}: role must be 'inbound' or 'outbound'")
+        fmt = raw.get("format")
+        if not isinstance(fmt, str) or fmt not in known_formats:
+            raise ConfigurationError(
+                f"{where}: format must be one of {', '.join(sorted(known_formats))}"
+            )
+        subscribe = raw.get("subscribe", [])
+        destination = raw.get("destination")
+        if role == "outbound":
+            if (
+                not isinstance(subscribe, list)
+                or not subscribe
+                or not all(isinstance(k, str) and _KEY.match(k) for k in subscribe)
+            ):
+                raise ConfigurationError(
+                    f"{where}: an outbound service needs subscribe = [routing keys], such as "
+                    '["court.case-resulted.v1"]'
+                )
+            if not isinstance(destination, str) or not _NAME.match(destination):
+                raise ConfigurationError(
+                    f"{where}: an outbound service needs destination = a lower-case name"
+                )
+        elif subscribe or destination is not None:
+            raise ConfigurationError(
+                f"{where}: subscribe and destination are for outbound services only"
+            )
+        services.append(
+            ServiceConfig(
+                name=name,
+                role=role,
+                format=fmt,
+                subscribe=tuple(subscribe),
+                destination=destination,
+                options=_options(raw, defaults, where),
+            )
+        )
+    names = [s.name for s in services]
+    duplicates = sorted({x for x in names if names.count(x) > 1})
+    if duplicates:
+        raise ConfigurationError(f"{source}: service names repeat: {', '.join(duplicates)}")
+    return Config(broker_url=url, services=tuple(services), source=source)
+
+
+def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+    return parse_config(document, source=str(path), environ=environ)

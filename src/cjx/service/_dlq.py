@@ -1,0 +1,285 @@
+"""Dead-letter tools: list, show, replay and purge a service's ``<service>.dlq``.
+
+A dead letter is either cjx's own (``cjx-error-code``, ``cjx-error-report``,
+``cjx-original-exchange``, ``cjx-original-routing-key``, ``cjx-failed-at`` headers) or the
+broker's (the delivery limit was reached, or the input was rejected when even its dead letter
+could not be published): those carry ``x-death`` and no ``cjx-*`` headers, and are described
+from ``x-death``.
+
+Looking is not taking: ``list`` and ``show`` take every message unacknowledged and return them
+all at the end, in their order. ``replay`` republishes the original bytes, unchanged, to the
+original exchange and routing key with ``cjx-replayed-at`` and ``cjx-replayed-from`` added for
+the audit trail (the ``cjx-*`` report headers and ``x-death`` are removed), and removes the dead
+letter only once the broker has confirmed the replay. ``purge`` removes dead letters for good.
+Filters (error code, message type) and ``dry_run`` apply to every operation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cjx.service._runtime import (
+    HEADER_ATTEMPT,
+    HEADER_ERROR_CODE,
+    HEADER_ERROR_REPORT,
+    HEADER_FAILED_AT,
+    HEADER_ORIGINAL_EXCHANGE,
+    HEADER_ORIGINAL_ROUTING_KEY,
+    HEADER_REPLAYED_AT,
+    HEADER_REPLAYED_FROM,
+    HEADER_RETRY_REASON,
+    HEADER_SERVICE,
+)
+from cjx.transport import Broker, Delivery, Message, dlq_name, in_queue
+
+__all__ = ["DeadLetter", "describe", "list_dead_letters", "purge", "replay"]
+
+_REPORT_HEADERS = {
+    HEADER_ATTEMPT,
+    HEADER_ERROR_CODE,
+    HEADER_ERROR_REPORT,
+    HEADER_FAILED_AT,
+    HEADER_RETRY_REASON,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """What is known about one dead letter, without its body (which holds personal data)."""
+
+    position: int
+    message_id: str | None
+    message_type: str | None
+    code: str
+    made_by: str  # "cjx" or "broker"
+    original_exchange: str
+    original_routing_key: str
+    failed_at: str
+    attempt: int | None
+    size: int
+    report: Mapping[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "message_id": self.message_id,
+            "message_type": self.message_type,
+            "code": self.code,
+            "made_by": self.made_by,
+            "original_exchange": self.original_exchange,
+            "original_routing_key": self.original_routing_key,
+            "failed_at": self.failed_at,
+            "attempt": self.attempt,
+            "size": self.size,
+            "report": self.report,
+        }
+
+
+def _deaths(headers: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    value = headers.get("x-death")
+    if isinstance(value, list):
+        return [d for d in value if isinstance(d, Mapping)]
+    return []
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def describe(delivery: Delivery, service: str, position: int = 0) -> DeadLetter:
+    """Describe a dead letter from its headers (cjx's own or the broker's ``x-death``)."""
+    message = delivery.message
+    headers = message.headers
+    attempt = headers.get(HEADER_ATTEMPT)
+    attempt = attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None
+    if HEADER_ERROR_CODE in headers:
+        report: Mapping[str, Any] | None
+        try:
+            report = json.loads(_text(headers.get(HEADER_ERROR_REPORT)))
+        except ValueError:
+            report = None
+        return DeadLetter(
+            position,
+            message.message_id,
+            message.type,
+            _text(headers[HEADER_ERROR_CODE]),
+            "cjx",
+            _text(headers.get(HEADER_ORIGINAL_EXCHANGE)),
+            _text(headers.get(HEADER_ORIGINAL_ROUTING_KEY)),
+            _text(headers.get(HEADER_FAILED_AT)),
+            attempt,
+            len(message.body),
+            report,
+        )
+    exchange, routing_key = original_destination(message, service)
+    deaths = _deaths(headers)
+    reason = _text(deaths[0].get("reason")) if deaths else "unknown"
+    when = _text(deaths[0].get("time")) if deaths else ""
+    return DeadLetter(
+        position,
+        message.message_id,
+        message.type,
+        f"broker.{reason.replace('_', '-')}",
+        "broker",
+        exchange,
+        routing_key,
+        when,
+        attempt,
+        len(message.body),
+        None,
+    )
+
+
+def original_destination(message: Message, service: str) -> tuple[str, str]:
+    """Where the message was first published: cjx's headers, else ``x-death``."""
+    headers = message.headers
+    exchange = headers.get(HEADER_ORIGINAL_EXCHANGE)
+    routing_key = headers.get(HEADER_ORIGINAL_ROUTING_KEY)
+    if exchange is not None and routing_key is not None:
+        return _text(exchange), _text(routing_key)
+    deaths = _deaths(headers)
+    # the death in the service's own queue names the exchange and key it was published to
+    chosen = next((d for d in deaths if _text(d.get("queue")) == in_queue(service)), None)
+    if chosen is None and deaths:
+        chosen = deaths[-1]
+    if chosen is None:
+        return "", ""
+    keys = chosen.get("routing-keys")
+    key = _text(keys[0]) if isinstance(keys, list) and keys else ""
+    return _text(chosen.get("exchange")), key
+
+
+def _matches(letter: DeadLetter, codes: tuple[str, ...], types: tuple[str, ...]) -> bool:
+    if codes and letter.code not in codes:
+        return False
+    return not (types and (letter.message_type or "") not in types)
+
+
+async def _take_all(broker: Broker, service: str, limit: int | None) -> list[Delivery]:
+    queue = dlq_name(service)
+    taken: list[Delivery] = []
+    while limit is None or len(taken) < limit:
+        delivery = await broker.get(queue)
+        if delivery is None:
+            break
+        taken.append(delivery)
+    return taken
+
+
+async def _give_back(deliveries: list[Delivery]) -> None:
+    # back in reverse, so that queues that requeue at the head keep the original order
+    for delivery in reversed(deliveries):
+        await delivery.nack(requeue=True)
+
+
+async def list_dead_letters(
+    broker: Broker,
+    service: str,
+    *,
+    codes: tuple[str, ...] = (),
+    types: tuple[str, ...] = (),
+    limit: int | None = None,
+) -> list[DeadLetter]:
+    """Describe the dead letters (all of them returned to the queue afterwards)."""
+    taken = await _take_all(broker, service, limit)
+    try:
+        letters = [describe(d, service, n) for n, d in enumerate(taken, start=1)]
+        return [letter for letter in letters if _matches(letter, codes, types)]
+    finally:
+        await _give_back(taken)
+
+
+async def show(broker: Broker, service: str, position: int) -> tuple[DeadLetter, Message] | None:
+    """One dead letter with its message (body included, for an operator who may see it)."""
+    taken = await _take_all(broker, service, position)
+    try:
+        if len(taken) < position or position < 1:
+            return None
+        delivery = taken[position - 1]
+        return describe(delivery, service, position), delivery.message
+    finally:
+        await _give_back(taken)
+
+
+def replay_message(message: Message, service: str, now: datetime | None = None) -> Message:
+    """The message as replayed: the original bytes and properties, with an audit trail."""
+    headers = {
+        k: v
+        for k, v in message.headers.items()
+        if k not in _REPORT_HEADERS and not k.startswith("x-")
+    }
+    headers[HEADER_REPLAYED_AT] = (now or datetime.now(UTC)).isoformat(timespec="microseconds")
+    headers[HEADER_REPLAYED_FROM] = dlq_name(service)
+    headers.pop(HEADER_SERVICE, None)
+    return Message(
+        body=message.body,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        content_type=message.content_type,
+        type=message.type,
+        headers=headers,
+        persistent=True,
+    )
+
+
+async def replay(
+    broker: Broker,
+    service: str,
+    *,
+    codes: tuple[str, ...] = (),
+    types: tuple[str, ...] = (),
+    dry_run: bool = False,
+) -> list[DeadLetter]:
+    """Republish the matching dead letters; each is removed once its replay is confirmed."""
+    taken = await _take_all(broker, service, None)
+    done: list[DeadLetter] = []
+    settled: set[int] = set()
+    try:
+        for n, delivery in enumerate(taken, start=1):
+            letter = describe(delivery, service, n)
+            if not _matches(letter, codes, types):
+                continue
+            done.append(letter)
+            if dry_run:
+                continue
+            exchange, routing_key = original_destination(delivery.message, service)
+            await broker.publish(exchange, routing_key, replay_message(delivery.message, service))
+            await delivery.ack()
+            settled.add(n)
+    finally:
+        await _give_back([d for n, d in enumerate(taken, start=1) if n not in settled])
+    return done
+
+
+async def purge(
+    broker: Broker,
+    service: str,
+    *,
+    codes: tuple[str, ...] = (),
+    types: tuple[str, ...] = (),
+    dry_run: bool = False,
+) -> list[DeadLetter]:
+    """Remove the matching dead letters for good (all of them without filters)."""
+    taken = await _take_all(broker, service, None)
+    removed: list[DeadLetter] = []
+    keep: list[Delivery] = []
+    try:
+        for n, delivery in enumerate(taken, start=1):
+            letter = describe(delivery, service, n)
+            if _matches(letter, codes, types):
+                removed.append(letter)
+                if not dry_run:
+                    await delivery.ack()
+                    continue
+            keep.append(delivery)
+    finally:
+        await _give_back(keep)
+    return removed

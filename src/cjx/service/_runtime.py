@@ -1,0 +1,530 @@
+"""A service: consume -> adapter -> validate -> publish -> ack (DESIGN.md section 7).
+
+Rules this module owns, each enforced here and nowhere else:
+
+* **Ack after confirm.** An input is acknowledged only after every message it caused (its
+  outputs, its wait-queue copy, or its dead letter) is confirmed by the broker. A crash before
+  that leaves the input unacknowledged, and the broker delivers it again.
+* **Nothing dropped.** Every input ends in exactly one of four ways: *published* (outputs
+  confirmed), *retried* (a copy in ``<service>.retry.<n>`` with ``cjx-attempt = n``),
+  *dead-lettered* (original bytes and properties, plus ``cjx-*`` report headers, in
+  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output).
+  If even the dead letter cannot be published, the input is rejected without requeue and the
+  queue's own dead-letter target takes it.
+* **Permanent vs transient.** Bad input (a report with errors), a message too big, an unknown
+  message type, or an adapter bug is permanent: dead-lettered at once. A
+  :class:`~cjx.errors.TransientError` from an adapter, or an output the broker would not take
+  (unroutable, nacked), is transient: retried with capped exponential backoff through the wait
+  queues, then dead-lettered with ``cjx-attempt`` set.
+* **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none).
+* **Per-key order.** Inputs are decoded one at a time in delivery order; their outputs are
+  published in that order for each ordering key (the envelope's, else the input id), while
+  different keys proceed concurrently, at most ``concurrency`` at once. A retried input leaves
+  the sequence of its key: order holds among inputs that do not fail transiently.
+* **Graceful stop.** ``stop()`` cancels the consumer, finishes and acknowledges what is in
+  flight (within the grace period), and returns any delivery that arrives after the cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from cjx.adapter import Adapter, get_adapter
+from cjx.errors import Report, TransientError, TransportError, error
+from cjx.model import Clock, Envelope, system_clock
+from cjx.pipeline import translate
+from cjx.service._config import ServiceConfig
+from cjx.service._dedup import DedupStore, MemoryDedup
+from cjx.service._metrics import Metrics
+from cjx.transport import (
+    CANONICAL,
+    DEAD_LETTER,
+    INBOUND,
+    OUTBOUND,
+    Broker,
+    Delivery,
+    Message,
+    PublishRejected,
+    Topology,
+    Unroutable,
+    in_queue,
+    outbound_key,
+    retry_queue,
+    service_topology,
+)
+
+__all__ = [
+    "HEADER_ATTEMPT",
+    "HEADER_ERROR_CODE",
+    "HEADER_ERROR_REPORT",
+    "HEADER_FAILED_AT",
+    "HEADER_ORIGINAL_EXCHANGE",
+    "HEADER_ORIGINAL_ROUTING_KEY",
+    "HEADER_REPLAYED_AT",
+    "HEADER_REPLAYED_FROM",
+    "HEADER_RETRY_REASON",
+    "HEADER_SERVICE",
+    "REPORT_HEADER_LIMIT",
+    "Service",
+    "report_header",
+]
+
+log = logging.getLogger("cjx.service")
+
+HEADER_ATTEMPT: Final = "cjx-attempt"
+HEADER_ERROR_CODE: Final = "cjx-error-code"
+HEADER_ERROR_REPORT: Final = "cjx-error-report"
+HEADER_ORIGINAL_EXCHANGE: Final = "cjx-original-exchange"
+HEADER_ORIGINAL_ROUTING_KEY: Final = "cjx-original-routing-key"
+HEADER_FAILED_AT: Final = "cjx-failed-at"
+HEADER_SERVICE: Final = "cjx-service"
+HEADER_RETRY_REASON: Final = "cjx-retry-reason"
+HEADER_ORDERING_KEY: Final = "cjx-ordering-key"
+HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
+HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
+HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
+
+#: The report header's size cap in bytes. RabbitMQ closes the connection when a header frame
+#: outgrows its frame size (128 KiB by default); 16 KiB leaves room for the other properties.
+#: A longer report keeps its first issues and says how many it left out.
+REPORT_HEADER_LIMIT = 16 * 1024
+
+_CANONICAL_XML = get_adapter("canonical-xml")
+_CANONICAL_JSON = get_adapter("canonical-json")
+
+Kind = Literal["publish", "retry", "dead-letter"]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What one input is to become, decided synchronously in delivery order."""
+
+    kind: Kind
+    message_type: str = "-"
+    outputs: list[tuple[str, str, Message]] = field(default_factory=list)
+    report: Report | None = None
+    reason: str = ""
+    ordering_key: str | None = None
+
+
+def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
+    """The report as compact JSON of at most ``limit`` bytes; the tail is counted, not kept."""
+    issues = [i.as_dict() for i in report.issues]
+    keep = len(issues)
+    while True:
+        document: dict[str, Any] = {"source": report.source, "issues": issues[:keep]}
+        if keep < len(issues):
+            document["omitted"] = len(issues) - keep
+        text = json.dumps(document, separators=(",", ":"))
+        if len(text.encode()) <= limit:
+            return text
+        if keep == 0:
+            return json.dumps({"source": "", "issues": [], "omitted": len(issues)})
+        keep = 64 if keep > 64 else keep - 1  # shrink fast on a huge report, then one by one
+
+
+def _key_digest(value: str) -> str:
+    # ordering keys are person identifiers: headers carry a digest, never the value
+    return hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+class Service:
+    """One configured service on one broker. ``start()``, then ``stop()`` (or ``run``)."""
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        broker: Broker,
+        *,
+        adapter: Adapter | None = None,
+        dedup: DedupStore | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.config = config
+        self.broker = broker
+        self.adapter = adapter if adapter is not None else get_adapter(config.format)
+        self.options = config.options
+        self.dedup: DedupStore = (
+            dedup if dedup is not None else MemoryDedup(self.options.dedup_capacity)
+        )
+        self.clock = clock
+        self.metrics = Metrics(config.name)
+        self.queue = in_queue(config.name)
+        self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._tails: dict[str, asyncio.Task[bool]] = {}
+        self._inflight: dict[str, asyncio.Task[bool]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._consumer_tag: str | None = None
+        self._stopping = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def topology(self) -> Topology:
+        c = self.config
+        if c.role == "inbound":
+            return service_topology(
+                c.name,
+                source_exchange=INBOUND,
+                binding_keys=(c.format,),
+                retry=self.options.retry,
+                delivery_limit=self.options.delivery_limit,
+            )
+        assert c.destination is not None
+        return service_topology(
+            c.name,
+            source_exchange=CANONICAL,
+            binding_keys=c.subscribe,
+            retry=self.options.retry,
+            delivery_limit=self.options.delivery_limit,
+            destination=(c.format, c.destination),
+        )
+
+    @property
+    def ready(self) -> bool:
+        """Consuming on a live connection (false while a consumer is missing, or stopping)."""
+        value = self._consumer_tag is not None and not self._stopping and self.broker.ready
+        self.metrics.ready(value)
+        return value
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def start(self) -> None:
+        await self.broker.declare(self.topology)
+        self._consumer_tag = await self.broker.consume(
+            self.queue, self._on_delivery, prefetch=self.options.prefetch
+        )
+        log.info("service started", extra={"cjx": self._fields(event="started")})
+
+    async def stop(self, grace: float | None = None) -> bool:
+        """Stop consuming and finish what is in flight; ``False`` if the grace period ran out."""
+        self._stopping = True
+        if self._consumer_tag is not None:
+            tag, self._consumer_tag = self._consumer_tag, None
+            # if the connection is gone, unsettled deliveries come back anyway
+            with contextlib.suppress(TransportError):
+                await self.broker.cancel(tag)
+        grace = self.options.shutdown_grace if grace is None else grace
+        pending = set(self._tasks)
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=grace)
+            if still:
+                log.warning(
+                    "stopping with messages in flight; the broker will deliver them again",
+                    extra={"cjx": self._fields(event="stop-timeout", in_flight=len(still))},
+                )
+                return False
+        log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
+        return True
+
+    # -- the consumer callback: synchronous, in delivery order -------------------------------
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _on_delivery(self, delivery: Delivery) -> None:
+        started = time.perf_counter()
+        if self._stopping:
+            self._spawn(delivery.nack(requeue=True))
+            return
+        key = self._dedup_key(delivery)
+        if key in self.dedup:
+            self._spawn(self._duplicate(delivery, started))
+            return
+        earlier = self._inflight.get(key)
+        if earlier is not None:  # a redelivery while the first copy is still being handled
+            self._spawn(self._after_earlier(earlier, delivery, key, started))
+            return
+        plan = self._plan(delivery)
+        order = plan.ordering_key or key
+        previous = self._tails.get(order)
+        task: asyncio.Task[bool] = self._spawn(
+            self._execute(plan, delivery, key, previous, started)
+        )
+        self._tails[order] = task
+        self._inflight[key] = task
+
+        def forget(done: asyncio.Task[bool]) -> None:
+            if self._tails.get(order) is done:
+                del self._tails[order]
+            if self._inflight.get(key) is done:
+                del self._inflight[key]
+
+        task.add_done_callback(forget)
+
+    @staticmethod
+    def _dedup_key(delivery: Delivery) -> str:
+        message = delivery.message
+        key = message.message_id or "sha256:" + hashlib.sha256(message.body).hexdigest()
+        replayed = message.headers.get(HEADER_REPLAYED_AT)
+        # a replay from the dlq is a new attempt at a message this service already settled
+        return f"{key}@replay:{replayed}" if replayed else key
+
+    def _label(self, delivery: Delivery) -> str:
+        return f"{self.config.name}:{delivery.message.message_id or 'no-message-id'}"
+
+    def _plan(self, delivery: Delivery) -> _Plan:
+        message = delivery.message
+        if len(message.body) > self.options.max_message_bytes:
+            return self._reject(
+                delivery,
+                "message.too-large",
+                f"a message of {len(message.body)} bytes is over this service's limit of "
+                f"{self.options.max_message_bytes}",
+            )
+        if self.config.role == "inbound":
+            reader, writer = self.adapter, _CANONICAL_XML
+        else:
+            content_type = message.content_type or ""
+            reader = _CANONICAL_JSON if content_type.endswith("json") else _CANONICAL_XML
+            writer = self.adapter
+        try:
+            outcome = translate(
+                message.body,
+                from_format=reader,
+                to_format=writer,
+                source=self._label(delivery),
+                clock=self.clock,
+            )
+        except TransientError as exc:
+            return _Plan("retry", reason=str(exc) or type(exc).__name__)
+        except Exception as exc:  # an adapter bug: keep the input, say which exception
+            log.exception("adapter failed", extra={"cjx": self._fields(event="adapter-error")})
+            return self._reject(
+                delivery,
+                "service.adapter-error",
+                f"adapter {reader.name} -> {writer.name} raised {type(exc).__name__}",
+            )
+        message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
+        if not outcome.ok:
+            return _Plan("dead-letter", message_type, report=outcome.report)
+        plan = _Plan("publish", message_type)
+        for envelope, body in zip(outcome.envelopes, outcome.outputs, strict=True):
+            plan.outputs.append(self._output(delivery, envelope, body, writer))
+        keys = {e.ordering_key for e in outcome.envelopes}
+        if len(keys) == 1:
+            plan.ordering_key = keys.pop()
+        return plan
+
+    def _reject(self, delivery: Delivery, code: str, message: str) -> _Plan:
+        report = Report(self._label(delivery), (error(code, "", message),))
+        return _Plan("dead-letter", delivery.message.type or "-", report=report)
+
+    def _output(
+        self, delivery: Delivery, envelope: Envelope[Any], body: bytes, writer: Adapter
+    ) -> tuple[str, str, Message]:
+        headers: dict[str, Any] = {HEADER_SOURCE_FORMAT: envelope.source.format}
+        if envelope.ordering_key is not None:
+            headers[HEADER_ORDERING_KEY] = _key_digest(envelope.ordering_key)
+        correlation = (
+            envelope.correlation_id
+            or delivery.message.correlation_id
+            or delivery.message.message_id
+        )
+        message = Message(
+            body=body,
+            message_id=str(envelope.message_id),
+            correlation_id=correlation,
+            content_type=writer.media_type,
+            type=envelope.message_type,
+            headers=headers,
+        )
+        if self.config.role == "inbound":
+            return CANONICAL, envelope.routing_key, message
+        assert self.config.destination is not None
+        return OUTBOUND, outbound_key(self.config.format, self.config.destination), message
+
+    # -- carrying a plan out: asynchronous, chained per ordering key ---------------------------
+
+    async def _execute(
+        self,
+        plan: _Plan,
+        delivery: Delivery,
+        key: str,
+        previous: asyncio.Task[bool] | None,
+        started: float,
+    ) -> bool:
+        """Carry the plan out; True once the input's consequences are confirmed."""
+        if previous is not None:
+            await asyncio.wait((previous,))
+        async with self._slots:
+            try:
+                outcome = await self._carry_out(plan, delivery)
+            except TransportError as exc:
+                # the connection went: leave the input unsettled, the broker delivers it again
+                log.warning(
+                    "broker trouble; the input will be delivered again",
+                    extra={"cjx": self._fields(event="transport-error", error=type(exc).__name__)},
+                )
+                return False
+            if outcome != "retried":
+                self.dedup.add(key)
+            await delivery.ack()
+            self.metrics.consumed(plan.message_type, outcome, time.perf_counter() - started)
+            return True
+
+    async def _carry_out(self, plan: _Plan, delivery: Delivery) -> str:
+        if plan.kind == "publish":
+            failure = await self._publish_all(plan)
+            if failure is None:
+                self.metrics.published(plan.message_type, len(plan.outputs))
+                log.debug(
+                    "published",
+                    extra={"cjx": self._fields(delivery, plan, event="published")},
+                )
+                return "published"
+            plan = _Plan("retry", plan.message_type, reason=failure)
+        if plan.kind == "retry":
+            return await self._retry(plan, delivery)
+        assert plan.report is not None
+        await self._dead_letter(delivery, plan.report, plan.message_type)
+        return "dead-lettered"
+
+    async def _publish_all(self, plan: _Plan) -> str | None:
+        """Publish every output concurrently (the broker bounds the confirm window)."""
+        results = await asyncio.gather(
+            *(self.broker.publish(ex, rk, msg) for ex, rk, msg in plan.outputs),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, Unroutable):
+                return f"unroutable: nothing is bound to {result.exchange} {result.routing_key}"
+            if isinstance(result, PublishRejected):
+                return "the broker refused an output"
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return None
+
+    def _original(self, delivery: Delivery) -> tuple[str, str]:
+        headers = delivery.message.headers
+        exchange = headers.get(HEADER_ORIGINAL_EXCHANGE)
+        routing_key = headers.get(HEADER_ORIGINAL_ROUTING_KEY)
+        if isinstance(exchange, str) and isinstance(routing_key, str):
+            return exchange, routing_key
+        return delivery.exchange, delivery.routing_key
+
+    def _attempt(self, delivery: Delivery) -> int:
+        value = delivery.message.headers.get(HEADER_ATTEMPT, 0)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    def _copy(self, delivery: Delivery, extra: dict[str, Any]) -> Message:
+        exchange, routing_key = self._original(delivery)
+        headers = {k: v for k, v in delivery.message.headers.items() if not k.startswith("x-")}
+        headers.update(
+            {
+                HEADER_ORIGINAL_EXCHANGE: exchange,
+                HEADER_ORIGINAL_ROUTING_KEY: routing_key,
+                HEADER_SERVICE: self.config.name,
+            }
+        )
+        headers.update(extra)
+        m = delivery.message
+        return Message(
+            body=m.body,
+            message_id=m.message_id,
+            correlation_id=m.correlation_id,
+            content_type=m.content_type,
+            type=m.type,
+            headers=headers,
+            persistent=True,
+        )
+
+    async def _retry(self, plan: _Plan, delivery: Delivery) -> str:
+        attempt = self._attempt(delivery) + 1
+        policy = self.options.retry
+        if attempt > policy.attempts:
+            report = Report(
+                self._label(delivery),
+                (
+                    error(
+                        "service.retries-exhausted",
+                        "",
+                        f"still failing after {policy.attempts} retries: {plan.reason}",
+                    ),
+                ),
+            )
+            await self._dead_letter(delivery, report, plan.message_type, attempt=attempt - 1)
+            return "dead-lettered"
+        copy = self._copy(delivery, {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: plan.reason})
+        await self.broker.publish("", retry_queue(self.config.name, attempt), copy)
+        self.metrics.retried(plan.message_type)
+        log.info(
+            "retrying",
+            extra={"cjx": self._fields(delivery, plan, event="retry", attempt=attempt)},
+        )
+        return "retried"
+
+    async def _dead_letter(
+        self, delivery: Delivery, report: Report, message_type: str, *, attempt: int | None = None
+    ) -> None:
+        first = report.errors or report.issues
+        code = first[0].code if first else "service.unknown"
+        extra: dict[str, Any] = {
+            HEADER_ERROR_CODE: code,
+            HEADER_ERROR_REPORT: report_header(report),
+            HEADER_FAILED_AT: datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+        if attempt is not None:
+            extra[HEADER_ATTEMPT] = attempt
+        copy = self._copy(delivery, extra)
+        try:
+            await self.broker.publish(DEAD_LETTER, self.config.name, copy)
+        except (Unroutable, PublishRejected):
+            # the dlq itself is missing: the queue's own dead-letter target takes the input
+            log.error(
+                "dead letter not accepted; rejecting to the queue's dead-letter target",
+                extra={"cjx": self._fields(delivery, event="dead-letter-failed")},
+            )
+            await delivery.nack(requeue=False)
+            raise TransportError("dead letter not accepted") from None
+        self.metrics.dead_lettered(message_type, code)
+        log.warning(
+            "dead-lettered",
+            extra={
+                "cjx": self._fields(
+                    delivery, event="dead-lettered", code=code, codes=sorted(set(report.codes))
+                )
+            },
+        )
+
+    async def _duplicate(self, delivery: Delivery, started: float) -> None:
+        await delivery.ack()
+        message_type = delivery.message.type or "-"
+        self.metrics.duplicate(message_type)
+        self.metrics.consumed(message_type, "duplicate", time.perf_counter() - started)
+
+    async def _after_earlier(
+        self, earlier: asyncio.Task[bool], delivery: Delivery, key: str, started: float
+    ) -> None:
+        await asyncio.wait((earlier,))
+        if not earlier.cancelled() and earlier.exception() is None and earlier.result():
+            await self._duplicate(delivery, started)
+        else:
+            await delivery.nack(requeue=True)
+
+    def _fields(
+        self, delivery: Delivery | None = None, plan: _Plan | None = None, **more: Any
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {"service": self.config.name}
+        if delivery is not None:
+            fields["message_id"] = delivery.message.message_id
+            fields["routing_key"] = delivery.routing_key
+        if plan is not None:
+            fields["message_type"] = plan.message_type
+        fields.update(more)
+        return fields

@@ -1,0 +1,101 @@
+"""Brokers: the ``Broker`` protocol, the embedded memory broker, RabbitMQ, and the topology.
+
+``open_broker(url)`` picks the implementation from the URL: ``memory://`` for the embedded
+broker, ``amqp://`` or ``amqps://`` for RabbitMQ (aio-pika is imported only then).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from cjx.errors import ConfigurationError
+from cjx.transport._base import (
+    DEFAULT_CONFIRM_WINDOW,
+    Binding,
+    Broker,
+    Delivery,
+    Exchange,
+    Handler,
+    Message,
+    PublishRejected,
+    Queue,
+    Topology,
+    TransportError,
+    Unroutable,
+)
+from cjx.transport._topic import topic_matches
+from cjx.transport._topology import (
+    CANONICAL,
+    DEAD_LETTER,
+    DEFAULT_DELIVERY_LIMIT,
+    INBOUND,
+    OUTBOUND,
+    RetryPolicy,
+    destination_queue,
+    dlq_name,
+    in_queue,
+    outbound_key,
+    retry_queue,
+    service_topology,
+)
+from cjx.transport.memory import MemoryBroker
+
+__all__ = [
+    "CANONICAL",
+    "DEAD_LETTER",
+    "DEFAULT_CONFIRM_WINDOW",
+    "DEFAULT_DELIVERY_LIMIT",
+    "INBOUND",
+    "OUTBOUND",
+    "Binding",
+    "Broker",
+    "Delivery",
+    "Exchange",
+    "Handler",
+    "MemoryBroker",
+    "Message",
+    "PublishRejected",
+    "Queue",
+    "RetryPolicy",
+    "Topology",
+    "TransportError",
+    "Unroutable",
+    "destination_queue",
+    "dlq_name",
+    "in_queue",
+    "open_broker",
+    "outbound_key",
+    "redact_url",
+    "retry_queue",
+    "service_topology",
+    "topic_matches",
+]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for logs and errors)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable broker URL>"
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def open_broker(url: str, *, confirm_window: int = DEFAULT_CONFIRM_WINDOW) -> Broker:
+    """A broker for ``url`` (not yet connected): ``memory://``, ``amqp://`` or ``amqps://``."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "memory":
+        return MemoryBroker(confirm_window=confirm_window)
+    if scheme in ("amqp", "amqps"):
+        from cjx.transport.amqp import AmqpBroker  # noqa: PLC0415 - aio-pika only when asked
+
+        return AmqpBroker(url, confirm_window=confirm_window)
+    raise ConfigurationError(
+        f"broker URL {redact_url(url)!r} must start with memory://, amqp:// or amqps://"
+    )

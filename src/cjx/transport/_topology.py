@@ -1,0 +1,159 @@
+"""The cjx topology (DESIGN.md section 7), derived from a service's role.
+
+=======================  ==============  ======================================================
+name                     kind            purpose
+=======================  ==============  ======================================================
+``cjx.inbound``          topic exchange  raw messages from systems, routing key = format
+``cjx.canonical``        topic exchange  canonical messages, key ``<message_type>.v<major>``
+``cjx.outbound``         topic exchange  encoded messages, key ``<format>.<destination>``
+``cjx.dead-letter``      topic exchange  rejected messages, routing key = service name
+``<service>.in``         quorum queue    explicit ``x-delivery-limit`` and dead-letter target
+``<service>.retry.<n>``  classic queue   queue-level TTL per attempt level, dead-letters back
+                                         to ``<service>.in`` through the default exchange
+``<service>.dlq``        quorum queue    bound to ``cjx.dead-letter`` with the service name
+``<dest>.<format>``      quorum queue    declared by an outbound service, bound to its key
+=======================  ==============  ======================================================
+
+The wait queues use a queue-level TTL (``x-message-ttl``), not a per-message expiration, because
+RabbitMQ expires per-message TTLs only at the head of a queue: a long wait in front would hold
+back a short one behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cjx.errors import ConfigurationError
+from cjx.transport._base import Binding, Exchange, Queue, Topology
+
+__all__ = [
+    "CANONICAL",
+    "DEAD_LETTER",
+    "DEFAULT_DELIVERY_LIMIT",
+    "DLQ_DELIVERY_LIMIT",
+    "INBOUND",
+    "OUTBOUND",
+    "RetryPolicy",
+    "destination_queue",
+    "dlq_name",
+    "in_queue",
+    "outbound_key",
+    "retry_queue",
+    "service_topology",
+]
+
+INBOUND = "cjx.inbound"
+CANONICAL = "cjx.canonical"
+OUTBOUND = "cjx.outbound"
+DEAD_LETTER = "cjx.dead-letter"
+
+#: The broker-side delivery limit of a service queue: a safety net against crash loops only.
+#: Every redelivery after a lost connection counts against it (up to prefetch messages are in
+#: flight at each loss), so it sits far above what a few connection losses use up; cjx's own
+#: retry count (``cjx-attempt``) is what ends a transient failure.
+DEFAULT_DELIVERY_LIMIT = 50
+
+#: The dead-letter queue's delivery limit: explicit, and high, because every look at a dead
+#: letter (``cjx dlq list``) returns it to the queue and counts as a delivery.
+DLQ_DELIVERY_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Capped exponential backoff through wait queues.
+
+    Retry ``n`` waits ``min(cap, base * factor ** (n - 1))`` seconds.
+
+    The defaults (5 retries: 1 s, 2 s, 4 s, 8 s, 16 s) ride out a restart of a dependency without
+    holding a message for more than half a minute in all.
+    """
+
+    attempts: int = 5
+    base_seconds: float = 1.0
+    factor: float = 2.0
+    cap_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 0 or self.base_seconds <= 0 or self.factor < 1 or self.cap_seconds <= 0:
+            raise ConfigurationError(
+                "retry policy needs attempts >= 0, base > 0, factor >= 1 and cap > 0"
+            )
+
+    def delay_ms(self, attempt: int) -> int:
+        """The wait before retry ``attempt`` (1-based), in milliseconds."""
+        seconds = min(self.cap_seconds, self.base_seconds * self.factor ** (attempt - 1))
+        return max(1, round(seconds * 1000))
+
+
+def in_queue(service: str) -> str:
+    return f"{service}.in"
+
+
+def dlq_name(service: str) -> str:
+    return f"{service}.dlq"
+
+
+def retry_queue(service: str, attempt: int) -> str:
+    return f"{service}.retry.{attempt}"
+
+
+def outbound_key(fmt: str, destination: str) -> str:
+    return f"{fmt}.{destination}"
+
+
+def destination_queue(fmt: str, destination: str) -> str:
+    return f"{destination}.{fmt}"
+
+
+def _quorum(name: str, **arguments: object) -> Queue:
+    return Queue(name, {"x-queue-type": "quorum", **arguments})
+
+
+def exchanges() -> Topology:
+    return Topology(tuple(Exchange(name) for name in (INBOUND, CANONICAL, OUTBOUND, DEAD_LETTER)))
+
+
+def service_topology(
+    service: str,
+    *,
+    source_exchange: str,
+    binding_keys: tuple[str, ...],
+    retry: RetryPolicy,
+    delivery_limit: int = DEFAULT_DELIVERY_LIMIT,
+    destination: tuple[str, str] | None = None,
+) -> Topology:
+    """Everything one service needs: its queue, wait queues, dead letters, and destination.
+
+    ``destination`` is ``(format, destination)`` for an outbound service.
+    """
+    if delivery_limit < 1:
+        raise ConfigurationError("delivery_limit must be at least 1")
+    # every quorum queue gets an explicit delivery limit and dead-letter target; all of them
+    # dead-letter into this service's dlq (the dlq into itself: a message there is never dropped)
+    dead_letter = {
+        "x-delivery-limit": delivery_limit,
+        "x-dead-letter-exchange": DEAD_LETTER,
+        "x-dead-letter-routing-key": service,
+    }
+    main = _quorum(in_queue(service), **dead_letter)
+    waits = tuple(
+        Queue(
+            retry_queue(service, n),
+            {
+                "x-message-ttl": retry.delay_ms(n),
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": in_queue(service),
+            },
+        )
+        for n in range(1, retry.attempts + 1)
+    )
+    dlq = _quorum(dlq_name(service), **{**dead_letter, "x-delivery-limit": DLQ_DELIVERY_LIMIT})
+    queues = (main, *waits, dlq)
+    bindings = [Binding(main.name, source_exchange, key) for key in binding_keys]
+    bindings.append(Binding(dlq.name, DEAD_LETTER, service))
+    if destination is not None:
+        fmt, dest = destination
+        target = _quorum(destination_queue(fmt, dest), **dead_letter)
+        queues = (*queues, target)
+        bindings.append(Binding(target.name, OUTBOUND, outbound_key(fmt, dest)))
+    return exchanges() + Topology((), queues, tuple(bindings))

@@ -1,0 +1,47 @@
+"""Fixtures for the transport tests: both brokers, and the real RabbitMQ in a vhost of its own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from cjx.transport import Broker, MemoryBroker
+from tests import rabbit
+
+
+@pytest.fixture(scope="session")
+def amqp_vhost() -> Iterator[str]:
+    """A vhost for this test session, deleted at the end (skips without a broker, fails in CI)."""
+    rabbit.require_rabbitmq()
+    vhost = rabbit.create_vhost()
+    yield vhost
+    rabbit.delete_vhost(vhost)
+
+
+@pytest.fixture
+def amqp_url(amqp_vhost: str) -> str:
+    return rabbit.url_for(amqp_vhost)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A prefix that keeps one test's queues and exchanges apart from every other's."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.amqp)])
+async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
+    """Each contract test runs once on the memory broker and once on the real RabbitMQ."""
+    if request.param == "memory":
+        b: Broker = MemoryBroker()
+    else:
+        from cjx.transport.amqp import AmqpBroker
+
+        b = AmqpBroker(request.getfixturevalue("amqp_url"))
+    await b.connect()
+    try:
+        yield b
+    finally:
+        await b.close()
