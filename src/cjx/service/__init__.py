@@ -20,6 +20,7 @@ from cjx.service._runtime import (
     HEADER_ORIGINAL_ROUTING_KEY,
     HEADER_SERVICE,
     REPORT_HEADER_LIMIT,
+    Plan,
     Service,
     report_header,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "DedupStore",
     "MemoryDedup",
     "Options",
+    "Plan",
     "Runner",
     "Service",
     "ServiceConfig",

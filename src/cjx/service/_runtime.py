@@ -74,6 +74,7 @@ __all__ = [
     "HEADER_RETRY_REASON",
     "HEADER_SERVICE",
     "REPORT_HEADER_LIMIT",
+    "Plan",
     "Service",
     "report_header",
 ]
@@ -105,8 +106,13 @@ Kind = Literal["publish", "retry", "dead-letter"]
 
 
 @dataclass(slots=True)
-class _Plan:
-    """What one input is to become, decided synchronously in delivery order."""
+class Plan:
+    """What one input is to become, decided synchronously in delivery order.
+
+    ``publish``: the ``outputs`` (exchange, routing key, message) are published and confirmed,
+    then the input is acknowledged. ``retry``: a transient failure, with a ``reason`` free of
+    personal data. ``dead-letter``: a permanent failure, with its ``report``.
+    """
 
     kind: Kind
     message_type: str = "-"
@@ -249,7 +255,7 @@ class Service:
         if earlier is not None:  # a redelivery while the first copy is still being handled
             self._spawn(self._after_earlier(earlier, delivery, key, started))
             return
-        plan = self._plan(delivery)
+        plan = self.plan(delivery)
         order = plan.ordering_key or key
         previous = self._tails.get(order)
         task: asyncio.Task[bool] = self._spawn(
@@ -277,7 +283,13 @@ class Service:
     def _label(self, delivery: Delivery) -> str:
         return f"{self.config.name}:{delivery.message.message_id or 'no-message-id'}"
 
-    def _plan(self, delivery: Delivery) -> _Plan:
+    def plan(self, delivery: Delivery) -> Plan:
+        """Decide what ``delivery`` becomes (the adapter's translation). Must not block.
+
+        This is the one step a subclass may replace (a benchmark's pass-through, an adapter
+        that needs the AMQP properties); confirms, acknowledgement, retries, dead letters,
+        de-duplication and ordering stay as this module's docstring says.
+        """
         message = delivery.message
         if len(message.body) > self.options.max_message_bytes:
             return self._reject(
@@ -301,7 +313,7 @@ class Service:
                 clock=self.clock,
             )
         except TransientError as exc:
-            return _Plan("retry", reason=str(exc) or type(exc).__name__)
+            return Plan("retry", reason=str(exc) or type(exc).__name__)
         except Exception as exc:  # an adapter bug: keep the input, say which exception
             log.exception("adapter failed", extra={"cjx": self._fields(event="adapter-error")})
             return self._reject(
@@ -311,8 +323,8 @@ class Service:
             )
         message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
         if not outcome.ok:
-            return _Plan("dead-letter", message_type, report=outcome.report)
-        plan = _Plan("publish", message_type)
+            return Plan("dead-letter", message_type, report=outcome.report)
+        plan = Plan("publish", message_type)
         for envelope, body in zip(outcome.envelopes, outcome.outputs, strict=True):
             plan.outputs.append(self._output(delivery, envelope, body, writer))
         keys = {e.ordering_key for e in outcome.envelopes}
@@ -320,9 +332,9 @@ class Service:
             plan.ordering_key = keys.pop()
         return plan
 
-    def _reject(self, delivery: Delivery, code: str, message: str) -> _Plan:
+    def _reject(self, delivery: Delivery, code: str, message: str) -> Plan:
         report = Report(self._label(delivery), (error(code, "", message),))
-        return _Plan("dead-letter", delivery.message.type or "-", report=report)
+        return Plan("dead-letter", delivery.message.type or "-", report=report)
 
     def _output(
         self, delivery: Delivery, envelope: Envelope[Any], body: bytes, writer: Adapter
@@ -352,7 +364,7 @@ class Service:
 
     async def _execute(
         self,
-        plan: _Plan,
+        plan: Plan,
         delivery: Delivery,
         key: str,
         previous: asyncio.Task[bool] | None,
@@ -377,7 +389,7 @@ class Service:
             self.metrics.consumed(plan.message_type, outcome, time.perf_counter() - started)
             return True
 
-    async def _carry_out(self, plan: _Plan, delivery: Delivery) -> str:
+    async def _carry_out(self, plan: Plan, delivery: Delivery) -> str:
         if plan.kind == "publish":
             failure = await self._publish_all(plan)
             if failure is None:
@@ -387,14 +399,14 @@ class Service:
                     extra={"cjx": self._fields(delivery, plan, event="published")},
                 )
                 return "published"
-            plan = _Plan("retry", plan.message_type, reason=failure)
+            plan = Plan("retry", plan.message_type, reason=failure)
         if plan.kind == "retry":
             return await self._retry(plan, delivery)
         assert plan.report is not None
         await self._dead_letter(delivery, plan.report, plan.message_type)
         return "dead-lettered"
 
-    async def _publish_all(self, plan: _Plan) -> str | None:
+    async def _publish_all(self, plan: Plan) -> str | None:
         """Publish every output concurrently (the broker bounds the confirm window)."""
         results = await asyncio.gather(
             *(self.broker.publish(ex, rk, msg) for ex, rk, msg in plan.outputs),
@@ -444,7 +456,7 @@ class Service:
             persistent=True,
         )
 
-    async def _retry(self, plan: _Plan, delivery: Delivery) -> str:
+    async def _retry(self, plan: Plan, delivery: Delivery) -> str:
         attempt = self._attempt(delivery) + 1
         policy = self.options.retry
         if attempt > policy.attempts:
@@ -518,7 +530,7 @@ class Service:
             await delivery.nack(requeue=True)
 
     def _fields(
-        self, delivery: Delivery | None = None, plan: _Plan | None = None, **more: Any
+        self, delivery: Delivery | None = None, plan: Plan | None = None, **more: Any
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {"service": self.config.name}
         if delivery is not None:
