@@ -8,6 +8,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -61,12 +62,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    from pathlib import Path  # noqa: PLC0415
-
     config = load_config(Path(args.config))
-    for name in getattr(args, "service", None) or []:
-        if isinstance(name, str):
-            config.service(name)  # raises for an unknown name
+    names = getattr(args, "service", None) or []
+    for name in [names] if isinstance(names, str) else names:
+        config.service(name)  # raises for an unknown name
     return config
 
 
@@ -143,7 +142,6 @@ def _print_letters(letters: list[dlq.DeadLetter], as_json: bool, verb: str) -> N
 
 def _dlq(args: argparse.Namespace) -> int:
     config = _config(args)
-    config.service(args.service)
     codes, types = tuple(args.code), tuple(args.type)
     if config.broker_url.startswith("memory://"):
         raise ConfigurationError(

@@ -7,7 +7,9 @@ could not be published): those carry ``x-death`` and no ``cjx-*`` headers, and a
 from ``x-death``.
 
 Looking is not taking: ``list`` and ``show`` take every message unacknowledged and return them
-all at the end, in their order. ``replay`` republishes the original bytes, unchanged, to the
+all at the end, in their order (a quorum queue puts a returned message at the back, so all are
+taken and all given back). Each look counts as a delivery against the dlq's delivery limit,
+which is set high for that reason. ``replay`` republishes the original bytes, unchanged, to the
 original exchange and routing key with ``cjx-replayed-at`` and ``cjx-replayed-from`` added for
 the audit trail (the ``cjx-*`` report headers and ``x-death`` are removed), and removes the dead
 letter only once the broker has confirmed the replay. ``purge`` removes dead letters for good.
@@ -175,8 +177,9 @@ async def _take_all(broker: Broker, service: str, limit: int | None) -> list[Del
 
 
 async def _give_back(deliveries: list[Delivery]) -> None:
-    # back in reverse, so that queues that requeue at the head keep the original order
-    for delivery in reversed(deliveries):
+    # in order: a quorum queue puts a nacked message at the back, so taking every message and
+    # giving them back in order keeps the queue's order
+    for delivery in deliveries:
         await delivery.nack(requeue=True)
 
 
@@ -199,7 +202,7 @@ async def list_dead_letters(
 
 async def show(broker: Broker, service: str, position: int) -> tuple[DeadLetter, Message] | None:
     """One dead letter with its message (body included, for an operator who may see it)."""
-    taken = await _take_all(broker, service, position)
+    taken = await _take_all(broker, service, None)  # all, so that giving back keeps order
     try:
         if len(taken) < position or position < 1:
             return None

@@ -1,0 +1,55 @@
+"""pytest fixtures for testing your own adapters and services on the embedded memory broker.
+
+Installed as a pytest plugin (entry point ``pytest11``), so with cjx installed these fixtures
+are available in any test suite::
+
+    async def test_my_adapter(memory_broker, cjx_service):
+        service = await cjx_service(ServiceConfig("court-in", "inbound", "libra-spi"))
+        await memory_broker.publish("cjx.inbound", "libra-spi", Message(body=data))
+        ...
+
+``memory_broker`` is a connected :class:`~cjx.transport.MemoryBroker`, closed after the test.
+``cjx_service`` starts a :class:`~cjx.service.Service` on it and stops it after the test. The
+async fixtures need an asyncio test runner (pytest-asyncio, or anyio's plugin with asyncio).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from cjx.service import Service, ServiceConfig
+from cjx.transport import MemoryBroker
+
+__all__ = ["cjx_service", "memory_broker"]
+
+
+@pytest.fixture
+async def memory_broker() -> AsyncIterator[MemoryBroker]:
+    """A connected embedded broker with the same semantics as RabbitMQ for cjx's purposes."""
+    broker = MemoryBroker()
+    await broker.connect()
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
+@pytest.fixture
+async def cjx_service(
+    memory_broker: MemoryBroker,
+) -> AsyncIterator[Callable[..., Awaitable[Service]]]:
+    """Start services on ``memory_broker``; each is stopped when the test ends."""
+    started: list[Service] = []
+
+    async def start(config: ServiceConfig, **kwargs: Any) -> Service:
+        service = Service(config, memory_broker, **kwargs)
+        await service.start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        await service.stop(grace=10)

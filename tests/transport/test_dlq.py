@@ -1,0 +1,172 @@
+"""The dead-letter tools: list, show, replay and purge, on cjx's and the broker's dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cjx.adapter import register
+from cjx.cli import main
+from cjx.service import Options, Service, ServiceConfig
+from cjx.service import _dlq as dlq
+from cjx.transport import CANONICAL, INBOUND, Broker, Delivery, Message, dlq_name, in_queue
+from tests.messages import court_result, invalid_court_result
+from tests.transport.helpers import Sink
+from tests.transport.test_service import FAST_RETRY, Flaky
+
+
+async def _settle_count(broker: Broker, queue: str, count: int, timeout: float = 30) -> None:
+    """Wait until ``queue`` holds exactly ``count`` ready messages (nacks are asynchronous)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await broker.queue_length(queue) != count:
+        assert asyncio.get_running_loop().time() < deadline, f"{queue} never reached {count}"
+        await asyncio.sleep(0.05)
+
+
+async def test_list_show_filter_and_purge(broker: Broker, unique: str) -> None:
+    """cjx's dead letters are described from their headers; looking returns them all."""
+    name = f"{unique}-court"
+    service = Service(ServiceConfig(name, "inbound", "libra-spi"), broker)
+    await service.start()
+    for n in range(3):
+        body = invalid_court_result(n) if n < 2 else b"not xml"
+        await broker.publish(INBOUND, "libra-spi", Message(body=body, message_id=f"bad-{n}"))
+    await _settle_count(broker, dlq_name(name), 3)
+    await service.stop(grace=5)
+
+    letters = await dlq.list_dead_letters(broker, name)
+    assert [x.message_id for x in letters] == ["bad-0", "bad-1", "bad-2"]
+    assert {x.made_by for x in letters} == {"cjx"}
+    assert letters[0].code == "asn.check-character"
+    assert letters[0].original_exchange == INBOUND
+    assert letters[0].original_routing_key == "libra-spi"
+    assert letters[0].report is not None
+    await _settle_count(broker, dlq_name(name), 3)  # looking is not taking
+
+    only = await dlq.list_dead_letters(broker, name, codes=("asn.check-character",))
+    await _settle_count(broker, dlq_name(name), 3)
+    assert [x.message_id for x in only] == ["bad-0", "bad-1"]
+    found = await dlq.show(broker, name, 3)
+    await _settle_count(broker, dlq_name(name), 3)
+    assert found is not None
+    assert found[1].body == b"not xml"
+
+    would = await dlq.purge(broker, name, codes=("asn.check-character",), dry_run=True)
+    assert len(would) == 2
+    await _settle_count(broker, dlq_name(name), 3)
+    gone = await dlq.purge(broker, name, codes=("asn.check-character",))
+    assert [x.message_id for x in gone] == ["bad-0", "bad-1"]
+    assert [x.message_id for x in await dlq.list_dead_letters(broker, name)] == ["bad-2"]
+
+
+async def test_replay_sends_the_original_bytes_back_and_they_are_processed_again(
+    broker: Broker, unique: str
+) -> None:
+    """A dead letter from a failure that has since cleared is delivered after a replay."""
+    flaky = Flaky()
+    register(flaky)
+    Flaky.failures = 99
+    name = f"{unique}-flaky"
+    config = ServiceConfig(name, "inbound", "flaky-test", options=Options(retry=FAST_RETRY))
+    service = Service(config, broker)
+    await service.start()
+    tap = await Sink.on(broker, f"{unique}.tap", bind=(CANONICAL, "court.case-resulted.v1"))
+    body = court_result(777_000 + len(unique))
+    await broker.publish(INBOUND, "flaky-test", Message(body=body, message_id="once"))
+    await _settle_count(broker, dlq_name(name), 1)
+    (letter,) = await dlq.list_dead_letters(broker, name)
+    assert letter.code == "service.retries-exhausted"
+    assert letter.attempt == FAST_RETRY.attempts
+
+    assert await dlq.replay(broker, name, dry_run=True)
+    await _settle_count(broker, dlq_name(name), 1)
+    Flaky.failures = 0  # the dependency is back
+    (replayed,) = await dlq.replay(broker, name, codes=("service.retries-exhausted",))
+    assert replayed.message_id == "once"
+    (arrived,) = await tap.wait_for(1)
+    assert arrived.message.type == "court.case-resulted"
+    await _settle_count(broker, dlq_name(name), 0)
+    await service.stop(grace=5)
+    await tap.close()
+
+
+async def test_broker_made_dead_letters_are_handled(broker: Broker, unique: str) -> None:
+    """A message rejected straight from the service queue carries x-death and no cjx headers."""
+    name = f"{unique}-court"
+    service = Service(ServiceConfig(name, "inbound", "libra-spi"), broker)
+    await broker.declare(service.topology)  # the topology, but no service consuming
+    await broker.publish(INBOUND, "libra-spi", Message(body=court_result(5), message_id="x"))
+    taken: list[Delivery] = []
+    got = asyncio.Event()
+
+    def handle(delivery: Delivery) -> None:
+        taken.append(delivery)
+        got.set()
+
+    tag = await broker.consume(in_queue(name), handle, prefetch=1)
+    await asyncio.wait_for(got.wait(), 10)
+    await broker.cancel(tag)
+    await taken[0].nack(requeue=False)  # the queue's own dead-letter target takes it
+    await _settle_count(broker, dlq_name(name), 1)
+
+    (letter,) = await dlq.list_dead_letters(broker, name)
+    assert letter.made_by == "broker"
+    assert letter.code == "broker.rejected"
+    assert (letter.original_exchange, letter.original_routing_key) == (INBOUND, "libra-spi")
+
+    await service.start()
+    tap = await Sink.on(broker, f"{unique}.tap", bind=(CANONICAL, "court.case-resulted.v1"))
+    await dlq.replay(broker, name)
+    (arrived,) = await tap.wait_for(1)
+    assert arrived.message.type == "court.case-resulted"
+    await service.stop(grace=5)
+    await tap.close()
+
+
+@pytest.mark.amqp
+async def test_dlq_command_lists_and_replays_with_dry_run(
+    amqp_url: str, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cjx dlq` against RabbitMQ: list as JSON, a dry-run replay that changes nothing."""
+    from cjx.transport.amqp import AmqpBroker
+
+    name = f"{unique}-court"
+    config = tmp_path / "services.toml"
+    config.write_text(
+        f'[[services]]\nname = "{name}"\nrole = "inbound"\nformat = "libra-spi"\n',
+        encoding="utf-8",
+    )
+    broker = AmqpBroker(amqp_url)
+    await broker.connect()
+    service = Service(ServiceConfig(name, "inbound", "libra-spi"), broker)
+    await service.start()
+    await broker.publish(INBOUND, "libra-spi", Message(body=b"<nope", message_id="cli-1"))
+    await _settle_count(broker, dlq_name(name), 1)
+    await service.stop(grace=5)
+
+    monkeypatch.setenv("CJX_BROKER_URL", amqp_url)
+    args = ["--config", str(config), "--service", name]
+
+    def run(*command: str) -> tuple[int, str]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["dlq", *command, *args])
+        return code, out.getvalue()
+
+    code, out = await asyncio.to_thread(run, "list", "--json")
+    assert code == 0
+    (letter,) = json.loads(out)
+    assert letter["message_id"] == "cli-1"
+    assert letter["code"].startswith("xml.")
+    code, out = await asyncio.to_thread(run, "replay", "--dry-run")
+    assert code == 0 and "would be replayed (dry run)" in out
+    await _settle_count(broker, dlq_name(name), 1)
+    code, out = await asyncio.to_thread(run, "purge")
+    assert code == 0 and "1 dead letter(s) purged" in out
+    await _settle_count(broker, dlq_name(name), 0)
+    await broker.close()
