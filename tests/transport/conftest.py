@@ -6,9 +6,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from tests import rabbit
 
 from cjx.transport import Broker, MemoryBroker
-from tests import rabbit
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from cjx.transport import Binding, Broker, Exchange, Delivery, Message, Queue, Topology
+from cjx.transport import Binding, Broker, Delivery, Exchange, Message, Queue, Topology
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,8 @@ class Sink:
         self._acks: set[asyncio.Task[bool]] = set()
 
     @classmethod
-    async def on(
-        cls, broker: Broker, queue: str, *, bind: tuple[str, str] | None = None
-    ) -> Sink:
-        """A sink on ``queue``: with ``bind``, a new classic queue bound so; else an existing one."""
+    async def on(cls, broker: Broker, queue: str, *, bind: tuple[str, str] | None = None) -> Sink:
+        """A sink on ``queue`` (with ``bind``: a new classic queue, bound so)."""
         if bind is not None:
             await broker.declare(
                 Topology((Exchange(bind[0]),), (Queue(queue),), (Binding(queue, *bind),))

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.messages import ROOT
 
 from cjx.cli import main
 from cjx.errors import ConfigurationError
@@ -24,7 +25,6 @@ from cjx.transport import (
     open_broker,
     redact_url,
 )
-from tests.messages import ROOT
 
 EXAMPLE = ROOT / "examples" / "services.toml"
 
@@ -200,3 +200,23 @@ def test_run_serves_ready_and_metrics_then_stops_on_sigterm(tmp_path: Path) -> N
         check=False,
     )
     assert done.returncode == 1
+
+
+def test_demo_on_the_memory_broker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cjx demo` runs the four services in process; every example ends as demo.toml says."""
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "20/20 ended as expected" in out
+    assert any((tmp_path / "delivered" / "demo-police.libra-spi").iterdir())
+    assert (tmp_path / "dead-letters" / "demo-court-in.dlq" / "invalid-truncated.xml").is_file()
+
+
+@pytest.mark.amqp
+def test_demo_through_rabbitmq(
+    amqp_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cjx demo --broker amqp://...` does the same through the real RabbitMQ."""
+    assert main(["demo", "--broker", amqp_url, "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "20/20 ended as expected" in out
+    assert "guest:guest" not in out

@@ -9,15 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.messages import court_result, invalid_court_result
+from tests.transport.helpers import Sink
+from tests.transport.test_service import FAST_RETRY, Flaky
 
 from cjx.adapter import register
 from cjx.cli import main
 from cjx.service import Options, Service, ServiceConfig
 from cjx.service import _dlq as dlq
 from cjx.transport import CANONICAL, INBOUND, Broker, Delivery, Message, dlq_name, in_queue
-from tests.messages import court_result, invalid_court_result
-from tests.transport.helpers import Sink
-from tests.transport.test_service import FAST_RETRY, Flaky
 
 
 async def _settle_count(broker: Broker, queue: str, count: int, timeout: float = 30) -> None:
@@ -164,9 +164,11 @@ async def test_dlq_command_lists_and_replays_with_dry_run(
     assert letter["message_id"] == "cli-1"
     assert letter["code"].startswith("xml.")
     code, out = await asyncio.to_thread(run, "replay", "--dry-run")
-    assert code == 0 and "would be replayed (dry run)" in out
+    assert code == 0
+    assert "would be replayed (dry run)" in out
     await _settle_count(broker, dlq_name(name), 1)
     code, out = await asyncio.to_thread(run, "purge")
-    assert code == 0 and "1 dead letter(s) purged" in out
+    assert code == 0
+    assert "1 dead letter(s) purged" in out
     await _settle_count(broker, dlq_name(name), 0)
     await broker.close()

@@ -21,13 +21,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from tests import rabbit
+from tests.messages import ROOT, court_result, invalid_court_result, prisoner_received
+from tests.transport.helpers import Sink
 
 from cjx.adapter import get_adapter
 from cjx.service import HEADER_ERROR_CODE, HEADER_ERROR_REPORT
 from cjx.transport import INBOUND, Broker, Message, TransportError
-from tests import rabbit
-from tests.messages import ROOT, court_result, invalid_court_result, prisoner_received
-from tests.transport.helpers import Sink
 
 pytestmark = [pytest.mark.amqp, pytest.mark.fault, pytest.mark.timeout(900)]
 
@@ -217,20 +217,20 @@ async def test_stream_survives_lost_connections_and_a_broker_restart(
         for message_id, body in invalid.items():
             letter = by_id[message_id]
             assert letter.body == body
-            assert letter.headers[HEADER_ERROR_CODE] in {
-                "asn.check-character",
-                "xml.malformed",
-                "xml.not-xml",
-                "xml.encoding",
-            } or (letter.headers[HEADER_ERROR_CODE].startswith("xml."))
+            code = letter.headers[HEADER_ERROR_CODE]
+            if body.startswith(GARBAGE):
+                assert code.startswith("xml."), code
+            else:
+                assert code == "asn.check-character", code
             assert HEADER_ERROR_REPORT in letter.headers
         await delivered.close()
         await dead.close()
         await _wait_until(lambda: _settled(vhost), 60, "nothing unacknowledged")
         queues = rabbit.unacked(vhost)
-        assert queues["court-in.in"][2] >= 1 and queues["police-out.in"][2] >= 1, queues
+        assert queues["court-in.in"][2] >= 1, queues  # the consumers are back
+        assert queues["police-out.in"][2] >= 1, queues
         assert service.ready()
-        print(
+        print(  # noqa: T201 - the figures are part of the test report (run with -s)
             f"\nfault stream: {len(valid)} delivered, {len(invalid)} dead-lettered, "
             f"{len(delivered.arrived) - len(expected)} redelivered copies absorbed by the sink"
         )
@@ -267,7 +267,9 @@ async def test_sigterm_then_restart_loses_and_duplicates_nothing(
         ids = [a.message.message_id for a in delivered.arrived if not a.redelivered]
         assert set(ids) == expected
         assert len(ids) == len(expected), "an input was published twice"
-        print(f"\nSIGTERM after {stopped_at} of 3000 outputs; the restart delivered the rest")
+        print(  # noqa: T201 - the figures are part of the test report (run with -s)
+            f"\nSIGTERM after {stopped_at} of 3000 outputs; the restart delivered the rest"
+        )
     finally:
         await delivered.close()
         assert second.terminate() == 0
@@ -311,7 +313,9 @@ async def test_backlog_drains_within_memory_bound(
         await _wait_until(lambda: len(_ids(tap)) >= total, 900, "the backlog to drain")
         seconds = time.monotonic() - started
         peak = service.peak_rss_mib()
-        print(f"\nbacklog of {total}: drained in {seconds:.0f} s, service peak RSS {peak:.0f} MiB")
+        print(  # noqa: T201 - the figures are part of the test report (run with -s)
+            f"\nbacklog of {total}: drained in {seconds:.0f} s, service peak RSS {peak:.0f} MiB"
+        )
         assert peak < 300
     finally:
         await tap.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 
 import pytest
+from tests.messages import ROOT, court_result, invalid_court_result, noms, prisoner_received
+from tests.transport.helpers import Sink
 
 from cjx import TransientError
 from cjx.adapter import Adapter, Translation, get_adapter, register
@@ -34,8 +35,6 @@ from cjx.transport import (
     destination_queue,
     dlq_name,
 )
-from tests.messages import ROOT, court_result, invalid_court_result, noms, prisoner_received
-from tests.transport.helpers import Sink
 
 FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, factor=2.0, cap_seconds=0.2)
 
@@ -131,7 +130,7 @@ async def test_invalid_input_is_dead_lettered_with_original_bytes_and_report(
 async def test_unroutable_output_is_retried_then_dead_lettered(
     broker: Broker, running: Any, unique: str
 ) -> None:
-    """Nothing bound for the output: an error, retried through the wait queues, then a dead letter."""
+    """Nothing bound for the output: an error, retried through wait queues, then dead-lettered."""
     name = f"{unique}-events"
     # a fresh vhost or memory broker has no outbound service for custody messages; to be sure,
     # this test uses a message type no other test binds: sentence dates changed

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjx.service import ServiceConfig
-from cjx.transport import CANONICAL, INBOUND, MemoryBroker, Message
 from tests.messages import court_result
 from tests.transport.helpers import Sink
+
+from cjx.service import ServiceConfig
+from cjx.transport import CANONICAL, INBOUND, MemoryBroker, Message
 
 
 async def test_plugin_fixtures_run_a_service(memory_broker: MemoryBroker, cjx_service: Any) -> None:

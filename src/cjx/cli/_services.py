@@ -8,8 +8,8 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from cjx.errors import ConfigurationError, TransportError
