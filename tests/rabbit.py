@@ -6,12 +6,14 @@ missing broker fails the run instead. Only loopback is ever contacted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -66,6 +68,17 @@ def create_vhost(prefix: str = "cjx-test") -> str:
 
 def delete_vhost(vhost: str) -> None:
     ctl("delete_vhost", vhost)
+
+
+@contextlib.contextmanager
+def own_vhost(prefix: str = "cjx-test") -> Iterator[str]:
+    """A vhost of its own for the block (skips without a broker, fails under CI)."""
+    require_rabbitmq()
+    vhost = create_vhost(prefix)
+    try:
+        yield vhost
+    finally:
+        delete_vhost(vhost)
 
 
 def url_for(vhost: str) -> str:

@@ -15,15 +15,16 @@ async fixtures need an asyncio test runner (pytest-asyncio, or anyio's plugin wi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from cjx.service import Service, ServiceConfig
-from cjx.transport import MemoryBroker
+from cjx.transport import Broker, MemoryBroker
 
-__all__ = ["cjx_service", "memory_broker"]
+__all__ = ["cjx_service", "memory_broker", "services_on"]
 
 
 @pytest.fixture
@@ -37,19 +38,28 @@ async def memory_broker() -> AsyncIterator[MemoryBroker]:
         await broker.close()
 
 
+@contextlib.asynccontextmanager
+async def services_on(broker: Broker) -> AsyncIterator[Callable[..., Awaitable[Service]]]:
+    """Start services on any broker; all of them are stopped when the block ends."""
+    started: list[Service] = []
+
+    async def start(config: ServiceConfig, **kwargs: Any) -> Service:
+        service = Service(config, broker, **kwargs)
+        await service.start()
+        started.append(service)
+        return service
+
+    try:
+        yield start
+    finally:
+        for service in started:
+            await service.stop(grace=10)
+
+
 @pytest.fixture
 async def cjx_service(
     memory_broker: MemoryBroker,
 ) -> AsyncIterator[Callable[..., Awaitable[Service]]]:
     """Start services on ``memory_broker``; each is stopped when the test ends."""
-    started: list[Service] = []
-
-    async def start(config: ServiceConfig, **kwargs: Any) -> Service:
-        service = Service(config, memory_broker, **kwargs)
-        await service.start()
-        started.append(service)
-        return service
-
-    yield start
-    for service in started:
-        await service.stop(grace=10)
+    async with services_on(memory_broker) as start:
+        yield start

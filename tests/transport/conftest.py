@@ -14,10 +14,8 @@ from cjx.transport import Broker, MemoryBroker
 @pytest.fixture(scope="session")
 def amqp_vhost() -> Iterator[str]:
     """A vhost for this test session, deleted at the end (skips without a broker, fails in CI)."""
-    rabbit.require_rabbitmq()
-    vhost = rabbit.create_vhost()
-    yield vhost
-    rabbit.delete_vhost(vhost)
+    with rabbit.own_vhost() as vhost:
+        yield vhost
 
 
 @pytest.fixture

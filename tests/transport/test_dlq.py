@@ -71,6 +71,7 @@ async def test_replay_sends_the_original_bytes_back_and_they_are_processed_again
     flaky = Flaky()
     register(flaky)
     Flaky.failures = 99
+    Flaky.seen.clear()
     name = f"{unique}-flaky"
     config = ServiceConfig(name, "inbound", "flaky-test", options=Options(retry=FAST_RETRY))
     service = Service(config, broker)

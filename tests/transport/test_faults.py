@@ -36,10 +36,8 @@ GARBAGE = b"\x00\x01 this is not a court result \xff"
 
 @pytest.fixture
 def vhost() -> Iterator[str]:
-    rabbit.require_rabbitmq()
-    name = rabbit.create_vhost("cjx-fault")
-    yield name
-    rabbit.delete_vhost(name)
+    with rabbit.own_vhost("cjx-fault") as name:
+        yield name
 
 
 def _free_port() -> int:

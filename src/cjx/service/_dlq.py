@@ -19,8 +19,8 @@ Filters (error code, message type) and ``dry_run`` apply to every operation.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -217,20 +217,46 @@ def replay_message(message: Message, service: str, now: datetime | None = None) 
     headers = {
         k: v
         for k, v in message.headers.items()
-        if k not in _REPORT_HEADERS and not k.startswith("x-")
+        if k not in _REPORT_HEADERS and k != HEADER_SERVICE and not k.startswith("x-")
     }
     headers[HEADER_REPLAYED_AT] = (now or datetime.now(UTC)).isoformat(timespec="microseconds")
     headers[HEADER_REPLAYED_FROM] = dlq_name(service)
-    headers.pop(HEADER_SERVICE, None)
-    return Message(
-        body=message.body,
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        content_type=message.content_type,
-        type=message.type,
-        headers=headers,
-        persistent=True,
-    )
+    return replace(message, headers=headers, persistent=True)
+
+
+Action = Callable[[Delivery], Awaitable[None]]
+
+
+async def _for_each_matching(
+    broker: Broker,
+    service: str,
+    action: Action,
+    *,
+    codes: tuple[str, ...],
+    types: tuple[str, ...],
+    dry_run: bool,
+) -> list[DeadLetter]:
+    """Run ``action`` on each matching dead letter, then acknowledge it (removing it).
+
+    Everything else, and everything after a failure, goes back to the queue in order.
+    """
+    taken = await _take_all(broker, service, None)
+    matched: list[DeadLetter] = []
+    settled: set[int] = set()
+    try:
+        for n, delivery in enumerate(taken, start=1):
+            letter = describe(delivery, service, n)
+            if not _matches(letter, codes, types):
+                continue
+            matched.append(letter)
+            if dry_run:
+                continue
+            await action(delivery)
+            await delivery.ack()
+            settled.add(n)
+    finally:
+        await _give_back([d for n, d in enumerate(taken, start=1) if n not in settled])
+    return matched
 
 
 async def replay(
@@ -242,24 +268,14 @@ async def replay(
     dry_run: bool = False,
 ) -> list[DeadLetter]:
     """Republish the matching dead letters; each is removed once its replay is confirmed."""
-    taken = await _take_all(broker, service, None)
-    done: list[DeadLetter] = []
-    settled: set[int] = set()
-    try:
-        for n, delivery in enumerate(taken, start=1):
-            letter = describe(delivery, service, n)
-            if not _matches(letter, codes, types):
-                continue
-            done.append(letter)
-            if dry_run:
-                continue
-            exchange, routing_key = original_destination(delivery.message, service)
-            await broker.publish(exchange, routing_key, replay_message(delivery.message, service))
-            await delivery.ack()
-            settled.add(n)
-    finally:
-        await _give_back([d for n, d in enumerate(taken, start=1) if n not in settled])
-    return done
+
+    async def republish(delivery: Delivery) -> None:
+        exchange, routing_key = original_destination(delivery.message, service)
+        await broker.publish(exchange, routing_key, replay_message(delivery.message, service))
+
+    return await _for_each_matching(
+        broker, service, republish, codes=codes, types=types, dry_run=dry_run
+    )
 
 
 async def purge(
@@ -271,18 +287,10 @@ async def purge(
     dry_run: bool = False,
 ) -> list[DeadLetter]:
     """Remove the matching dead letters for good (all of them without filters)."""
-    taken = await _take_all(broker, service, None)
-    removed: list[DeadLetter] = []
-    keep: list[Delivery] = []
-    try:
-        for n, delivery in enumerate(taken, start=1):
-            letter = describe(delivery, service, n)
-            if _matches(letter, codes, types):
-                removed.append(letter)
-                if not dry_run:
-                    await delivery.ack()
-                    continue
-            keep.append(delivery)
-    finally:
-        await _give_back(keep)
-    return removed
+
+    async def nothing(_: Delivery) -> None:
+        return None
+
+    return await _for_each_matching(
+        broker, service, nothing, codes=codes, types=types, dry_run=dry_run
+    )

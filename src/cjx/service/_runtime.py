@@ -34,7 +34,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
@@ -445,16 +445,7 @@ class Service:
             }
         )
         headers.update(extra)
-        m = delivery.message
-        return Message(
-            body=m.body,
-            message_id=m.message_id,
-            correlation_id=m.correlation_id,
-            content_type=m.content_type,
-            type=m.type,
-            headers=headers,
-            persistent=True,
-        )
+        return replace(delivery.message, headers=headers, persistent=True)
 
     async def _retry(self, plan: Plan, delivery: Delivery) -> str:
         attempt = self._attempt(delivery) + 1
