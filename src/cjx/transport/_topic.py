@@ -9,8 +9,16 @@ __all__ = ["topic_matches"]
 
 @lru_cache(maxsize=4096)
 def topic_matches(pattern: str, routing_key: str) -> bool:
-    """Whether ``routing_key`` matches the binding key ``pattern`` (RabbitMQ's rules)."""
-    return _match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
+    """Whether ``routing_key`` matches the binding key ``pattern`` (RabbitMQ's rules).
+
+    An empty key (or pattern) has no words at all, not one empty word: RabbitMQ routes ``""``
+    to ``#`` and ``""`` but not to ``*``.
+    """
+    return _match(_words(pattern), _words(routing_key))
+
+
+def _words(key: str) -> tuple[str, ...]:
+    return tuple(key.split(".")) if key else ()
 
 
 def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:

@@ -11,6 +11,8 @@ name                     kind            purpose
 ``<service>.retry.<n>``  classic queue   queue-level TTL per attempt level, dead-letters back
                                          to ``<service>.in`` through the default exchange
 ``<service>.dlq``        quorum queue    bound to ``cjx.dead-letter`` with the service name
+``<svc>.dlq-overflow``   classic queue   where a dead letter goes if even the dlq's delivery
+                                         limit runs out (key ``<service>.overflow``)
 ``<dest>.<format>``      quorum queue    declared by an outbound service, bound to its key
 =======================  ==============  ======================================================
 
@@ -93,6 +95,14 @@ def dlq_name(service: str) -> str:
     return f"{service}.dlq"
 
 
+def overflow_name(service: str) -> str:
+    return f"{service}.dlq-overflow"
+
+
+def overflow_key(service: str) -> str:
+    return f"{service}.overflow"
+
+
 def retry_queue(service: str, attempt: int) -> str:
     return f"{service}.retry.{attempt}"
 
@@ -129,7 +139,9 @@ def service_topology(
     if delivery_limit < 1:
         raise ConfigurationError("delivery_limit must be at least 1")
     # every quorum queue gets an explicit delivery limit and dead-letter target; all of them
-    # dead-letter into this service's dlq (the dlq into itself: a message there is never dropped)
+    # dead-letter into this service's dlq, and the dlq into a classic overflow queue (RabbitMQ
+    # silently drops a message that dead-letters into its own queue for any reason but
+    # "rejected", so the dlq must not be its own target)
     dead_letter = {
         "x-delivery-limit": delivery_limit,
         "x-dead-letter-exchange": DEAD_LETTER,
@@ -147,10 +159,19 @@ def service_topology(
         )
         for n in range(1, retry.attempts + 1)
     )
-    dlq = _quorum(dlq_name(service), **{**dead_letter, "x-delivery-limit": DLQ_DELIVERY_LIMIT})
-    queues = (main, *waits, dlq)
+    dlq = _quorum(
+        dlq_name(service),
+        **{
+            **dead_letter,
+            "x-delivery-limit": DLQ_DELIVERY_LIMIT,
+            "x-dead-letter-routing-key": overflow_key(service),
+        },
+    )
+    overflow = Queue(overflow_name(service))  # classic: no delivery limit to run out of
+    queues = (main, *waits, dlq, overflow)
     bindings = [Binding(main.name, source_exchange, key) for key in binding_keys]
     bindings.append(Binding(dlq.name, DEAD_LETTER, service))
+    bindings.append(Binding(overflow.name, DEAD_LETTER, overflow_key(service)))
     if destination is not None:
         fmt, dest = destination
         target = _quorum(destination_queue(fmt, dest), **dead_letter)
