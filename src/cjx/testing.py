@@ -9,8 +9,9 @@ are available in any test suite::
         ...
 
 ``memory_broker`` is a connected :class:`~cjx.transport.MemoryBroker`, closed after the test.
-``cjx_service`` starts a :class:`~cjx.service.Service` on it and stops it after the test. The
-async fixtures need an asyncio test runner (pytest-asyncio, or anyio's plugin with asyncio).
+``cjx_service`` starts a :class:`~cjx.service.Service` on it and stops it after the test. With
+pytest-asyncio installed they are its fixtures (strict or auto mode; in strict mode mark your
+tests ``@pytest.mark.asyncio``). ``services_on(broker)`` does the same on any broker.
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ from typing import Any
 
 import pytest
 
+try:  # pytest-asyncio's own decorator works in its strict mode as well as in auto mode
+    from pytest_asyncio import fixture as _async_fixture
+except ImportError:  # pragma: no cover - another asyncio runner (anyio) takes plain fixtures
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
+
 from cjx.service import Service, ServiceConfig
 from cjx.transport import Broker, MemoryBroker
 
 __all__ = ["cjx_service", "memory_broker", "services_on"]
 
 
-@pytest.fixture
+@_async_fixture
 async def memory_broker() -> AsyncIterator[MemoryBroker]:
     """A connected embedded broker with the same semantics as RabbitMQ for cjx's purposes."""
     broker = MemoryBroker()
@@ -56,7 +62,7 @@ async def services_on(broker: Broker) -> AsyncIterator[Callable[..., Awaitable[S
             await service.stop(grace=10)
 
 
-@pytest.fixture
+@_async_fixture
 async def cjx_service(
     memory_broker: MemoryBroker,
 ) -> AsyncIterator[Callable[..., Awaitable[Service]]]:

@@ -223,3 +223,33 @@ def test_demo_through_rabbitmq(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "20/20 ended as expected" in out
     assert "guest:guest" not in out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://guest:top/secret@127.0.0.1:5672/",
+        "amqps://user:p#a?ss@host:5671/vhost",
+        "amqp://user:pa@ss@host/",
+        "amqp://user:secret@host:99999/",
+    ],
+)
+def test_passwords_are_redacted_however_odd(url: str) -> None:
+    """Unescaped /, #, ? or @ in a password, or a bad port: redacted, never an exception."""
+    shown = redact_url(url)
+    assert "secret" not in shown
+    assert "p#a?ss" not in shown
+    assert "pa@ss" not in shown
+    assert ":***@" in shown
+
+
+def test_integer_options_refuse_fractions() -> None:
+    with pytest.raises(ConfigurationError, match="whole number"):
+        parse_config(
+            {
+                "services": [
+                    {"name": "a", "role": "inbound", "format": "libra-spi", "prefetch": 2.5}
+                ]
+            },
+            environ={},
+        )

@@ -31,10 +31,13 @@ from cjx.transport import (
     INBOUND,
     OUTBOUND,
     Broker,
+    Delivery,
+    MemoryBroker,
     Message,
     RetryPolicy,
     destination_queue,
     dlq_name,
+    overflow_name,
 )
 
 FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, factor=2.0, cap_seconds=0.2)
@@ -306,3 +309,60 @@ async def test_stop_finishes_in_flight_and_returns_the_rest(
     assert len(ids) == len(set(ids)) == 300, (first, len(arrived))
     await again.stop(grace=10)
     await tap.close()
+
+
+async def test_dead_letter_falls_back_to_the_overflow_queue(
+    broker: Broker, running: Any, unique: str
+) -> None:
+    """With the dlq gone, a dead letter lands in <service>.dlq-overflow: never dropped."""
+    name = f"{unique}-court"
+    await running(inbound(name))
+    await broker.delete_queue(dlq_name(name))
+    overflow = await Sink.on(broker, overflow_name(name))
+    body = invalid_court_result(9)
+    await publish(broker, "libra-spi", body, f"{unique}-o")
+    (arrived,) = await overflow.wait_for(1)
+    assert arrived.message.body == body
+    assert arrived.message.headers[HEADER_ERROR_CODE] == "asn.check-character"
+    await overflow.close()
+
+
+def test_carried_headers_are_capped_and_the_broker_s_left_out() -> None:
+    """A retry or dead-letter copy never carries an oversized header frame."""
+    from cjx.service._runtime import CARRIED_HEADERS_LIMIT, _carried
+
+    headers = {"big": "x" * 200_000, "small": "ok", "x-death": [{}], "x-custom": 1}
+    carried = _carried(headers)
+    assert "big" not in carried
+    assert carried["small"] == "ok"
+    assert carried["x-custom"] == 1
+    assert "x-death" not in carried
+    assert carried["cjx-headers-dropped"] == ["big"]
+    assert len(repr(carried)) < CARRIED_HEADERS_LIMIT
+
+
+def test_a_replay_is_new_only_to_the_service_it_came_from() -> None:
+    """Another service that sees a replay on a shared exchange still de-duplicates it."""
+    from cjx.service import HEADER_REPLAYED_AT, HEADER_REPLAYED_FROM
+
+    broker = MemoryBroker()
+    mine = Service(inbound("court"), broker)
+    other = Service(inbound("court-copy"), broker)
+
+    class D(Delivery):
+        async def ack(self) -> bool:
+            return True
+
+        async def nack(self, *, requeue: bool) -> bool:
+            return True
+
+    replay = {HEADER_REPLAYED_AT: "2026-11-26T17:00:00", HEADER_REPLAYED_FROM: "court.dlq"}
+    delivery = D(
+        Message(body=b"x", message_id="m", headers=replay),
+        exchange=INBOUND,
+        routing_key="libra-spi",
+        queue="q",
+        redelivered=False,
+    )
+    assert mine._dedup_key(delivery) == "m@replay:2026-11-26T17:00:00"
+    assert other._dedup_key(delivery) == "m"

@@ -19,6 +19,7 @@
     format = "libra-spi"
     subscribe = ["court.case-resulted.v1"]
     destination = "police"    # routing key libra-spi.police, queue police.libra-spi
+    dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
 
 Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
 in the URL (from the environment in production); they never appear in logs or errors.
@@ -99,6 +100,8 @@ class ServiceConfig:
     subscribe: tuple[str, ...] = ()
     destination: str | None = None
     options: Options = field(default_factory=Options)
+    #: An SQLite file for de-duplication that survives restarts (memory when None).
+    dedup_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,11 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     retry: dict[str, Any] = {}
     for key, value in table.items():
         if key in _OPTION_NAMES:
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ConfigurationError(f"{where}: option {key} must be a number")
+            whole = key != "shutdown_grace"
+            kinds = int if whole else (int, float)
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                kind = "a whole number" if whole else "a number"
+                raise ConfigurationError(f"{where}: option {key} must be {kind}")
             changes[key] = value
         elif key in _RETRY_KEYS:
             if not isinstance(value, int | float) or isinstance(value, bool):
@@ -145,7 +151,7 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     return replace(base, **changes)
 
 
-_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination"}
+_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path"}
 
 
 def parse_config(
@@ -219,6 +225,9 @@ def parse_config(
             raise ConfigurationError(
                 f"{where}: subscribe and destination are for outbound services only"
             )
+        dedup_path = raw.get("dedup_path")
+        if dedup_path is not None and not isinstance(dedup_path, str):
+            raise ConfigurationError(f"{where}: dedup_path must be a file path")
         services.append(
             ServiceConfig(
                 name=name,
@@ -227,6 +236,7 @@ def parse_config(
                 subscribe=tuple(subscribe),
                 destination=destination,
                 options=_options(raw, defaults, where),
+                dedup_path=dedup_path,
             )
         )
     names = [s.name for s in services]

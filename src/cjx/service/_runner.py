@@ -35,8 +35,9 @@ class Runner:
         chosen = [config.service(n) for n in names] if names else list(config.services)
         if not chosen:
             raise ConfigurationError("no service to run")
-        first = chosen[0].options
-        self.broker = broker or open_broker(config.broker_url, confirm_window=first.confirm_window)
+        # one broker (one connection) per process: its confirm window is the largest asked for
+        window = max(c.options.confirm_window for c in chosen)
+        self.broker = broker or open_broker(config.broker_url, confirm_window=window)
         self.services = [Service(c, self.broker) for c in chosen]
 
     @property
@@ -49,7 +50,8 @@ class Runner:
             await service.start()
 
     async def stop(self) -> bool:
-        results = await asyncio.gather(*(s.stop() for s in self.services))
+        # late deliveries stay unsettled: closing the broker returns them in order
+        results = await asyncio.gather(*(s.stop(return_late=False) for s in self.services))
         await self.broker.close()
         return all(results)
 

@@ -33,9 +33,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final, Literal
 
 from cjx.adapter import Adapter, get_adapter
@@ -43,7 +44,7 @@ from cjx.errors import Report, TransientError, TransportError, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
 from cjx.service._config import ServiceConfig
-from cjx.service._dedup import DedupStore, MemoryDedup
+from cjx.service._dedup import DedupStore, MemoryDedup, SqliteDedup
 from cjx.service._metrics import Metrics
 from cjx.transport import (
     CANONICAL,
@@ -56,8 +57,10 @@ from cjx.transport import (
     PublishRejected,
     Topology,
     Unroutable,
+    dlq_name,
     in_queue,
     outbound_key,
+    overflow_name,
     retry_queue,
     service_topology,
 )
@@ -98,6 +101,12 @@ HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
 #: outgrows its frame size (128 KiB by default); 16 KiB leaves room for the other properties.
 #: A longer report keeps its first issues and says how many it left out.
 REPORT_HEADER_LIMIT = 16 * 1024
+#: The size cap of the headers a retry or dead-letter copy carries over from the input (the
+#: largest are left out, and named in ``cjx-headers-dropped``), and of a retry reason.
+CARRIED_HEADERS_LIMIT = 32 * 1024
+RETRY_REASON_LIMIT = 500
+#: Seconds before an input the broker would not take is returned to its queue (live channel).
+RETURN_PAUSE = 1.0
 
 _CANONICAL_XML = get_adapter("canonical-xml")
 _CANONICAL_JSON = get_adapter("canonical-json")
@@ -138,6 +147,30 @@ def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
         keep = 64 if keep > 64 else keep - 1  # shrink fast on a huge report, then one by one
 
 
+_BROKER_HEADERS = ("x-death", "x-delivery-count", "x-first-death-", "x-last-death-")
+
+
+def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """The input's headers for its retry or dead-letter copy: the broker's own left out, and
+    the whole capped at CARRIED_HEADERS_LIMIT (largest first out, their names kept)."""
+    kept = {k: v for k, v in headers.items() if not k.startswith(_BROKER_HEADERS)}
+    sizes = {k: len(repr(v)) + len(k) for k, v in kept.items()}
+    dropped: list[str] = []
+    for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
+        if sum(sizes[k] for k in kept) <= CARRIED_HEADERS_LIMIT:
+            break
+        del kept[name]
+        dropped.append(name[:100])
+    if dropped:
+        kept["cjx-headers-dropped"] = dropped[:20]
+    return kept
+
+
+def _type_label(value: str | None) -> str:
+    # a metric label: only the known message types, so a sender cannot invent label values
+    return value if value in _CANONICAL_XML.decodes else "-"
+
+
 def _key_digest(value: str) -> str:
     # ordering keys are person identifiers: headers carry a digest, never the value
     return hashlib.sha256(value.encode()).hexdigest()[:24]
@@ -159,9 +192,13 @@ class Service:
         self.broker = broker
         self.adapter = adapter if adapter is not None else get_adapter(config.format)
         self.options = config.options
-        self.dedup: DedupStore = (
-            dedup if dedup is not None else MemoryDedup(self.options.dedup_capacity)
-        )
+        if dedup is None:
+            dedup = (
+                SqliteDedup(Path(config.dedup_path), self.options.dedup_capacity)
+                if config.dedup_path
+                else MemoryDedup(self.options.dedup_capacity)
+            )
+        self.dedup: DedupStore = dedup
         self.clock = clock
         self.metrics = Metrics(config.name)
         self.queue = in_queue(config.name)
@@ -171,6 +208,7 @@ class Service:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._consumer_tag: str | None = None
         self._stopping = False
+        self._late: list[Delivery] = []
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -213,8 +251,15 @@ class Service:
         )
         log.info("service started", extra={"cjx": self._fields(event="started")})
 
-    async def stop(self, grace: float | None = None) -> bool:
-        """Stop consuming and finish what is in flight; ``False`` if the grace period ran out."""
+    async def stop(self, grace: float | None = None, *, return_late: bool = True) -> bool:
+        """Stop consuming and finish what is in flight; ``False`` if the grace period ran out.
+
+        Deliveries that arrive after the consumer is cancelled are not processed. With
+        ``return_late`` they are returned (nack with requeue: the back of a quorum queue) so the
+        broker can give them to another consumer; without it they stay unsettled until the
+        broker is closed, which returns them to the head of their queue, in order (what
+        :class:`Runner` does on SIGTERM).
+        """
         self._stopping = True
         if self._consumer_tag is not None:
             tag, self._consumer_tag = self._consumer_tag, None
@@ -231,6 +276,10 @@ class Service:
                     extra={"cjx": self._fields(event="stop-timeout", in_flight=len(still))},
                 )
                 return False
+        if return_late:
+            late, self._late = self._late, []
+            for delivery in late:
+                await delivery.nack(requeue=True)
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
@@ -245,7 +294,8 @@ class Service:
     def _on_delivery(self, delivery: Delivery) -> None:
         started = time.perf_counter()
         if self._stopping:
-            self._spawn(delivery.nack(requeue=True))
+            # kept unsettled until stop() ends: see its docstring
+            self._late.append(delivery)
             return
         key = self._dedup_key(delivery)
         if key in self.dedup:
@@ -255,7 +305,13 @@ class Service:
         if earlier is not None:  # a redelivery while the first copy is still being handled
             self._spawn(self._after_earlier(earlier, delivery, key, started))
             return
-        plan = self.plan(delivery)
+        try:
+            plan = self.plan(delivery)
+        except Exception as exc:  # a bug in plan(): keep the input, say which exception
+            log.exception("plan failed", extra={"cjx": self._fields(delivery, event="plan-error")})
+            plan = self._reject(
+                delivery, "service.adapter-error", f"planning raised {type(exc).__name__}"
+            )
         order = plan.ordering_key or key
         previous = self._tails.get(order)
         task: asyncio.Task[bool] = self._spawn(
@@ -272,13 +328,15 @@ class Service:
 
         task.add_done_callback(forget)
 
-    @staticmethod
-    def _dedup_key(delivery: Delivery) -> str:
+    def _dedup_key(self, delivery: Delivery) -> str:
         message = delivery.message
         key = message.message_id or "sha256:" + hashlib.sha256(message.body).hexdigest()
         replayed = message.headers.get(HEADER_REPLAYED_AT)
-        # a replay from the dlq is a new attempt at a message this service already settled
-        return f"{key}@replay:{replayed}" if replayed else key
+        # a replay from this service's dlq is a new attempt at a message it already settled;
+        # other services that see the replay (on a shared exchange) still de-duplicate it
+        if replayed and message.headers.get(HEADER_REPLAYED_FROM) == dlq_name(self.config.name):
+            return f"{key}@replay:{replayed}"
+        return key
 
     def _label(self, delivery: Delivery) -> str:
         return f"{self.config.name}:{delivery.message.message_id or 'no-message-id'}"
@@ -334,7 +392,7 @@ class Service:
 
     def _reject(self, delivery: Delivery, code: str, message: str) -> Plan:
         report = Report(self._label(delivery), (error(code, "", message),))
-        return Plan("dead-letter", delivery.message.type or "-", report=report)
+        return Plan("dead-letter", _type_label(delivery.message.type), report=report)
 
     def _output(
         self, delivery: Delivery, envelope: Envelope[Any], body: bytes, writer: Adapter
@@ -373,21 +431,38 @@ class Service:
         """Carry the plan out; True once the input's consequences are confirmed."""
         if previous is not None:
             await asyncio.wait((previous,))
+            if previous.cancelled() or previous.exception() is not None or not previous.result():
+                # an earlier input of this key did not get through: publishing this one now
+                # would overtake it, so it goes back with it
+                await self._give_back(delivery, "an earlier input of its key failed")
+                return False
         async with self._slots:
             try:
                 outcome = await self._carry_out(plan, delivery)
             except TransportError as exc:
-                # the connection went: leave the input unsettled, the broker delivers it again
-                log.warning(
-                    "broker trouble; the input will be delivered again",
-                    extra={"cjx": self._fields(event="transport-error", error=type(exc).__name__)},
-                )
+                await self._give_back(delivery, type(exc).__name__)
                 return False
             if outcome != "retried":
                 self.dedup.add(key)
             await delivery.ack()
             self.metrics.consumed(plan.message_type, outcome, time.perf_counter() - started)
             return True
+
+    async def _give_back(self, delivery: Delivery, why: str) -> None:
+        """The broker would not take this input's consequences: it must come again.
+
+        If the connection went, nothing is to be done: the broker returns the input (to the
+        head of its queue, in order) and delivers it again. If the connection is alive (a
+        resource alarm, a refused publish), the input is returned after a pause, so it is not
+        stuck unacknowledged; it goes to the back of a quorum queue, which can reorder it.
+        """
+        log.warning(
+            "broker trouble; the input will be delivered again",
+            extra={"cjx": self._fields(delivery, event="transport-error", error=why)},
+        )
+        if self.broker.ready and not self._stopping:
+            await asyncio.sleep(RETURN_PAUSE)
+            await delivery.nack(requeue=True)
 
     async def _carry_out(self, plan: Plan, delivery: Delivery) -> str:
         if plan.kind == "publish":
@@ -436,7 +511,7 @@ class Service:
 
     def _copy(self, delivery: Delivery, extra: dict[str, Any]) -> Message:
         exchange, routing_key = self._original(delivery)
-        headers = {k: v for k, v in delivery.message.headers.items() if not k.startswith("x-")}
+        headers = _carried(delivery.message.headers)
         headers.update(
             {
                 HEADER_ORIGINAL_EXCHANGE: exchange,
@@ -463,7 +538,8 @@ class Service:
             )
             await self._dead_letter(delivery, report, plan.message_type, attempt=attempt - 1)
             return "dead-lettered"
-        copy = self._copy(delivery, {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: plan.reason})
+        reason = plan.reason[:RETRY_REASON_LIMIT]
+        copy = self._copy(delivery, {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: reason})
         await self.broker.publish("", retry_queue(self.config.name, attempt), copy)
         self.metrics.retried(plan.message_type)
         log.info(
@@ -488,13 +564,16 @@ class Service:
         try:
             await self.broker.publish(DEAD_LETTER, self.config.name, copy)
         except (Unroutable, PublishRejected):
-            # the dlq itself is missing: the queue's own dead-letter target takes the input
+            # the dlq is missing or refuses: the overflow queue, through the default exchange;
+            # if that fails too, TransportError returns the input to its queue (never dropped)
             log.error(
-                "dead letter not accepted; rejecting to the queue's dead-letter target",
+                "dead letter not accepted by the dlq; trying the overflow queue",
                 extra={"cjx": self._fields(delivery, event="dead-letter-failed")},
             )
-            await delivery.nack(requeue=False)
-            raise TransportError("dead letter not accepted") from None
+            try:
+                await self.broker.publish("", overflow_name(self.config.name), copy)
+            except (Unroutable, PublishRejected) as exc:
+                raise TransportError("neither the dlq nor its overflow took it") from exc
         self.metrics.dead_lettered(message_type, code)
         log.warning(
             "dead-lettered",
@@ -507,7 +586,7 @@ class Service:
 
     async def _duplicate(self, delivery: Delivery, started: float) -> None:
         await delivery.ack()
-        message_type = delivery.message.type or "-"
+        message_type = _type_label(delivery.message.type)
         self.metrics.duplicate(message_type)
         self.metrics.consumed(message_type, "duplicate", time.perf_counter() - started)
 
@@ -517,8 +596,8 @@ class Service:
         await asyncio.wait((earlier,))
         if not earlier.cancelled() and earlier.exception() is None and earlier.result():
             await self._duplicate(delivery, started)
-        else:
-            await delivery.nack(requeue=True)
+        else:  # the first copy did not get through: this one is the input now
+            self._on_delivery(delivery)
 
     def _fields(
         self, delivery: Delivery | None = None, plan: Plan | None = None, **more: Any

@@ -6,8 +6,6 @@ broker, ``amqp://`` or ``amqps://`` for RabbitMQ (aio-pika is imported only then
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from cjx.errors import ConfigurationError
 from cjx.transport._base import (
     DEFAULT_CONFIRM_WINDOW,
@@ -35,6 +33,8 @@ from cjx.transport._topology import (
     dlq_name,
     in_queue,
     outbound_key,
+    overflow_key,
+    overflow_name,
     retry_queue,
     service_topology,
 )
@@ -65,6 +65,8 @@ __all__ = [
     "in_queue",
     "open_broker",
     "outbound_key",
+    "overflow_key",
+    "overflow_name",
     "redact_url",
     "retry_queue",
     "service_topology",
@@ -73,18 +75,18 @@ __all__ = [
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (for logs and errors)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable broker URL>"
-    if parts.password is None:
+    """The URL with any password replaced by ``***`` (for logs and errors). Never raises.
+
+    Works on the text, not a URL parser: a password holding ``/``, ``#`` or ``?`` unescaped
+    confuses parsers into calling part of it the host. Everything between ``scheme://user:``
+    and the last ``@`` is the password.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    credentials, _, host = rest.rpartition("@")
+    user, colon, _ = credentials.partition(":")
+    return f"{scheme}://{user}:***@{host}" if colon else url
 
 
 def open_broker(url: str, *, confirm_window: int = DEFAULT_CONFIRM_WINDOW) -> Broker:
@@ -95,7 +97,10 @@ def open_broker(url: str, *, confirm_window: int = DEFAULT_CONFIRM_WINDOW) -> Br
     if scheme in ("amqp", "amqps"):
         from cjx.transport.amqp import AmqpBroker  # noqa: PLC0415 - aio-pika only when asked
 
-        return AmqpBroker(url, confirm_window=confirm_window)
+        try:
+            return AmqpBroker(url, confirm_window=confirm_window)
+        except ValueError:  # a malformed URL (a bad port, say): name it, redacted
+            raise ConfigurationError(f"broker URL {redact_url(url)!r} is not valid") from None
     raise ConfigurationError(
         f"broker URL {redact_url(url)!r} must start with memory://, amqp:// or amqps://"
     )
