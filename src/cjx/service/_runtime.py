@@ -18,9 +18,11 @@ Rules this module owns, each enforced here and nowhere else:
   queues, then dead-lettered with ``cjx-attempt`` set.
 * **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none).
 * **Per-key order.** Inputs are decoded one at a time in delivery order; their outputs are
-  published in that order for each ordering key (the envelope's, else the input id), while
-  different keys proceed concurrently, at most ``concurrency`` at once. A retried input leaves
-  the sequence of its key: order holds among inputs that do not fail transiently.
+  sent in that order for each ordering key (the envelope's, else the input id), and the broker
+  keeps the order of one channel's publishes; confirms overlap. Different keys proceed
+  concurrently, at most ``concurrency`` inputs at once. A retried input leaves the sequence of
+  its key, and so does one whose publish is refused after later ones were sent: order holds
+  among inputs that do not fail.
 * **Graceful stop.** ``stop()`` cancels the consumer, finishes and acknowledges what is in
   flight (within the grace period), and returns any delivery that arrives after the cancel.
 """
@@ -115,6 +117,14 @@ Kind = Literal["publish", "retry", "dead-letter"]
 
 
 @dataclass(slots=True)
+class _Step:
+    """One input's place in the sequence of its ordering key."""
+
+    sent: asyncio.Event = field(default_factory=asyncio.Event)  # its publishes are on the wire
+    failed: bool = False
+
+
+@dataclass(slots=True)
 class Plan:
     """What one input is to become, decided synchronously in delivery order.
 
@@ -203,7 +213,7 @@ class Service:
         self.metrics = Metrics(config.name)
         self.queue = in_queue(config.name)
         self._slots = asyncio.Semaphore(self.options.concurrency)
-        self._tails: dict[str, asyncio.Task[bool]] = {}
+        self._tails: dict[str, _Step] = {}
         self._inflight: dict[str, asyncio.Task[bool]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._consumer_tag: str | None = None
@@ -314,14 +324,15 @@ class Service:
             )
         order = plan.ordering_key or key
         previous = self._tails.get(order)
+        step = _Step()
         task: asyncio.Task[bool] = self._spawn(
-            self._execute(plan, delivery, key, previous, started)
+            self._execute(plan, delivery, key, previous, step=step, started=started)
         )
-        self._tails[order] = task
+        self._tails[order] = step
         self._inflight[key] = task
 
         def forget(done: asyncio.Task[bool]) -> None:
-            if self._tails.get(order) is done:
+            if self._tails.get(order) is step:
                 del self._tails[order]
             if self._inflight.get(key) is done:
                 del self._inflight[key]
@@ -425,28 +436,39 @@ class Service:
         plan: Plan,
         delivery: Delivery,
         key: str,
-        previous: asyncio.Task[bool] | None,
+        previous: _Step | None,
+        *,
+        step: _Step,
         started: float,
     ) -> bool:
-        """Carry the plan out; True once the input's consequences are confirmed."""
-        if previous is not None:
-            await asyncio.wait((previous,))
-            if previous.cancelled() or previous.exception() is not None or not previous.result():
-                # an earlier input of this key did not get through: publishing this one now
-                # would overtake it, so it goes back with it
-                await self._give_back(delivery, "an earlier input of its key failed")
-                return False
-        async with self._slots:
-            try:
-                outcome = await self._carry_out(plan, delivery)
-            except TransportError as exc:
-                await self._give_back(delivery, type(exc).__name__)
-                return False
-            if outcome != "retried":
-                self.dedup.add(key)
-            await delivery.ack()
-            self.metrics.consumed(plan.message_type, outcome, time.perf_counter() - started)
-            return True
+        """Carry the plan out; True once the input's consequences are confirmed.
+
+        Order within a key needs the publishes to *leave* in order, not each to be confirmed
+        before the next: the broker keeps the order of one channel's publishes. So an input
+        waits only until the previous input of its key has sent its messages, and confirms
+        overlap. If the previous one failed before sending, this one goes back too.
+        """
+        try:
+            if previous is not None:
+                await previous.sent.wait()
+                if previous.failed:
+                    step.failed = True
+                    await self._give_back(delivery, "an earlier input of its key failed")
+                    return False
+            async with self._slots:
+                try:
+                    outcome = await self._carry_out(plan, delivery, step)
+                except TransportError as exc:
+                    step.failed = True
+                    await self._give_back(delivery, type(exc).__name__)
+                    return False
+                if outcome != "retried":
+                    self.dedup.add(key)
+                await delivery.ack()
+                self.metrics.consumed(plan.message_type, outcome, time.perf_counter() - started)
+                return True
+        finally:
+            step.sent.set()  # never hold the key's later inputs back for good
 
     async def _give_back(self, delivery: Delivery, why: str) -> None:
         """The broker would not take this input's consequences: it must come again.
@@ -464,9 +486,9 @@ class Service:
             await asyncio.sleep(RETURN_PAUSE)
             await delivery.nack(requeue=True)
 
-    async def _carry_out(self, plan: Plan, delivery: Delivery) -> str:
+    async def _carry_out(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
         if plan.kind == "publish":
-            failure = await self._publish_all(plan)
+            failure = await self._publish_all(plan, step)
             if failure is None:
                 self.metrics.published(plan.message_type, len(plan.outputs))
                 log.debug(
@@ -476,17 +498,24 @@ class Service:
                 return "published"
             plan = Plan("retry", plan.message_type, reason=failure)
         if plan.kind == "retry":
-            return await self._retry(plan, delivery)
+            return await self._retry(plan, delivery, step)
         assert plan.report is not None
-        await self._dead_letter(delivery, plan.report, plan.message_type)
+        await self._dead_letter(delivery, plan.report, plan.message_type, step)
         return "dead-lettered"
 
-    async def _publish_all(self, plan: Plan) -> str | None:
+    async def _send(self, step: _Step, exchange: str, routing_key: str, message: Message) -> None:
+        """Publish one message: the key's next input may go as soon as it has been sent."""
+        sending = asyncio.ensure_future(self.broker.publish(exchange, routing_key, message))
+        step.sent.set()
+        await sending
+
+    async def _publish_all(self, plan: Plan, step: _Step) -> str | None:
         """Publish every output concurrently (the broker bounds the confirm window)."""
-        results = await asyncio.gather(
-            *(self.broker.publish(ex, rk, msg) for ex, rk, msg in plan.outputs),
-            return_exceptions=True,
-        )
+        sending = [
+            asyncio.ensure_future(self.broker.publish(ex, rk, msg)) for ex, rk, msg in plan.outputs
+        ]
+        step.sent.set()
+        results = await asyncio.gather(*sending, return_exceptions=True)
         for result in results:
             if isinstance(result, Unroutable):
                 return f"unroutable: nothing is bound to {result.exchange} {result.routing_key}"
@@ -522,7 +551,7 @@ class Service:
         headers.update(extra)
         return replace(delivery.message, headers=headers, persistent=True)
 
-    async def _retry(self, plan: Plan, delivery: Delivery) -> str:
+    async def _retry(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
         attempt = self._attempt(delivery) + 1
         policy = self.options.retry
         if attempt > policy.attempts:
@@ -536,11 +565,11 @@ class Service:
                     ),
                 ),
             )
-            await self._dead_letter(delivery, report, plan.message_type, attempt=attempt - 1)
+            await self._dead_letter(delivery, report, plan.message_type, step, attempt=attempt - 1)
             return "dead-lettered"
         reason = plan.reason[:RETRY_REASON_LIMIT]
         copy = self._copy(delivery, {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: reason})
-        await self.broker.publish("", retry_queue(self.config.name, attempt), copy)
+        await self._send(step, "", retry_queue(self.config.name, attempt), copy)
         self.metrics.retried(plan.message_type)
         log.info(
             "retrying",
@@ -549,7 +578,13 @@ class Service:
         return "retried"
 
     async def _dead_letter(
-        self, delivery: Delivery, report: Report, message_type: str, *, attempt: int | None = None
+        self,
+        delivery: Delivery,
+        report: Report,
+        message_type: str,
+        step: _Step,
+        *,
+        attempt: int | None = None,
     ) -> None:
         first = report.errors or report.issues
         code = first[0].code if first else "service.unknown"
@@ -562,7 +597,7 @@ class Service:
             extra[HEADER_ATTEMPT] = attempt
         copy = self._copy(delivery, extra)
         try:
-            await self.broker.publish(DEAD_LETTER, self.config.name, copy)
+            await self._send(step, DEAD_LETTER, self.config.name, copy)
         except (Unroutable, PublishRejected):
             # the dlq is missing or refuses: the overflow queue, through the default exchange;
             # if that fails too, TransportError returns the input to its queue (never dropped)

@@ -10,6 +10,9 @@ Rules every implementation keeps (DESIGN.md section 7):
   that no queue receives raises :class:`Unroutable`; a broker nack raises :class:`PublishRejected`.
   At most ``confirm_window`` publishes are unconfirmed at once per broker; further publishes wait
   for room (they are never awaited one by one by the broker itself).
+* Publishes leave in the order ``publish`` was called (one publishing channel; the window and
+  any lock are first come, first served), and the broker keeps that order in each queue. So a
+  caller that needs order only has to *call* in order; it need not wait for each confirm.
 * Messages are persistent unless the caller says otherwise.
 * A consumer's handler is a plain (non-async) callable, called **in delivery order**, one call at
   a time; it must not block. It takes ownership of the :class:`Delivery` and settles it exactly
