@@ -491,10 +491,11 @@ class Service:
             failure = await self._publish_all(plan, step)
             if failure is None:
                 self.metrics.published(plan.message_type, len(plan.outputs))
-                log.debug(
-                    "published",
-                    extra={"cjx": self._fields(delivery, plan, event="published")},
-                )
+                if log.isEnabledFor(logging.DEBUG):  # the hot path builds no log record
+                    log.debug(
+                        "published",
+                        extra={"cjx": self._fields(delivery, plan, event="published")},
+                    )
                 return "published"
             plan = Plan("retry", plan.message_type, reason=failure)
         if plan.kind == "retry":
