@@ -121,9 +121,16 @@ def test_topology_has_explicit_limits_and_capped_backoff() -> None:
     topology = service.topology
     queues = {q.name: q for q in topology.queues}
     for queue in queues.values():
-        if queue.quorum:
+        if queue.quorum:  # explicit limit and target, at-least-once dead-lettering
             assert queue.arguments["x-delivery-limit"] >= 1
-            assert queue.arguments["x-dead-letter-exchange"] == DEAD_LETTER
+            assert "x-dead-letter-exchange" in queue.arguments
+            assert queue.arguments["x-dead-letter-strategy"] == "at-least-once"
+            assert queue.arguments["x-overflow"] == "reject-publish"
+        target = queue.arguments.get("x-dead-letter-exchange")
+        if ".retry." in queue.name:  # wait queues go back to the service queue
+            assert (target, queue.arguments["x-dead-letter-routing-key"]) == ("", "police-out.in")
+        elif target is not None:
+            assert target == DEAD_LETTER
     assert queues["police-out.in"].arguments["x-delivery-limit"] == DEFAULT_DELIVERY_LIMIT
     assert "police.libra-spi" in queues
     ttls = [queues[f"police-out.retry.{n}"].arguments["x-message-ttl"] for n in range(1, 9)]

@@ -8,7 +8,7 @@ name                     kind            purpose
 ``cjx.outbound``         topic exchange  encoded messages, key ``<format>.<destination>``
 ``cjx.dead-letter``      topic exchange  rejected messages, routing key = service name
 ``<service>.in``         quorum queue    explicit ``x-delivery-limit`` and dead-letter target
-``<service>.retry.<n>``  classic queue   queue-level TTL per attempt level, dead-letters back
+``<service>.retry.<n>``  quorum queue    queue-level TTL per attempt level, dead-letters back
                                          to ``<service>.in`` through the default exchange
 ``<service>.dlq``        quorum queue    bound to ``cjx.dead-letter`` with the service name
 ``<svc>.dlq-overflow``   classic queue   where a dead letter goes if even the dlq's delivery
@@ -116,7 +116,19 @@ def destination_queue(fmt: str, destination: str) -> str:
 
 
 def _quorum(name: str, **arguments: object) -> Queue:
-    return Queue(name, {"x-queue-type": "quorum", **arguments})
+    # At-least-once dead-lettering (RabbitMQ 3.10+, quorum queues): the broker republishes a
+    # dead letter with publisher confirms and keeps it until its target has it, instead of the
+    # default at-most-once, which drops a dead letter whose target is unavailable. It requires
+    # the reject-publish overflow mode (no length limit is set, so nothing is ever refused).
+    return Queue(
+        name,
+        {
+            "x-queue-type": "quorum",
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+            **arguments,
+        },
+    )
 
 
 def exchanges() -> Topology:
@@ -148,11 +160,14 @@ def service_topology(
         "x-dead-letter-routing-key": service,
     }
     main = _quorum(in_queue(service), **dead_letter)
+    # wait queues are quorum queues too (replicated; queue TTL since RabbitMQ 3.10); nothing
+    # consumes them, so their delivery limit never counts
     waits = tuple(
-        Queue(
+        _quorum(
             retry_queue(service, n),
-            {
+            **{
                 "x-message-ttl": retry.delay_ms(n),
+                "x-delivery-limit": delivery_limit,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": in_queue(service),
             },
