@@ -7,9 +7,10 @@ rabbitmqctl for a vhost of its own, which it deletes afterwards)::
     .venv/bin/python bench/amqp.py --runs 3 --messages 2000   # quicker, noisier
     .venv/bin/python bench/amqp.py --json      # the same, machine-readable
 
-Three relays, each in a process of its own, each consuming a quorum queue with the same
-prefetch (64) and publisher-confirm window (256), each acknowledging an input only after its
-output is confirmed, on the same message set (real court results, made unique):
+Three relays, each in a process of its own, each consuming a quorum queue declared as cjx
+declares a service's input queue, with the same prefetch (64) and publisher-confirm window
+(256), each acknowledging an input only after its output is confirmed, on the same message set
+(real court results, made unique):
 
 a. raw: aio-pika alone. Consume, publish the bytes unchanged with confirms, then ack;
 b. cjx pass-through: a ``cjx.service.Service`` whose plan publishes the bytes unchanged (the
@@ -152,10 +153,16 @@ async def setup(url: str) -> None:
 
     broker = AmqpBroker(url)
     await broker.connect()
+    # the raw relay's input is declared exactly as cjx declares a service's input queue
+    cjx_in = next(
+        q
+        for q in Service(ServiceConfig("bench-b", "inbound", "libra-spi"), broker).topology.queues
+        if q.name == "bench-b.in"
+    )
     topology = Topology(
         (Exchange(SINK_EXCHANGE),),
         (
-            Queue("bench-a.in", {"x-queue-type": "quorum"}),
+            Queue("bench-a.in", cjx_in.arguments),
             Queue("sink-a"),
             Queue("sink-b"),
             Queue("sink-c"),

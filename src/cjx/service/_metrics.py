@@ -7,6 +7,8 @@ name, message type, outcome, and error code only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["REGISTRY", "Metrics", "render"]
@@ -59,19 +61,31 @@ _READY = Gauge(
 
 
 class Metrics:
-    """The metrics of one service (labels bound to its name)."""
+    """The metrics of one service (labels bound to its name; hot children cached)."""
 
-    __slots__ = ("service",)
+    __slots__ = ("_consumed", "_published", "service")
 
     def __init__(self, service: str) -> None:
         self.service = service
+        self._consumed: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._published: dict[str, Any] = {}
 
     def consumed(self, message_type: str, outcome: str, seconds: float) -> None:
-        _CONSUMED.labels(self.service, message_type, outcome).inc()
-        _LATENCY.labels(self.service, outcome).observe(seconds)
+        children = self._consumed.get((message_type, outcome))
+        if children is None:
+            children = (
+                _CONSUMED.labels(self.service, message_type, outcome),
+                _LATENCY.labels(self.service, outcome),
+            )
+            self._consumed[message_type, outcome] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def published(self, message_type: str, count: int = 1) -> None:
-        _PUBLISHED.labels(self.service, message_type).inc(count)
+        child = self._published.get(message_type)
+        if child is None:
+            child = self._published[message_type] = _PUBLISHED.labels(self.service, message_type)
+        child.inc(count)
 
     def retried(self, message_type: str) -> None:
         _RETRIED.labels(self.service, message_type).inc()

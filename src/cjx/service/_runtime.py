@@ -505,18 +505,31 @@ class Service:
         return "dead-lettered"
 
     async def _send(self, step: _Step, exchange: str, routing_key: str, message: Message) -> None:
-        """Publish one message: the key's next input may go as soon as it has been sent."""
-        sending = asyncio.ensure_future(self.broker.publish(exchange, routing_key, message))
+        """Publish one message: the key's next input may go as soon as it has been sent (it is
+        woken now, but runs only once this task waits for the confirm)."""
         step.sent.set()
-        await sending
+        await self.broker.publish(exchange, routing_key, message)
 
     async def _publish_all(self, plan: Plan, step: _Step) -> str | None:
         """Publish every output concurrently (the broker bounds the confirm window)."""
-        sending = [
-            asyncio.ensure_future(self.broker.publish(ex, rk, msg)) for ex, rk, msg in plan.outputs
-        ]
-        step.sent.set()
-        results = await asyncio.gather(*sending, return_exceptions=True)
+        results: list[BaseException | None]
+        if len(plan.outputs) == 1:
+            # the common case, without a task: the key's next input is woken by the event but
+            # runs only once this task waits for its confirm, after the publish has gone out
+            exchange, routing_key, message = plan.outputs[0]
+            step.sent.set()
+            try:
+                await self.broker.publish(exchange, routing_key, message)
+                results = [None]
+            except TransportError as exc:
+                results = [exc]
+        else:
+            sending = [
+                asyncio.ensure_future(self.broker.publish(ex, rk, msg))
+                for ex, rk, msg in plan.outputs
+            ]
+            step.sent.set()
+            results = list(await asyncio.gather(*sending, return_exceptions=True))
         for result in results:
             if isinstance(result, Unroutable):
                 return f"unroutable: nothing is bound to {result.exchange} {result.routing_key}"
