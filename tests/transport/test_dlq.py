@@ -17,7 +17,16 @@ from cjx.adapter import register
 from cjx.cli import main
 from cjx.service import Options, Service, ServiceConfig
 from cjx.service import _dlq as dlq
-from cjx.transport import CANONICAL, INBOUND, Broker, Delivery, Message, dlq_name, in_queue
+from cjx.transport import (
+    CANONICAL,
+    INBOUND,
+    Broker,
+    Delivery,
+    Message,
+    dlq_name,
+    in_queue,
+    overflow_name,
+)
 
 
 async def _settle_count(broker: Broker, queue: str, count: int, timeout: float = 30) -> None:
@@ -173,3 +182,31 @@ async def test_dlq_command_lists_and_replays_with_dry_run(
     assert "1 dead letter(s) purged" in out
     await _settle_count(broker, dlq_name(name), 0)
     await broker.close()
+
+
+async def test_overflow_dead_letters_can_be_listed_and_replayed(
+    broker: Broker, unique: str
+) -> None:
+    """Dead letters the dlq refused sit in <service>.dlq-overflow; the tools reach them too."""
+    register(Flaky())
+    Flaky.failures = 99
+    Flaky.seen.clear()
+    name = f"{unique}-flaky"
+    config = ServiceConfig(name, "inbound", "flaky-test", options=Options(retry=FAST_RETRY))
+    service = Service(config, broker)
+    await service.start()
+    await broker.delete_queue(dlq_name(name))  # the dlq is gone: dead letters overflow
+    tap = await Sink.on(broker, f"{unique}.tap", bind=(CANONICAL, "court.case-resulted.v1"))
+    body = court_result(888_000 + len(unique))
+    await broker.publish(INBOUND, "flaky-test", Message(body=body, message_id="over"))
+    await _settle_count(broker, overflow_name(name), 1)
+    (letter,) = await dlq.list_dead_letters(broker, name, overflow=True)
+    assert letter.code == "service.retries-exhausted"
+    await _settle_count(broker, overflow_name(name), 1)
+    Flaky.failures = 0
+    (replayed,) = await dlq.replay(broker, name, overflow=True)
+    assert replayed.message_id == "over"
+    (arrived,) = await tap.wait_for(1)  # the service took the replay although it saw the id
+    assert arrived.message.type == "court.case-resulted"
+    await service.stop(grace=5)
+    await tap.close()

@@ -15,6 +15,7 @@ outputs). No traceback is printed for bad input.
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
+                                   [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
 """
 

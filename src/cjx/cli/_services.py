@@ -45,6 +45,11 @@ def add_parsers(sub: Any) -> None:
     d.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
     d.add_argument("--json", action="store_true", help="print JSON")
     d.add_argument("--body", action="store_true", help="for show: print the body too")
+    d.add_argument(
+        "--overflow",
+        action="store_true",
+        help="work on <service>.dlq-overflow (what the dlq itself refused) instead",
+    )
 
     h = sub.add_parser("health", help="exit 0 when the services behind URL are ready")
     h.add_argument("--url", default="http://127.0.0.1:9464/ready", metavar="URL")
@@ -151,12 +156,17 @@ def _dlq(args: argparse.Namespace) -> int:
 
     if args.action == "list":
         letters = _with_broker(
-            config, lambda b: dlq.list_dead_letters(b, args.service, codes=codes, types=types)
+            config,
+            lambda b: dlq.list_dead_letters(
+                b, args.service, codes=codes, types=types, overflow=args.overflow
+            ),
         )
         _print_letters(letters, args.json, "listed")
         return 0
     if args.action == "show":
-        found = _with_broker(config, lambda b: dlq.show(b, args.service, args.position))
+        found = _with_broker(
+            config, lambda b: dlq.show(b, args.service, args.position, overflow=args.overflow)
+        )
         if found is None:
             print(f"cjx: no dead letter at position {args.position}", file=sys.stderr)
             return 1
@@ -171,7 +181,14 @@ def _dlq(args: argparse.Namespace) -> int:
     operation = dlq.replay if args.action == "replay" else dlq.purge
     letters = _with_broker(
         config,
-        lambda b: operation(b, args.service, codes=codes, types=types, dry_run=args.dry_run),
+        lambda b: operation(
+            b,
+            args.service,
+            codes=codes,
+            types=types,
+            dry_run=args.dry_run,
+            overflow=args.overflow,
+        ),
     )
     verb = {"replay": "replayed", "purge": "purged"}[args.action]
     _print_letters(letters, args.json, f"would be {verb} (dry run)" if args.dry_run else verb)

@@ -36,7 +36,7 @@ from cjx.service._runtime import (
     HEADER_RETRY_REASON,
     HEADER_SERVICE,
 )
-from cjx.transport import Broker, Delivery, Message, dlq_name, in_queue
+from cjx.transport import Broker, Delivery, Message, dlq_name, in_queue, overflow_name
 
 __all__ = ["DeadLetter", "describe", "list_dead_letters", "purge", "replay"]
 
@@ -165,8 +165,16 @@ def _matches(letter: DeadLetter, codes: tuple[str, ...], types: tuple[str, ...])
     return not (types and (letter.message_type or "") not in types)
 
 
-async def _take_all(broker: Broker, service: str, limit: int | None) -> list[Delivery]:
-    queue = dlq_name(service)
+def source_queue(service: str, *, overflow: bool = False) -> str:
+    """The queue the tools read: ``<service>.dlq``, or with ``overflow`` its last resort
+    ``<service>.dlq-overflow`` (dead letters the dlq refused or ran out of deliveries for)."""
+    return overflow_name(service) if overflow else dlq_name(service)
+
+
+async def _take_all(
+    broker: Broker, service: str, limit: int | None, *, overflow: bool = False
+) -> list[Delivery]:
+    queue = source_queue(service, overflow=overflow)
     taken: list[Delivery] = []
     while limit is None or len(taken) < limit:
         delivery = await broker.get(queue)
@@ -190,9 +198,10 @@ async def list_dead_letters(
     codes: tuple[str, ...] = (),
     types: tuple[str, ...] = (),
     limit: int | None = None,
+    overflow: bool = False,
 ) -> list[DeadLetter]:
     """Describe the dead letters (all of them returned to the queue afterwards)."""
-    taken = await _take_all(broker, service, limit)
+    taken = await _take_all(broker, service, limit, overflow=overflow)
     try:
         letters = [describe(d, service, n) for n, d in enumerate(taken, start=1)]
         return [letter for letter in letters if _matches(letter, codes, types)]
@@ -200,9 +209,12 @@ async def list_dead_letters(
         await _give_back(taken)
 
 
-async def show(broker: Broker, service: str, position: int) -> tuple[DeadLetter, Message] | None:
+async def show(
+    broker: Broker, service: str, position: int, *, overflow: bool = False
+) -> tuple[DeadLetter, Message] | None:
     """One dead letter with its message (body included, for an operator who may see it)."""
-    taken = await _take_all(broker, service, None)  # all, so that giving back keeps order
+    # all of them, so that giving them back keeps the order
+    taken = await _take_all(broker, service, None, overflow=overflow)
     try:
         if len(taken) < position or position < 1:
             return None
@@ -212,7 +224,9 @@ async def show(broker: Broker, service: str, position: int) -> tuple[DeadLetter,
         await _give_back(taken)
 
 
-def replay_message(message: Message, service: str, now: datetime | None = None) -> Message:
+def replay_message(
+    message: Message, service: str, now: datetime | None = None, *, overflow: bool = False
+) -> Message:
     """The message as replayed: the original bytes and properties, with an audit trail."""
     headers = {
         k: v
@@ -220,7 +234,7 @@ def replay_message(message: Message, service: str, now: datetime | None = None) 
         if k not in _REPORT_HEADERS and k != HEADER_SERVICE and not k.startswith("x-")
     }
     headers[HEADER_REPLAYED_AT] = (now or datetime.now(UTC)).isoformat(timespec="microseconds")
-    headers[HEADER_REPLAYED_FROM] = dlq_name(service)
+    headers[HEADER_REPLAYED_FROM] = source_queue(service, overflow=overflow)
     return replace(message, headers=headers, persistent=True)
 
 
@@ -235,12 +249,13 @@ async def _for_each_matching(
     codes: tuple[str, ...],
     types: tuple[str, ...],
     dry_run: bool,
+    overflow: bool,
 ) -> list[DeadLetter]:
     """Run ``action`` on each matching dead letter, then acknowledge it (removing it).
 
     Everything else, and everything after a failure, goes back to the queue in order.
     """
-    taken = await _take_all(broker, service, None)
+    taken = await _take_all(broker, service, None, overflow=overflow)
     matched: list[DeadLetter] = []
     settled: set[int] = set()
     try:
@@ -266,15 +281,17 @@ async def replay(
     codes: tuple[str, ...] = (),
     types: tuple[str, ...] = (),
     dry_run: bool = False,
+    overflow: bool = False,
 ) -> list[DeadLetter]:
     """Republish the matching dead letters; each is removed once its replay is confirmed."""
 
     async def republish(delivery: Delivery) -> None:
         exchange, routing_key = original_destination(delivery.message, service)
-        await broker.publish(exchange, routing_key, replay_message(delivery.message, service))
+        message = replay_message(delivery.message, service, overflow=overflow)
+        await broker.publish(exchange, routing_key, message)
 
     return await _for_each_matching(
-        broker, service, republish, codes=codes, types=types, dry_run=dry_run
+        broker, service, republish, codes=codes, types=types, dry_run=dry_run, overflow=overflow
     )
 
 
@@ -285,6 +302,7 @@ async def purge(
     codes: tuple[str, ...] = (),
     types: tuple[str, ...] = (),
     dry_run: bool = False,
+    overflow: bool = False,
 ) -> list[DeadLetter]:
     """Remove the matching dead letters for good (all of them without filters)."""
 
@@ -292,5 +310,5 @@ async def purge(
         return None
 
     return await _for_each_matching(
-        broker, service, nothing, codes=codes, types=types, dry_run=dry_run
+        broker, service, nothing, codes=codes, types=types, dry_run=dry_run, overflow=overflow
     )

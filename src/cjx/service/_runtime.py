@@ -345,7 +345,8 @@ class Service:
         replayed = message.headers.get(HEADER_REPLAYED_AT)
         # a replay from this service's dlq is a new attempt at a message it already settled;
         # other services that see the replay (on a shared exchange) still de-duplicate it
-        if replayed and message.headers.get(HEADER_REPLAYED_FROM) == dlq_name(self.config.name):
+        own = (dlq_name(self.config.name), overflow_name(self.config.name))
+        if replayed and message.headers.get(HEADER_REPLAYED_FROM) in own:
             return f"{key}@replay:{replayed}"
         return key
 
