@@ -3,7 +3,8 @@
 ``translate(data, from_format=..., to_format=...)`` runs:
 
 1. the source adapter's ``translate``: the source schema gate, identifier checks, the model;
-2. the canonical gate: each envelope's canonical XML is validated by the canonical XSD (lxml);
+2. the canonical gate: each envelope's canonical XML is validated by the canonical XSD (lxml),
+   unless the input was canonical XML, which the reader has just validated so;
 3. the target adapter's ``encode``.
 
 It never raises for bad input: the :class:`Outcome` says what happened, with a report of every
@@ -54,11 +55,16 @@ def translate(
         return Outcome(source, (), (), exc.report)
     issues = list(translation.report.issues)
     outputs: list[bytes] = []
+    # canonical XML input has just passed the canonical XSD on its way in: gating it again
+    # would encode, parse and validate the same message a second time
+    gated = isinstance(reader, CanonicalXml)
     for envelope in translation.envelopes:
-        text, gate = canonical_gate(envelope)
-        if gate:
-            issues.extend(gate)
-            continue
+        text: bytes | None = None
+        if not gated:
+            text, gate = canonical_gate(envelope)
+            if gate:
+                issues.extend(gate)
+                continue
         if envelope.message_type not in writer.encodes:
             issues.append(
                 error(
@@ -69,8 +75,8 @@ def translate(
             )
             continue
         try:
-            if isinstance(writer, CanonicalXml):
-                # the gated element is the output: serialise it rather than encode it again
+            if isinstance(writer, CanonicalXml) and text is not None:
+                # the gated bytes are the output: do not encode them again
                 outputs.append(text)
             else:
                 outputs.append(writer.encode(envelope))
