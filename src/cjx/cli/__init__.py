@@ -6,7 +6,7 @@ outputs). No traceback is printed for bad input.
 
 ::
 
-    cjx translate --from FORMAT --to FORMAT [--out-dir DIR] [--report FILE] PATH...
+    cjx translate --from FORMAT --to FORMAT [--out-dir DIR] [--report FILE] [--verify] PATH...
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
     cjx schema export DIR
@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--to", dest="to_format", required=True, metavar="FORMAT")
     t.add_argument("--out-dir", type=Path, metavar="DIR", help="write one file per message")
     t.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
+    t.add_argument(
+        "--verify",
+        action="store_true",
+        help="read every output back through its own format's gate (a check on cjx itself)",
+    )
     t.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
 
     v = sub.add_parser("validate", help="validate messages of any known format")
@@ -146,7 +151,13 @@ def _translate(args: argparse.Namespace) -> int:
         check_file(args.report, "--report")
     planned: list[tuple[Input, Report, list[tuple[Path, bytes]]]] = []
     for item in inputs:
-        outcome = translate(read(item), from_format=reader, to_format=writer, source=item.name)
+        outcome = translate(
+            read(item),
+            from_format=reader,
+            to_format=writer,
+            source=item.name,
+            verify=True if args.verify else None,
+        )
         files: list[tuple[Path, bytes]] = []
         if args.out_dir is not None and outcome.ok:
             names = (

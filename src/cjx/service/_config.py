@@ -7,6 +7,7 @@
 
     [options]                 # defaults for every service (each may be set per service too)
     prefetch = 64
+    verify_output = false     # true: read every output back through its gate (a check on cjx)
 
     [[services]]
     name = "court-in"         # its queue is court-in.in, its dead letters court-in.dlq
@@ -64,6 +65,11 @@ DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 DEFAULT_DEDUP_CAPACITY = 100_000
 #: Seconds SIGTERM waits for in-flight messages to be published and acknowledged.
 DEFAULT_SHUTDOWN_GRACE = 30.0
+#: Whether a service reads each output back through its own format's gate before publishing it.
+#: Off: cjx validates what it reads, not what it has just written (its writers are proven by the
+#: lockstep and round-trip tests, which run with verification on). ``CJX_VERIFY_OUTPUT=1`` turns
+#: it on for every service of the process.
+DEFAULT_VERIFY_OUTPUT = False
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KEY = re.compile(r"^(\*|#|[A-Za-z0-9_-]+)(\.(\*|#|[A-Za-z0-9_-]+))*$")
@@ -81,6 +87,7 @@ class Options:
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    verify_output: bool = DEFAULT_VERIFY_OUTPUT
 
     def __post_init__(self) -> None:
         for name in ("prefetch", "confirm_window", "concurrency", "delivery_limit"):
@@ -122,6 +129,7 @@ class Config:
 
 
 _OPTION_NAMES = {f.name for f in fields(Options)} - {"retry"}
+_FLAG_NAMES = {"verify_output"}
 _RETRY_KEYS = {"retry_attempts", "retry_base_seconds", "retry_factor", "retry_cap_seconds"}
 
 
@@ -129,7 +137,11 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     changes: dict[str, Any] = {}
     retry: dict[str, Any] = {}
     for key, value in table.items():
-        if key in _OPTION_NAMES:
+        if key in _FLAG_NAMES:
+            if not isinstance(value, bool):
+                raise ConfigurationError(f"{where}: option {key} must be true or false")
+            changes[key] = value
+        elif key in _OPTION_NAMES:
             whole = key != "shutdown_grace"
             kinds = int if whole else (int, float)
             if not isinstance(value, kinds) or isinstance(value, bool):

@@ -381,6 +381,7 @@ class Service:
                 to_format=writer,
                 source=self._label(delivery),
                 clock=self.clock,
+                verify=True if self.options.verify_output else None,
             )
         except TransientError as exc:
             return Plan("retry", reason=str(exc) or type(exc).__name__)
