@@ -107,6 +107,18 @@ def optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
 
+def _up_to_last_present(items: list[T | None]) -> tuple[T | None, ...]:
+    while items and items[-1] is None:
+        items.pop()
+    return tuple(items)
+
+
+def places(items: st.SearchStrategy[T], max_size: int) -> st.SearchStrategy[tuple[T | None, ...]]:
+    """Items in numbered places (address lines, given names): often sparse, with ``None`` for an
+    absent place anywhere but last (lines 1, 2 and 5 are ``(l1, l2, None, None, l5)``)."""
+    return st.lists(optional(items), max_size=max_size).map(_up_to_last_present)
+
+
 # --- identifiers ----------------------------------------------------------------------------
 
 
@@ -260,15 +272,18 @@ hearings = st.builds(
     time=times,
 )
 
+#: SPI AddressLine1 to AddressLine5 as the model holds them: sparse more often than not.
+sparse_address_lines = places(short_texts, 5)
+
 people = st.builds(
     Person,
     title=optional(short_texts),
-    given_names=st.lists(short_texts, max_size=3).map(tuple),
+    given_names=places(short_texts, 3),
     family_name=short_texts,
     birth_date=optional(dates),
     gender=st.sampled_from(Gender),
     nationality=optional(short_texts),
-    email_addresses=st.lists(short_texts, max_size=2).map(tuple),
+    email_addresses=places(short_texts, 2),
     telephone_home=optional(short_texts),
     telephone_business=optional(short_texts),
     telephone_mobile=optional(short_texts),
@@ -277,7 +292,7 @@ people = st.builds(
 organisations = st.builds(Organisation, name=short_texts)
 
 addresses = st.one_of(
-    st.builds(Address, lines=st.lists(short_texts, max_size=5).map(tuple)),
+    st.builds(Address, lines=sparse_address_lines),
     st.builds(
         Address,
         paon=optional(short_texts),

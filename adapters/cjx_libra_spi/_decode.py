@@ -517,18 +517,10 @@ class _Builder:
         loc: tuple[int | str, ...] = ("defendant", "person")
         base = person.child("BasePersonDetails")
         name = base.child("PersonName")
-        given = [
-            v
-            for i, n in enumerate(("PersonGivenName1", "PersonGivenName2", "PersonGivenName3"))
-            if (v := self.value(name, n, (*loc, "given_names", i))) is not None
-        ]
+        given = self.places(name, _GIVEN_NAMES, (*loc, "given_names"))
         email = base.child("EmailDetails")
         phone = base.child("TelephoneDetails")
-        emails = [
-            v
-            for i, n in enumerate(("EmailAddress1", "EmailAddress2"))
-            if (v := self.value(email, n, (*loc, "email_addresses", i))) is not None
-        ]
+        emails = self.places(email, _EMAIL_ADDRESSES, (*loc, "email_addresses"))
         out = {
             "title": self.value(name, "PersonTitle", (*loc, "title")),
             "given_names": given,
@@ -556,21 +548,23 @@ class _Builder:
         kids = _Kids(el)
         simple = kids.first("SimpleAddress")
         if simple is not None:
-            lines = _Kids(simple)
-            return {
-                "lines": [
-                    v
-                    for i in range(1, 6)
-                    if (v := self.value(lines, f"AddressLine{i}", (*loc, "lines", i - 1)))
-                    is not None
-                ]
-            }
+            return {"lines": self.places(_Kids(simple), _ADDRESS_LINES, (*loc, "lines"))}
         parts = kids.child("ComplexAddress")
         out = {
             field: self.value(parts, element, (*loc, field))
             for field, element in _COMPLEX_ADDRESS.items()
         }
         return {k: v for k, v in out.items() if v is not None}
+
+    def places(
+        self, kids: _Kids, names: tuple[str, ...], loc: tuple[int | str, ...]
+    ) -> list[str | None]:
+        """Numbered elements (``AddressLine1``...) in their places: ``None`` for an absent or
+        empty one, none after the last one present."""
+        values = [self.value(kids, name, (*loc, i)) for i, name in enumerate(names)]
+        while values and values[-1] is None:
+            values.pop()
+        return values
 
     def offence(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
         details = kids.child("BaseOffenceDetails")
@@ -707,6 +701,11 @@ class _Builder:
         }
         return {k: v for k, v in out.items() if v is not None}
 
+
+#: Numbered elements whose place is their meaning (kept by ``_Builder.places``).
+_ADDRESS_LINES: Final = tuple(f"AddressLine{n}" for n in range(1, 6))
+_GIVEN_NAMES: Final = ("PersonGivenName1", "PersonGivenName2", "PersonGivenName3")
+_EMAIL_ADDRESSES: Final = ("EmailAddress1", "EmailAddress2")
 
 _COMPLEX_ADDRESS: Final = {
     "paon": "PAON",

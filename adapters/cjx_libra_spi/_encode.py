@@ -18,7 +18,9 @@ MessageFormat                 ``SPIResults`` ``1.200``; schema namespace of libr
 ============================  =================================================================
 
 Elements are written in the order real Libra messages use (which is not always the order of the
-format description: ``OffenceTiming`` follows the wording). Times are written ``HH:MM:SS``,
+format description: ``OffenceTiming`` follows the wording). Numbered elements keep their numbers:
+address lines 1, 2 and 5 are written as ``AddressLine1``, ``AddressLine2`` and ``AddressLine5``
+(an absent line 1, which the format requires, as an empty ``AddressLine1``). Times are written ``HH:MM:SS``,
 sequence numbers with three digits, amounts with two decimal places.
 """
 
@@ -228,7 +230,10 @@ def _address(parent: etree._Element, a: Address) -> None:
     if a.lines:
         simple = _sub(address, _DC + "SimpleAddress")
         for i, line in enumerate(a.lines, start=1):
-            _sub(simple, _DC + f"AddressLine{i}", line)
+            if line is not None:
+                _sub(simple, _DC + f"AddressLine{i}", line)
+            elif i == 1:  # the format requires line 1; empty means absent
+                _sub(simple, _DC + "AddressLine1", "")
         return
     complex_el = _sub(address, _DC + "ComplexAddress")
     _opt(complex_el, "PAON", a.paon)

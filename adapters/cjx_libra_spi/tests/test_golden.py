@@ -1,6 +1,8 @@
 """Golden files and round-trip laws for the ``libra-spi`` adapter.
 
-Every sample in ``fixtures/samples/`` has golden files in ``golden/``:
+Every sample in ``fixtures/samples/`` (real messages) and ``fixtures/constructed/`` (built from
+one to show what the samples do not, such as address lines 1, 2 and 5) has golden files in
+``golden/``:
 
 * an accepted sample: ``NAME.canonical.json`` (the canonical JSON of what it decodes to, with a
   fixed clock), ``NAME.reencoded.xml`` (what encoding that gives back) and ``NAME.issues.json``
@@ -30,6 +32,8 @@ from cjx_libra_spi import LIBRA_NS, adapter
 
 HERE = Path(__file__).parent
 SAMPLES = sorted((HERE / "fixtures" / "samples").glob("*.xml"))
+CONSTRUCTED = sorted((HERE / "fixtures" / "constructed").glob("*.xml"))
+INPUTS = SAMPLES + CONSTRUCTED
 GOLDEN = HERE / "golden"
 REGENERATE = os.environ.get("CJX_REGENERATE_GOLDEN") == "1"
 
@@ -51,7 +55,15 @@ def test_every_sample_is_here() -> None:
     assert (HERE / "fixtures" / "samples" / "LICENSE").read_text().startswith("MIT License")
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_constructed_messages_are_here() -> None:
+    assert [p.name for p in CONSTRUCTED] == [
+        "sparse-address-lines.xml",
+        "sparse-given-names-and-email.xml",
+    ]
+    assert (HERE / "fixtures" / "constructed" / "LICENSE").read_text().startswith("MIT License")
+
+
+@pytest.mark.parametrize("sample", INPUTS, ids=lambda p: p.stem)
 def test_sample_behaves_as_its_golden_file_says(sample: Path) -> None:
     """Each sample decodes to its golden canonical message, or is rejected with its issues."""
     data = sample.read_bytes()
@@ -160,7 +172,7 @@ def _source_rcm(data: bytes) -> tuple[etree._Element, str]:
     return rcm, (ident or "").strip()
 
 
-ACCEPTED = [p for p in SAMPLES if not (GOLDEN / f"{p.stem}.rejected.json").exists()]
+ACCEPTED = [p for p in INPUTS if not (GOLDEN / f"{p.stem}.rejected.json").exists()]
 
 
 @pytest.mark.parametrize("sample", ACCEPTED, ids=lambda p: p.stem)
@@ -193,7 +205,7 @@ def test_reencoded_message_is_valid_under_both_validators(sample: Path) -> None:
     assert xmlschema_issues(xmlschema_schema(relative), root) == []
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("sample", INPUTS, ids=lambda p: p.stem)
 def test_lxml_and_xmlschema_agree_on_every_sample(sample: Path) -> None:
     """The detailed validator (xmlschema) and the hot path (lxml) give the same verdict."""
     fast = adapter.validate(sample.read_bytes())
@@ -203,3 +215,22 @@ def test_lxml_and_xmlschema_agree_on_every_sample(sample: Path) -> None:
         i.code for i in detailed.errors if not i.code.startswith("schema.")
     }
     assert {i.path for i in fast.errors} == {i.path for i in detailed.errors}
+
+
+def test_sparse_address_lines_keep_their_places() -> None:
+    """Lines 1, 2 and 5 stay lines 1, 2 and 5: canonical, canonical XML and the SPI written
+    back (the postcode in line 5 used to come back in line 3)."""
+    data = (HERE / "fixtures" / "constructed" / "sparse-address-lines.xml").read_bytes()
+    (envelope,) = adapter.decode(data, clock=fixed_clock)
+    lines = envelope.body.defendant.address.lines
+    assert lines == ("Scenario1 Address Line 1", "Scenario1 Address Line 2", None, None, "ZZ99 9ZZ")
+    canonical = json.loads((GOLDEN / "sparse-address-lines.canonical.json").read_text())
+    assert canonical["body"]["defendant"]["address"]["lines"][2:] == [None, None, "ZZ99 9ZZ"]
+    rcm, _ = _source_rcm(adapter.encode(envelope))
+    simple = rcm.find(f".//{{{LIBRA_NS}}}SimpleAddress")
+    assert simple is not None
+    assert [(etree.QName(el).localname, el.text) for el in simple] == [
+        ("AddressLine1", "Scenario1 Address Line 1"),
+        ("AddressLine2", "Scenario1 Address Line 2"),
+        ("AddressLine5", "ZZ99 9ZZ"),
+    ]
