@@ -20,8 +20,8 @@ MessageFormat                 ``SPIResults`` ``1.200``; schema namespace of libr
 Elements are written in the order real Libra messages use (which is not always the order of the
 format description: ``OffenceTiming`` follows the wording). Numbered elements keep their numbers:
 address lines 1, 2 and 5 are written as ``AddressLine1``, ``AddressLine2`` and ``AddressLine5``
-(an absent line 1, which the format requires, as an empty ``AddressLine1``). Times are written ``HH:MM:SS``,
-sequence numbers with three digits, amounts with two decimal places.
+(an absent line 1, which the format requires, as an empty ``AddressLine1``). Times are written
+``HH:MM:SS``, sequence numbers with three digits, amounts with two decimal places.
 """
 
 from __future__ import annotations
