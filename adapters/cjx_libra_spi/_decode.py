@@ -84,40 +84,30 @@ def _local(el: etree._Element) -> str:
 _DC = "{" + LIBRA_NS + "}"
 
 
-class _Kids:
-    """The children of one element of a schema-valid message, looked up by local name.
+_Children = dict[Any, list[etree._Element]]
+
+
+def _children(el: etree._Element | None) -> _Children:
+    """The children of one element of a schema-valid message, by qualified tag, in order.
 
     The builder runs only after the source schema accepted the message, so every element is in
-    the libra namespace and lxml's C-level ``find`` does the lookups.
+    the libra namespace: one pass over the children (the parser dropped comments and PIs), then
+    dictionary lookups.
     """
+    children: _Children = {}
+    if el is not None:
+        for child in el:
+            tag = child.tag
+            if tag in children:
+                children[tag].append(child)
+            else:
+                children[tag] = [child]
+    return children
 
-    __slots__ = ("children", "el")
 
-    def __init__(self, el: etree._Element | None) -> None:
-        self.el = el
-        children: dict[Any, list[etree._Element]] = {}
-        if el is not None:
-            # one pass over the children (the parser dropped comments and PIs), then lookups
-            for child in el:
-                tag = child.tag
-                if tag in children:
-                    children[tag].append(child)
-                else:
-                    children[tag] = [child]
-        self.children = children
-
-    def first(self, name: str) -> etree._Element | None:
-        found = self.children.get(_DC + name)
-        return found[0] if found else None
-
-    def all(self, name: str) -> list[etree._Element]:
-        return self.children.get(_DC + name, [])
-
-    def child(self, name: str) -> _Kids:
-        return _Kids(self.first(name))
-
-    def __contains__(self, name: str) -> bool:
-        return self.first(name) is not None
+def _child(kids: _Children, name: str) -> etree._Element | None:
+    found = kids.get(_DC + name)
+    return found[0] if found else None
 
 
 def _text(el: etree._Element | None) -> str | None:
@@ -177,12 +167,13 @@ def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
     schema_issues = _schema_checker(detailed)
     if root.tag == f"{{{DELIVER_NS}}}DeliverRequest":
         found.issues.extend(schema_issues(DELIVER_XSD, root, ""))
-        identifier = root.find(f"{{{MESSAGING_NS}}}MessageIdentifier")
+        # first children found in C (``find`` parses its path in Python)
+        identifier = next(root.iterchildren(f"{{{MESSAGING_NS}}}MessageIdentifier"), None)
         found.correlation_id = _text(identifier)
         found.correlation_element = identifier
-        message = root.find(f"{{{DELIVER_NS}}}Message")
+        message = next(root.iterchildren(f"{{{DELIVER_NS}}}Message"), None)
         if message is not None:
-            found.rcm = message.find("{*}ResultedCaseMessage")
+            found.rcm = next(message.iterchildren("{*}ResultedCaseMessage"), None)
     elif root.tag == f"{{{ROUTE_NS}}}RouteData":
         found.issues.extend(schema_issues(ROUTE_XSD, root, ""))
         request = root.find(f"{{{ROUTE_NS}}}RequestFromSystem")
@@ -242,17 +233,11 @@ def _schema_checker(detailed: bool) -> Callable[[str, etree._Element, str], list
 
 
 def _check_identifier(
-    kind: type[Identifier],
-    el: etree._Element,
-    base: str,
-    issues: list[Issue],
-    parsed: dict[etree._Element, Identifier],
+    kind: type[Identifier], el: etree._Element, base: str, issues: list[Issue]
 ) -> None:
-    value, issue = kind.check((el.text or "").strip(), lambda: base + element_path(el))
+    _, issue = kind.check((el.text or "").strip(), lambda: base + element_path(el))
     if issue is not None:
         issues.append(issue)
-    if value is not None:
-        parsed[el] = value  # the builder takes it from here rather than parse it again
 
 
 _IDENTIFIER_TAGS: Final = tuple(
@@ -271,31 +256,25 @@ _IDENTIFIER_TAGS: Final = tuple(
 )
 
 
-def _identifier_issues(
-    rcm: etree._Element, base: str
-) -> tuple[list[Issue], dict[etree._Element, Identifier]]:
-    """Every identifier present, checked; required ones reported when missing.
-
-    Also returns the parsed identifiers by element, for the builder.
-    """
+def _identifier_issues(rcm: etree._Element, base: str) -> list[Issue]:
+    """Every identifier present, checked; required ones reported when missing."""
     issues: list[Issue] = []
-    parsed: dict[etree._Element, Identifier] = {}
     for el in rcm.iter(*_IDENTIFIER_TAGS):
         name = _local(el)
         if name == "ProsecutorReference":
-            _check_identifier(Asn, el, base, issues, parsed)
+            _check_identifier(Asn, el, base, issues)
         elif name == "PNCidentifier":
             if _text(el) is not None:  # an empty optional element means absent
-                _check_identifier(PncId, el, base, issues, parsed)
+                _check_identifier(PncId, el, base, issues)
         elif name == "PTIURN":
-            _check_identifier(PtiUrn, el, base, issues, parsed)
+            _check_identifier(PtiUrn, el, base, issues)
         elif name == "CourtHearingLocation":
             parent = el.getparent()
             required = parent is not None and _local(parent) == "Hearing"
             if required or _text(el) is not None:
-                _check_identifier(OuCode, el, base, issues, parsed)
+                _check_identifier(OuCode, el, base, issues)
         elif name == "OffenceCode":
-            _check_identifier(OffenceCode, el, base, issues, parsed)
+            _check_identifier(OffenceCode, el, base, issues)
         elif name == "Defendant" and el.find("{*}ProsecutorReference") is None:
             issues.append(error("asn.missing", base + element_path(el), "the defendant has no ASN"))
         elif name == "Case" and el.find("{*}PTIURN") is None:
@@ -314,7 +293,7 @@ def _identifier_issues(
                     "the offence has no offence code",
                 )
             )
-    return issues, parsed
+    return issues
 
 
 # --- cardinalities the source schema cannot state --------------------------------------------
@@ -349,6 +328,10 @@ _CARDINALITY: Final[dict[str, dict[str, tuple[int, int]]]] = {
 }
 _DEFENDANT_KINDS: Final = ("CourtIndividualDefendant", "CourtCorporateDefendant")
 _CARDINALITY_TAGS: Final = tuple(_DC + name for name in _CARDINALITY)
+_QUALIFIED_LIMITS: Final = {
+    parent: tuple((_DC + name, low, high) for name, (low, high) in limits.items())
+    for parent, limits in _CARDINALITY.items()
+}
 
 
 def _count_issue(
@@ -395,309 +378,361 @@ def _cardinality_issues(rcm: etree._Element, base: str) -> list[Issue]:
 # --- the model ------------------------------------------------------------------------------
 
 
+class _Recheck(Exception):
+    """The quick reading met something to report: the message is read again, carefully."""
+
+
+def _canonical_only(kind: type[Identifier]) -> Callable[[str], Identifier]:
+    """The quick reading's identifier: valid and already canonical, else a ValueError (both an
+    invalid and a normalised identifier are reported, so the careful reading takes over)."""
+    parse = kind.parse
+
+    def read(text: str) -> Identifier:
+        value = parse(text)
+        if value != text:
+            raise ValueError("normalised")
+        return value
+
+    return read
+
+
+_IDENTIFIER_KINDS: Final = (Asn, PncId, PtiUrn, OuCode, OffenceCode)
+_QUICK_IDENTIFIERS: Final = {kind: _canonical_only(kind) for kind in _IDENTIFIER_KINDS}
+#: The careful reading runs after the identifier pass has accepted every identifier.
+_CAREFUL_IDENTIFIERS: Final[dict[type[Identifier], Callable[[str], Identifier]]] = {
+    kind: kind.parse for kind in _IDENTIFIER_KINDS
+}
+
+_Loc = tuple[int | str, ...]
+
+
 class _Builder:
-    """Walks a schema-valid ResultedCaseMessage into model data, remembering source paths."""
+    """Walks a schema-valid ResultedCaseMessage into model data, in one of two modes.
 
-    def __init__(self, base: str, parsed: dict[etree._Element, Identifier] | None = None) -> None:
+    * **careful**: after the identifier and cardinality passes have found nothing wrong; it
+      remembers the element of every value, so that any issue, the model's included, names its
+      source path.
+    * **quick**: the first reading of a message the source schema accepted with nothing to
+      report so far. It remembers no element; it checks each identifier as it reads it and each
+      repeated parent's cardinalities as it enters it, and raises :class:`_Recheck` at the first
+      thing that would be reported (an invalid or normalised identifier, a cardinality, a value
+      that cannot be read). ``decode`` then reads the message carefully, which reports exactly
+      what it always did. Every identifier element and every repeated parent that a
+      schema-valid message can hold is on the builder's walk (each child of an ``xs:all``
+      parent occurs at most once, and the cardinalities are checked), so the quick reading
+      checks all of them; ``test_decode_paths.py`` holds both modes to the same results.
+    """
+
+    def __init__(self, base: str, *, careful: bool) -> None:
         self.base = base
-        self.elements: dict[tuple[int | str, ...], etree._Element] = {}
+        self.careful = careful
+        self.elements: dict[_Loc, etree._Element] = {}
         self.issues: list[Issue] = []
-        self.parsed = parsed or {}
+        self.identifier = _CAREFUL_IDENTIFIERS if careful else _QUICK_IDENTIFIERS
 
-    def at(self, loc: tuple[int | str, ...], el: etree._Element) -> None:
-        self.elements[loc] = el  # the path is worked out only if an issue needs it
-
-    def path(self, loc: tuple[int | str, ...]) -> str:
+    def path(self, loc: _Loc) -> str:
         return self.base + element_path(self.elements[loc])
 
     def value(
         self,
-        kids: _Kids,
+        kids: _Children,
         name: str,
-        loc: tuple[int | str, ...],
-        convert: Callable[[str], Any] = str,
+        loc: _Loc,
+        key: int | str,
+        convert: Callable[[str], Any] | None = None,
     ) -> Any:
-        # the hot path of decoding: kept inline
-        found = kids.children.get(_DC + name)
+        """The trimmed text of child ``name`` (``None`` when absent or empty), converted; the
+        model field is ``loc + (key,)``. The hot path of decoding: kept inline."""
+        found = kids.get(_DC + name)
         if not found:
             return None
         el = found[0]
         text = el.text
-        if text is None:
+        if not text:
             return None
         text = text.strip()
         if not text:
             return None
-        self.elements[loc] = el
-        known = self.parsed.get(el)
-        if known is not None:
-            return known
+        if self.careful:
+            self.elements[(*loc, key)] = el  # the path is worked out only if an issue needs it
+        if convert is None:
+            return text
         try:
             return convert(text)
         except (ValueError, KeyError, InvalidOperation):
+            if not self.careful:
+                raise _Recheck from None
             self.issues.append(
                 error(
                     "libra-spi.value",
-                    self.path(loc),
+                    self.path((*loc, key)),
                     f"the value of {name} cannot be read as the expected type",
                 )
             )
             return None
 
-    def text(self, kids: _Kids, name: str, loc: tuple[int | str, ...]) -> str:
+    def text(self, kids: _Children, name: str, loc: _Loc, key: str) -> str:
         """Required free text: may be empty."""
-        el = kids.first(name)
-        if el is not None:
-            self.at(loc, el)
-        return (el.text or "").strip() if el is not None else ""
+        found = kids.get(_DC + name)
+        if not found:
+            return ""
+        el = found[0]
+        if self.careful:
+            self.elements[(*loc, key)] = el
+        return (el.text or "").strip()
 
-    # sections -------------------------------------------------------------------------------
-
-    def body(self, rcm: etree._Element) -> dict[str, Any]:
-        session = _Kids(rcm).child("Session")
-        court_hearing = session.child("CourtHearing")
-        hearing = court_hearing.child("Hearing")
-        case = session.child("Case")
-        defendant = case.child("Defendant")
-        return {
-            "hearing": {
-                "court": self.value(hearing, "CourtHearingLocation", ("hearing", "court")),
-                "psa_code": self.value(court_hearing, "PSAcode", ("hearing", "psa_code"), int),
-                "date": self.value(hearing, "DateOfHearing", ("hearing", "date"), _date),
-                "time": self.value(hearing, "TimeOfHearing", ("hearing", "time"), _time),
-            },
-            "case": {"pti_urn": self.value(case, "PTIURN", ("case", "pti_urn"))},
-            "defendant": self.defendant(defendant),
-            "offences": [
-                self.offence(_Kids(el), ("offences", i))
-                for i, el in enumerate(defendant.all("Offence"))
-            ],
-        }
-
-    def defendant(self, kids: _Kids) -> dict[str, Any]:
-        loc: tuple[int | str, ...] = ("defendant",)
-        out: dict[str, Any] = {"asn": self.value(kids, "ProsecutorReference", (*loc, "asn"))}
-        individual = kids.first("CourtIndividualDefendant")
-        corporate = kids.first("CourtCorporateDefendant")
-        if individual is not None:
-            ind = _Kids(individual)
-            person = ind.child("PersonDefendant")
-            out["pnc_id"] = self.value(person, "PNCidentifier", (*loc, "pnc_id"))
-            out["bail_conditions"] = self.value(person, "BailConditions", (*loc, "bail_conditions"))
-            out["person"] = self.person(person)
-            out["bail_status"] = self.value(
-                ind, "BailStatus", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
-            )
-            out["reason_for_bail_conditions_or_custody"] = self.value(
-                ind,
-                "ReasonForBailConditionsOrCustody",
-                (*loc, "reason_for_bail_conditions_or_custody"),
-            )
-            out["address"] = self.address(ind.first("Address"), (*loc, "address"))
-            out["presence"] = self.value(
-                ind, "PresentAtHearing", (*loc, "presence"), codes.PRESENCE.__getitem__
-            )
-        elif corporate is not None:
-            corp = _Kids(corporate)
-            out["pnc_id"] = self.value(corp, "PNCidentifier", (*loc, "pnc_id"))
-            out["presence"] = self.value(
-                corp, "PresentAtHearing", (*loc, "presence"), codes.PRESENCE.__getitem__
-            )
-            out["bail_status"] = self.value(
-                corp, "BailStatus", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
-            )
-            names = corp.child("OrganisationName")
-            out["organisation"] = {
-                "name": self.value(names, "OrganisationName", (*loc, "organisation", "name"))
-            }
-            out["address"] = self.address(corp.first("Address"), (*loc, "address"))
-        return {k: v for k, v in out.items() if v is not None}
-
-    def person(self, person: _Kids) -> dict[str, Any]:
-        loc: tuple[int | str, ...] = ("defendant", "person")
-        base = person.child("BasePersonDetails")
-        name = base.child("PersonName")
-        given = self.places(name, _GIVEN_NAMES, (*loc, "given_names"))
-        email = base.child("EmailDetails")
-        phone = base.child("TelephoneDetails")
-        emails = self.places(email, _EMAIL_ADDRESSES, (*loc, "email_addresses"))
-        out = {
-            "title": self.value(name, "PersonTitle", (*loc, "title")),
-            "given_names": given,
-            "family_name": self.text(name, "PersonFamilyName", (*loc, "family_name")),
-            "birth_date": self.value(base, "Birthdate", (*loc, "birth_date"), _date),
-            "gender": self.value(base, "Gender", (*loc, "gender"), codes.GENDER.__getitem__),
-            "nationality": self.value(person, "PersonStatedNationality", (*loc, "nationality")),
-            "email_addresses": emails,
-            "telephone_home": self.value(phone, "TelephoneNumberHome", (*loc, "telephone_home")),
-            "telephone_business": self.value(
-                phone, "TelephoneNumberBusiness", (*loc, "telephone_business")
-            ),
-            "telephone_mobile": self.value(
-                phone, "TelephoneNumberMobile", (*loc, "telephone_mobile")
-            ),
-        }
-        return {k: v for k, v in out.items() if v is not None}
-
-    def address(
-        self, el: etree._Element | None, loc: tuple[int | str, ...]
-    ) -> dict[str, Any] | None:
-        if el is None:
-            return None
-        self.at(loc, el)
-        kids = _Kids(el)
-        simple = kids.first("SimpleAddress")
-        if simple is not None:
-            return {"lines": self.places(_Kids(simple), _ADDRESS_LINES, (*loc, "lines"))}
-        parts = kids.child("ComplexAddress")
-        out = {
-            field: self.value(parts, element, (*loc, field))
-            for field, element in _COMPLEX_ADDRESS.items()
-        }
-        return {k: v for k, v in out.items() if v is not None}
-
-    def places(
-        self, kids: _Kids, names: tuple[str, ...], loc: tuple[int | str, ...]
-    ) -> list[str | None]:
+    def places(self, kids: _Children, names: tuple[str, ...], loc: _Loc) -> list[str | None]:
         """Numbered elements (``AddressLine1``...) in their places: ``None`` for an absent or
         empty one, none after the last one present."""
-        values = [self.value(kids, name, (*loc, i)) for i, name in enumerate(names)]
+        values = [self.value(kids, name, loc, i) for i, name in enumerate(names)]
         while values and values[-1] is None:
             values.pop()
         return values
 
-    def offence(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
-        details = kids.child("BaseOffenceDetails")
-        timing = details.child("OffenceTiming")
-        start = timing.child("OffenceStart")
-        end = timing.child("OffenceEnd")
-        alcohol_el = details.first("AlcoholRelatedOffence")
-        alcohol = _Kids(alcohol_el) if alcohol_el is not None else None
-        plea_code = self.value(kids, "Plea", (*loc, "plea"))
+    def counted(self, kids: _Children, parent: str) -> _Children:
+        """``kids`` of a repeated-choice parent; the quick reading checks its cardinalities
+        (the careful one runs after the cardinality pass)."""
+        if not self.careful:
+            for tag, low, high in _QUALIFIED_LIMITS[parent]:
+                if not low <= len(kids.get(tag, ())) <= high:
+                    raise _Recheck
+            if parent == "Defendant" and (
+                len(kids.get(_DC + "CourtIndividualDefendant", ()))
+                + len(kids.get(_DC + "CourtCorporateDefendant", ()))
+                != 1
+            ):
+                raise _Recheck
+        return kids
+
+    # sections -------------------------------------------------------------------------------
+
+    def body(self, rcm: etree._Element) -> dict[str, Any]:
+        session = _children(_child(_children(rcm), "Session"))
+        court_hearing = _children(_child(session, "CourtHearing"))
+        hearing = _children(_child(court_hearing, "Hearing"))
+        case = _children(_child(session, "Case"))
+        defendant = self.counted(_children(_child(case, "Defendant")), "Defendant")
+        ids = self.identifier
+        at: _Loc = ("hearing",)
+        return {
+            "hearing": {
+                "court": self.value(hearing, "CourtHearingLocation", at, "court", ids[OuCode]),
+                "psa_code": self.value(court_hearing, "PSAcode", at, "psa_code", int),
+                "date": self.value(hearing, "DateOfHearing", at, "date", _date),
+                "time": self.value(hearing, "TimeOfHearing", at, "time", _time),
+            },
+            "case": {"pti_urn": self.value(case, "PTIURN", ("case",), "pti_urn", ids[PtiUrn])},
+            "defendant": self.defendant(defendant),
+            "offences": [
+                self.offence(_children(el), ("offences", i))
+                for i, el in enumerate(defendant.get(_DC + "Offence", ()))
+            ],
+        }
+
+    def defendant(self, kids: _Children) -> dict[str, Any]:
+        loc: _Loc = ("defendant",)
+        ids = self.identifier
+        bail_status, presence = codes.BAIL_STATUS.__getitem__, codes.PRESENCE.__getitem__
+        out: dict[str, Any] = {"asn": self.value(kids, "ProsecutorReference", loc, "asn", ids[Asn])}
+        individual = _child(kids, "CourtIndividualDefendant")
+        corporate = _child(kids, "CourtCorporateDefendant")
+        if individual is not None:
+            ind = _children(individual)
+            person = _children(_child(ind, "PersonDefendant"))
+            out["pnc_id"] = self.value(person, "PNCidentifier", loc, "pnc_id", ids[PncId])
+            out["bail_conditions"] = self.value(person, "BailConditions", loc, "bail_conditions")
+            out["person"] = self.person(person)
+            out["bail_status"] = self.value(ind, "BailStatus", loc, "bail_status", bail_status)
+            out["reason_for_bail_conditions_or_custody"] = self.value(
+                ind,
+                "ReasonForBailConditionsOrCustody",
+                loc,
+                "reason_for_bail_conditions_or_custody",
+            )
+            out["address"] = self.address(_child(ind, "Address"), (*loc, "address"))
+            out["presence"] = self.value(ind, "PresentAtHearing", loc, "presence", presence)
+        elif corporate is not None:
+            corp = _children(corporate)
+            out["pnc_id"] = self.value(corp, "PNCidentifier", loc, "pnc_id", ids[PncId])
+            out["presence"] = self.value(corp, "PresentAtHearing", loc, "presence", presence)
+            out["bail_status"] = self.value(corp, "BailStatus", loc, "bail_status", bail_status)
+            names = _children(_child(corp, "OrganisationName"))
+            out["organisation"] = {
+                "name": self.value(names, "OrganisationName", (*loc, "organisation"), "name")
+            }
+            out["address"] = self.address(_child(corp, "Address"), (*loc, "address"))
+        return {k: v for k, v in out.items() if v is not None}
+
+    def person(self, person: _Children) -> dict[str, Any]:
+        loc: _Loc = ("defendant", "person")
+        base = _children(_child(person, "BasePersonDetails"))
+        name = _children(_child(base, "PersonName"))
+        email = _children(_child(base, "EmailDetails"))
+        phone = _children(_child(base, "TelephoneDetails"))
+        out = {
+            "title": self.value(name, "PersonTitle", loc, "title"),
+            "given_names": self.places(name, _GIVEN_NAMES, (*loc, "given_names")),
+            "family_name": self.text(name, "PersonFamilyName", loc, "family_name"),
+            "birth_date": self.value(base, "Birthdate", loc, "birth_date", _date),
+            "gender": self.value(base, "Gender", loc, "gender", codes.GENDER.__getitem__),
+            "nationality": self.value(person, "PersonStatedNationality", loc, "nationality"),
+            "email_addresses": self.places(email, _EMAIL_ADDRESSES, (*loc, "email_addresses")),
+            "telephone_home": self.value(phone, "TelephoneNumberHome", loc, "telephone_home"),
+            "telephone_business": self.value(
+                phone, "TelephoneNumberBusiness", loc, "telephone_business"
+            ),
+            "telephone_mobile": self.value(phone, "TelephoneNumberMobile", loc, "telephone_mobile"),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def address(self, el: etree._Element | None, loc: _Loc) -> dict[str, Any] | None:
+        if el is None:
+            return None
+        if self.careful:
+            self.elements[loc] = el
+        kids = _children(el)
+        simple = _child(kids, "SimpleAddress")
+        if simple is not None:
+            return {"lines": self.places(_children(simple), _ADDRESS_LINES, (*loc, "lines"))}
+        parts = _children(_child(kids, "ComplexAddress"))
+        out = {
+            field: self.value(parts, element, loc, field)
+            for field, element in _COMPLEX_ADDRESS.items()
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def offence(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
+        self.counted(kids, "Offence")
+        details = _children(_child(kids, "BaseOffenceDetails"))
+        timing = _children(_child(details, "OffenceTiming"))
+        start = _children(_child(timing, "OffenceStart"))
+        end = _children(_child(timing, "OffenceEnd"))
+        alcohol_el = _child(details, "AlcoholRelatedOffence")
+        plea_code = self.value(kids, "Plea", loc, "plea")
         plea = codes.PLEA.get(plea_code) if plea_code else None
+        alcohol_level = None
+        if alcohol_el is not None:
+            alcohol, level = _children(alcohol_el), (*loc, "alcohol_level")
+            alcohol_level = {
+                "amount": self.value(alcohol, "AlcoholLevelAmount", level, "amount", int),
+                "method": self.value(alcohol, "AlcoholLevelMethod", level, "method"),
+            }
+        date_code = codes.OFFENCE_DATE_CODE.__getitem__
         out: dict[str, Any] = {
-            "sequence": self.value(details, "OffenceSequenceNumber", (*loc, "sequence"), int),
-            "code": self.value(details, "OffenceCode", (*loc, "code")),
-            "wording": self.text(details, "OffenceWording", (*loc, "wording")),
-            "title": self.value(details, "OffenceTitle", (*loc, "title")),
-            "date_code": self.value(
-                timing, "OffenceDateCode", (*loc, "date_code"), codes.OFFENCE_DATE_CODE.__getitem__
-            ),
-            "start_date": self.value(start, "OffenceDateStartDate", (*loc, "start_date"), _date),
-            "start_time": self.value(start, "OffenceStartTime", (*loc, "start_time"), _time),
-            "end_date": self.value(end, "OffenceEndDate", (*loc, "end_date"), _date),
-            "end_time": self.value(end, "OffenceEndTime", (*loc, "end_time"), _time),
-            "location": self.value(details, "LocationOfOffence", (*loc, "location")),
-            "arrest_date": self.value(details, "ArrestDate", (*loc, "arrest_date"), _date),
-            "charge_date": self.value(details, "ChargeDate", (*loc, "charge_date"), _date),
-            "alcohol_level": (
-                {
-                    "amount": self.value(
-                        alcohol, "AlcoholLevelAmount", (*loc, "alcohol_level", "amount"), int
-                    ),
-                    "method": self.value(
-                        alcohol, "AlcoholLevelMethod", (*loc, "alcohol_level", "method")
-                    ),
-                }
-                if alcohol is not None
-                else None
-            ),
+            "sequence": self.value(details, "OffenceSequenceNumber", loc, "sequence", int),
+            "code": self.value(details, "OffenceCode", loc, "code", self.identifier[OffenceCode]),
+            "wording": self.text(details, "OffenceWording", loc, "wording"),
+            "title": self.value(details, "OffenceTitle", loc, "title"),
+            "date_code": self.value(timing, "OffenceDateCode", loc, "date_code", date_code),
+            "start_date": self.value(start, "OffenceDateStartDate", loc, "start_date", _date),
+            "start_time": self.value(start, "OffenceStartTime", loc, "start_time", _time),
+            "end_date": self.value(end, "OffenceEndDate", loc, "end_date", _date),
+            "end_time": self.value(end, "OffenceEndTime", loc, "end_time", _time),
+            "location": self.value(details, "LocationOfOffence", loc, "location"),
+            "arrest_date": self.value(details, "ArrestDate", loc, "arrest_date", _date),
+            "charge_date": self.value(details, "ChargeDate", loc, "charge_date", _date),
+            "alcohol_level": alcohol_level,
             "recorded_conviction_date": self.value(
-                details, "ConvictionDate", (*loc, "recorded_conviction_date"), _date
+                details, "ConvictionDate", loc, "recorded_conviction_date", _date
             ),
-            "initiated_date": self.value(kids, "InitiatedDate", (*loc, "initiated_date"), _date),
+            "initiated_date": self.value(kids, "InitiatedDate", loc, "initiated_date", _date),
             "plea": plea,
             "plea_source_code": (
                 plea_code
                 if plea is not None and codes.PLEA_DEFAULT_CODE[plea] != plea_code
                 else None
             ),
-            "mode_of_trial": self.value(kids, "ModeOfTrial", (*loc, "mode_of_trial")),
+            "mode_of_trial": self.value(kids, "ModeOfTrial", loc, "mode_of_trial"),
             "final_disposal": self.value(
-                kids, "FinalDisposalIndicator", (*loc, "final_disposal"), _yes_no
+                kids, "FinalDisposalIndicator", loc, "final_disposal", _yes_no
             ),
-            "conviction_date": self.value(kids, "ConvictionDate", (*loc, "conviction_date"), _date),
-            "convicting_court": self.value(
-                kids, "ConvictingCourt", (*loc, "convicting_court"), int
-            ),
-            "finding": self.value(kids, "Finding", (*loc, "finding"), codes.FINDING.__getitem__),
+            "conviction_date": self.value(kids, "ConvictionDate", loc, "conviction_date", _date),
+            "convicting_court": self.value(kids, "ConvictingCourt", loc, "convicting_court", int),
+            "finding": self.value(kids, "Finding", loc, "finding", codes.FINDING.__getitem__),
             "results": [
-                self.result(_Kids(el), (*loc, "results", i))
-                for i, el in enumerate(kids.all("Result"))
+                self.result(_children(el), (*loc, "results", i))
+                for i, el in enumerate(kids.get(_DC + "Result", ()))
             ],
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def result(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
-        outcome = kids.child("Outcome")
-        duration_el = outcome.first("Duration")
-        next_el = kids.first("NextHearing")
+    def result(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
+        self.counted(kids, "Result")
+        outcome = _children(_child(kids, "Outcome"))
+        duration_el = _child(outcome, "Duration")
+        next_el = _child(kids, "NextHearing")
         qualifiers = []
-        for i, el in enumerate(kids.all("ResultCodeQualifier")):
+        for i, el in enumerate(kids.get(_DC + "ResultCodeQualifier", ())):
             text = _text(el)
             if text is not None:
-                self.at((*loc, "qualifiers", i), el)
+                if self.careful:
+                    self.elements[(*loc, "qualifiers", i)] = el
                 qualifiers.append(text)
         out: dict[str, Any] = {
-            "code": self.value(kids, "ResultCode", (*loc, "code"), int),
-            "text": self.text(kids, "ResultText", (*loc, "text")),
+            "code": self.value(kids, "ResultCode", loc, "code", int),
+            "text": self.text(kids, "ResultText", loc, "text"),
             "qualifiers": qualifiers,
-            "amount": self.value(outcome, "ResultAmountSterling", (*loc, "amount"), Decimal),
-            "penalty_points": self.value(outcome, "PenaltyPoints", (*loc, "penalty_points"), int),
+            "amount": self.value(outcome, "ResultAmountSterling", loc, "amount", Decimal),
+            "penalty_points": self.value(outcome, "PenaltyPoints", loc, "penalty_points", int),
             "duration": (
-                self.duration(_Kids(duration_el), (*loc, "duration"))
+                self.duration(_children(duration_el), (*loc, "duration"))
                 if duration_el is not None
                 else None
             ),
             "next_hearing": (
-                self.next_hearing(_Kids(next_el), (*loc, "next_hearing"))
+                self.next_hearing(_children(next_el), (*loc, "next_hearing"))
                 if next_el is not None
                 else None
             ),
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def duration(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
+    def duration(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
+        self.counted(kids, "Duration")
         unit = codes.DURATION_UNIT.__getitem__
         out: dict[str, Any] = {
-            "value": self.value(kids, "DurationValue", (*loc, "value"), int),
-            "unit": self.value(kids, "DurationUnit", (*loc, "unit"), unit),
+            "value": self.value(kids, "DurationValue", loc, "value", int),
+            "unit": self.value(kids, "DurationUnit", loc, "unit", unit),
             "secondary_value": self.value(
-                kids, "SecondaryDurationValue", (*loc, "secondary_value"), int
+                kids, "SecondaryDurationValue", loc, "secondary_value", int
             ),
             "secondary_unit": self.value(
-                kids, "SecondaryDurationUnit", (*loc, "secondary_unit"), unit
+                kids, "SecondaryDurationUnit", loc, "secondary_unit", unit
             ),
             "start_dates": self.dates(kids, "DurationStartDate", (*loc, "start_dates")),
             "end_dates": self.dates(kids, "DurationEndDate", (*loc, "end_dates")),
         }
         return {k: v for k, v in out.items() if v is not None}
 
-    def dates(self, kids: _Kids, name: str, loc: tuple[int | str, ...]) -> list[dt.date]:
+    def dates(self, kids: _Children, name: str, loc: _Loc) -> list[dt.date]:
         out: list[dt.date] = []
-        for i, el in enumerate(kids.all(name)):
+        for i, el in enumerate(kids.get(_DC + name, ())):
             text = _text(el)
             if text is None:
                 continue
-            self.at((*loc, i), el)
+            if self.careful:
+                self.elements[(*loc, i)] = el
             try:
                 out.append(_date(text))
             except ValueError:
+                if not self.careful:
+                    raise _Recheck from None
                 self.issues.append(
                     error("libra-spi.value", self.path((*loc, i)), f"{name} is not a date")
                 )
         return out
 
-    def next_hearing(self, kids: _Kids, loc: tuple[int | str, ...]) -> dict[str, Any]:
-        details = kids.child("NextHearingDetails")
+    def next_hearing(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
+        details = _children(_child(kids, "NextHearingDetails"))
+        bail_status = codes.BAIL_STATUS.__getitem__
         out: dict[str, Any] = {
-            "court": self.value(details, "CourtHearingLocation", (*loc, "court")),
-            "date": self.value(details, "DateOfHearing", (*loc, "date"), _date),
-            "time": self.value(details, "TimeOfHearing", (*loc, "time"), _time),
-            "reason": self.value(kids, "NextHearingReason", (*loc, "reason")),
-            "bail_status": self.value(
-                kids, "BailStatusOffence", (*loc, "bail_status"), codes.BAIL_STATUS.__getitem__
+            "court": self.value(
+                details, "CourtHearingLocation", loc, "court", self.identifier[OuCode]
             ),
+            "date": self.value(details, "DateOfHearing", loc, "date", _date),
+            "time": self.value(details, "TimeOfHearing", loc, "time", _time),
+            "reason": self.value(kids, "NextHearingReason", loc, "reason"),
+            "bail_status": self.value(kids, "BailStatusOffence", loc, "bail_status", bail_status),
         }
         return {k: v for k, v in out.items() if v is not None}
 
@@ -759,21 +794,37 @@ def envelope_for(
     )
 
 
+#: Whether ``decode`` tries the quick reading first (the tests turn it off to compare).
+_QUICK_READING = True
+
+
 def decode(
     data: bytes, *, source: str, clock: Clock, detailed: bool, max_size: int
 ) -> tuple[Envelope[CaseResulted], Report]:
-    """Decode one SPI message; raise ValidationFailed with every issue when it is rejected."""
+    """Decode one SPI message; raise ValidationFailed with every issue when it is rejected.
+
+    A message the source schema accepts with nothing to report is read once, quickly (see
+    :class:`_Builder`); anything else, and anything the quick reading meets, is read carefully,
+    and that reading alone makes the report.
+    """
     found = _open(data, source, detailed=detailed, max_size=max_size)
     issues = found.issues
-    parsed: dict[etree._Element, Identifier] = {}
-    if found.rcm is not None:
-        identifier_issues, parsed = _identifier_issues(found.rcm, found.base)
-        issues.extend(identifier_issues)
-        issues.extend(_cardinality_issues(found.rcm, found.base))
-    if any(i.severity == "error" for i in issues) or found.rcm is None:
+    rcm = found.rcm
+    if rcm is None:
         raise ValidationFailed(Report(source, tuple(issues)))
-    builder = _Builder(found.base, parsed)
-    data_dict = builder.body(found.rcm)
+    if _QUICK_READING and not any(i.severity == "error" for i in issues):
+        try:
+            body = CaseResulted.model_validate(_Builder(found.base, careful=False).body(rcm))
+        except (_Recheck, pydantic.ValidationError):
+            pass  # something to report: the careful reading below says what and where
+        else:
+            return _enveloped(body, found, issues, clock)
+    issues.extend(_identifier_issues(rcm, found.base))
+    issues.extend(_cardinality_issues(rcm, found.base))
+    if any(i.severity == "error" for i in issues):
+        raise ValidationFailed(Report(source, tuple(issues)))
+    builder = _Builder(found.base, careful=True)
+    data_dict = builder.body(rcm)
     if builder.issues:
         raise ValidationFailed(Report(source, tuple(issues + builder.issues)))
     try:
@@ -784,16 +835,22 @@ def decode(
             for n in range(len(loc), 0, -1):
                 if loc[:n] in builder.elements:
                     return builder.path(loc[:n])
-            return found.base + (element_path(found.rcm) if found.rcm is not None else "/")
+            return found.base + element_path(rcm)
 
         raise ValidationFailed(
             Report(source, tuple(issues + issues_from_pydantic(exc, path_for=path_for)))
         ) from exc
+    return _enveloped(body, found, issues, clock)
+
+
+def _enveloped(
+    body: CaseResulted, found: _Input, issues: list[Issue], clock: Clock
+) -> tuple[Envelope[CaseResulted], Report]:
     try:
         envelope = envelope_for(body, correlation_id=found.correlation_id, clock=clock)
     except pydantic.ValidationError as exc:
         where = found.correlation_element
         path = element_path(where) if where is not None else "/"
         header = issues_from_pydantic(exc, path_for=lambda _: path)
-        raise ValidationFailed(Report(source, tuple(issues + header))) from exc
-    return envelope, Report(source, tuple(issues))
+        raise ValidationFailed(Report(found.source, tuple(issues + header))) from exc
+    return envelope, Report(found.source, tuple(issues))

@@ -38,7 +38,7 @@ from lxml import etree
 from pydantic import BaseModel
 
 from cjx.errors import Issue, Report, ValidationFailed, error
-from cjx.model import BODY_TYPES, Body, Envelope, Identifier, Timestamp, XmlItem, envelope_type
+from cjx.model import BODY_TYPES, Body, Envelope, Timestamp, XmlItem, envelope_type
 from cjx.model._base import CanonicalModel
 
 from ._json import DEFAULT_MAX_JSON_SIZE, load_json
@@ -213,7 +213,12 @@ def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
 # without building an element per field (lxml's SubElement costs about 0.9 us per element).
 _DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 _ROOT_OPEN = f'<Envelope xmlns="{CANONICAL_NS}">'
-_XML_UNSAFE = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What XML 1.0 cannot carry in text (C0 controls but tab, line feed and carriage return, lone
+#: surrogates, U+FFFE and U+FFFF); lxml refuses it, and so does the text writer.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_MESSAGE: Final = (
+    "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+)
 
 
 def _scalar_converter(annotation: Any) -> str:
@@ -224,9 +229,7 @@ def _scalar_converter(annotation: Any) -> str:
             return '("true" if v else "false")'
         if issubclass(kind, enum.Enum):
             return "v.value"
-        if issubclass(kind, Identifier):
-            return "v"  # canonical identifiers are ASCII letters, digits and "/"
-        if issubclass(kind, str):
+        if issubclass(kind, str):  # text and identifiers
             return "_escape(v)"
         if issubclass(kind, int):
             return "str(v)"
@@ -244,85 +247,101 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
     Generated once per model class from its fields, so that writing a message costs one
     attribute read and one string per field, with no per-field dispatch (DESIGN.md section 2
     layout; the same document lxml's pretty printer writes for :func:`encode_xml_element`).
+    A nested model is written by its own class's writer (``_writer(type(v))``), with an empty
+    element when it writes nothing.
     """
     local = len(_NS)
     lines = ["def write(out, obj, pad):", "    inner = pad + '  '"]
+
+    def nested(indent: str, tag: str, at: str, within: str) -> None:
+        lines.extend(
+            f"{indent}{line}"
+            for line in (
+                f"out.append(f'{{{at}}}<{tag}>')",
+                "mark = len(out)",
+                f"_writer(type(v))(out, v, {within})",
+                "if len(out) == mark:",
+                f"    out[-1] = f'{{{at}}}<{tag}/>'",
+                "else:",
+                f"    out.append(f'{{{at}}}</{tag}>')",
+            )
+        )
+
     for f in _fields(cls):
         tag = f.tag[local:]
         lines.append(f"    v = obj.{f.name}")
         if f.is_body:
             lines += [
                 "    if v is not None:",
-                f"        out.append(pad + '<{tag}>')",
-                "        _nested(out, v, type(v).__name__, inner)",
-                f"        out.append(pad + '</{tag}>')",
+                f"        out.append(f'{{pad}}<{tag}>')",
+                "        name = type(v).__name__",
+                "        out.append(f'{inner}<{name}>')",
+                "        mark = len(out)",
+                "        _writer(type(v))(out, v, inner + '  ')",
+                "        if len(out) == mark:",
+                "            out[-1] = f'{inner}<{name}/>'",
+                "        else:",
+                "            out.append(f'{inner}</{name}>')",
+                f"        out.append(f'{{pad}}</{tag}>')",
             ]
         elif f.item_tag is not None:
             item = f.item_tag[local:]
-            lines += ["    if v:", f"        out.append(pad + '<{tag}>')", "        for v in v:"]
+            lines += ["    if v:", f"        out.append(f'{{pad}}<{tag}>')", "        for v in v:"]
             if f.model is not None:
-                lines.append(f"            _nested(out, v, '{item}', inner)")
+                nested("            ", item, "inner", "inner + '  '")
             else:
                 info = cls.model_fields[f.name]
                 item_type = typing.get_args(_unwrap(info.annotation)[0])[0]
-                convert = _scalar_converter(item_type)
-                write = f"out.append(inner + '<{item}>' + {convert} + '</{item}>')"
+                write = (
+                    f"out.append(f'{{inner}}<{item}>{{{_scalar_converter(item_type)}}}</{item}>')"
+                )
                 if f.item_optional:
                     lines += [
                         "            if v is None:",
-                        f"                out.append(inner + '<{item}/>')",
+                        f"                out.append(f'{{inner}}<{item}/>')",
                         "            else:",
                         f"                {write}",
                     ]
                 else:
                     lines.append(f"            {write}")
-            lines.append(f"        out.append(pad + '</{tag}>')")
+            lines.append(f"        out.append(f'{{pad}}</{tag}>')")
         elif f.model is not None:
-            lines += ["    if v is not None:", f"        _nested(out, v, '{tag}', pad)"]
+            lines.append("    if v is not None:")
+            nested("        ", tag, "pad", "inner")
         else:
             convert = _scalar_converter(cls.model_fields[f.name].annotation)
             lines += [
                 "    if v is not None:",
-                f"        out.append(pad + '<{tag}>' + {convert} + '</{tag}>')",
+                f"        out.append(f'{{pad}}<{tag}>{{{convert}}}</{tag}>')",
             ]
-    namespace: dict[str, Any] = {"_nested": _nested, "_escape": _escape, "_fast_text": _fast_text}
+    namespace: dict[str, Any] = {"_writer": _writer, "_escape": _escape, "_fast_text": _fast_text}
     exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the model's own fields
     return namespace["write"]  # type: ignore[no-any-return]
 
 
 def _escape(text: str) -> str:
+    """Element text: markup escaped, carriage returns kept as references (as lxml writes them);
+    ValueError for characters XML cannot carry (what lxml raises), looked for only in text that
+    is not all printable."""
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
+    if not text.isprintable():  # line breaks, controls, surrogates...: the rare case
+        if _NOT_XML.search(text) is not None:
+            raise ValueError(_NOT_XML_MESSAGE)
+        if "\r" in text:
+            text = text.replace("\r", "&#13;")
     return text
-
-
-def _nested(out: list[str], obj: BaseModel, tag: str, pad: str) -> None:
-    out.append(f"{pad}<{tag}>")
-    mark = len(out)
-    _writer(type(obj))(out, obj, pad + "  ")
-    if len(out) == mark:
-        out[-1] = f"{pad}<{tag}/>"
-    else:
-        out.append(f"{pad}</{tag}>")
 
 
 def _encode_text(envelope: Envelope[Any]) -> bytes:
     out = [_ROOT_OPEN]
     _writer(type(envelope))(out, envelope, "\n  ")
     out.append("\n</Envelope>\n")
-    text = "".join(out)
-    if _XML_UNSAFE.search(text) is not None:  # what lxml refuses in element text
-        raise ValueError(
-            "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control "
-            "characters"
-        )
-    return text.encode()
+    return "".join(out).encode()
 
 
 def encode_xml_element(envelope: Envelope[Any]) -> etree._Element:

@@ -17,6 +17,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from pydantic import (
@@ -237,6 +238,12 @@ def _correlation_id_ok(correlation_id: str | None) -> bool:
     """Whether the correlation id is acceptable as it is (else the constructor reports it)."""
     if correlation_id is None:
         return True
+    if (
+        type(correlation_id) is str
+        and 1 <= len(correlation_id) <= 256
+        and correlation_id.isprintable()  # the common case, without a validator call
+    ):
+        return True
     try:
         _CORRELATION_ID.validate_python(correlation_id)
     except ValidationError:
@@ -249,6 +256,7 @@ def envelope_type(message_type: str) -> type[Envelope[Any]]:
     return _parametrise(body_type(message_type))
 
 
+@cache
 def _parametrise(body: type[Body]) -> type[Envelope[Any]]:
     generic: Any = Envelope  # parametrised at run time with a body class
     return cast("type[Envelope[Any]]", generic[body])

@@ -79,7 +79,13 @@ class Identifier(str):
     scheme: ClassVar[str]
     label: ClassVar[str]
     pattern: ClassVar[str]
+    _form: ClassVar[re.Pattern[str]]  # ``pattern``, compiled once
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "pattern" in cls.__dict__:
+            cls._form = re.compile(cls.pattern)
 
     @classmethod
     def parse(cls, raw: str) -> Self:
@@ -95,7 +101,7 @@ class Identifier(str):
                 f"{cls.scheme}.format", f"{cls.label} must be ASCII letters and digits"
             )
         value = cls._normalise(text)
-        if not re.fullmatch(cls.pattern, value):
+        if not cls._form.fullmatch(value):
             raise IdentifierError(
                 f"{cls.scheme}.format",
                 f"{cls.label} does not match the expected form {cls.pattern}",

@@ -32,6 +32,8 @@ _PARSE = re.compile(
     r"(?:\.(?P<frac>[0-9]{1,9}))?(?P<off>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Fixed-offset zones by minutes east of UTC, made once each (at most 24 * 60 * 2 of them).
+_ZONES: dict[int, timezone] = {}
 
 
 class TimestampError(ValueError):
@@ -64,7 +66,10 @@ class Timestamp:
         if nanos % (10 ** (9 - digits)):
             raise TimestampError("timestamp.format", "fraction has more digits than declared")
         minutes = int(offset.total_seconds()) // 60
-        self._local = local.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=minutes)))
+        zone = _ZONES.get(minutes)
+        if zone is None:
+            zone = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+        self._local = local.replace(microsecond=0, tzinfo=zone)
         self._nanos = nanos
         self._digits = digits
         self._offset = minutes
