@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -135,29 +136,30 @@ class _Input:
 
 
 def _hint_issues(root: etree._Element, base: str, data: bytes) -> list[Issue]:
-    out: list[Issue] = []
-    for path, value in schema_location_hints(root, data=data):
-        # The value's second half of each pair is a location; one that names a URL is an attempt
-        # to make the reader fetch something.
-        locations = value.split()[1::2] or value.split()
-        if any(_URL_HINT.match(loc) for loc in locations):
-            out.append(
-                error(
-                    "xml.schema-location",
-                    base + path,
-                    "schema location hints naming a URL are refused; cjx validates only "
-                    "against its own packaged schemas",
-                )
-            )
-        else:
-            out.append(
-                information(
-                    "xml.schema-location-ignored",
-                    base + path,
-                    "schema location hint ignored; validated against the packaged schema",
-                )
-            )
-    return out
+    return [
+        _hint_issue(base + path, value) for path, value in schema_location_hints(root, data=data)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _hint_issue(path: str, value: str) -> Issue:
+    """The issue of one hint (the same few hints come with every message of a source: cached;
+    issues are frozen values)."""
+    # The value's second half of each pair is a location; one that names a URL is an attempt
+    # to make the reader fetch something.
+    locations = value.split()[1::2] or value.split()
+    if any(_URL_HINT.match(loc) for loc in locations):
+        return error(
+            "xml.schema-location",
+            path,
+            "schema location hints naming a URL are refused; cjx validates only "
+            "against its own packaged schemas",
+        )
+    return information(
+        "xml.schema-location-ignored",
+        path,
+        "schema location hint ignored; validated against the packaged schema",
+    )
 
 
 def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
@@ -397,13 +399,31 @@ def _canonical_only(kind: type[Identifier]) -> Callable[[str], Identifier]:
 
 
 _IDENTIFIER_KINDS: Final = (Asn, PncId, PtiUrn, OuCode, OffenceCode)
-_QUICK_IDENTIFIERS: Final = {kind: _canonical_only(kind) for kind in _IDENTIFIER_KINDS}
-#: The careful reading runs after the identifier pass has accepted every identifier.
-_CAREFUL_IDENTIFIERS: Final[dict[type[Identifier], Callable[[str], Identifier]]] = {
-    kind: kind.parse for kind in _IDENTIFIER_KINDS
+_QUICK_IDENTIFIERS: Final[dict[type[Identifier], Callable[[str], Identifier]]] = {
+    kind: _canonical_only(kind) for kind in _IDENTIFIER_KINDS
 }
 
 _Loc = tuple[int | str, ...]
+#: A leaf child read by :meth:`_Builder.read`: (model field, conversion of its trimmed text, or
+#: ``None`` for the text itself).
+_Leaf = tuple[str, Callable[[str], Any] | None]
+#: The leaves of one parent by qualified tag, for the quick reading and for the careful one
+#: (they differ in how identifiers are read).
+_Leaves = tuple[dict[str, _Leaf], dict[str, _Leaf]]
+
+
+def _leaves(fields: dict[str, tuple[str, Any]]) -> _Leaves:
+    """``{element: (field, conversion or an identifier type)}`` for both readings. The careful
+    reading runs after the identifier pass has accepted every identifier: it only parses them."""
+    quick: dict[str, _Leaf] = {}
+    careful: dict[str, _Leaf] = {}
+    for name, (field, convert) in fields.items():
+        if isinstance(convert, type) and issubclass(convert, Identifier):
+            quick[_DC + name] = (field, _QUICK_IDENTIFIERS[convert])
+            careful[_DC + name] = (field, convert.parse)
+        else:
+            quick[_DC + name] = careful[_DC + name] = (field, convert)
+    return quick, careful
 
 
 class _Builder:
@@ -414,13 +434,16 @@ class _Builder:
       source path.
     * **quick**: the first reading of a message the source schema accepted with nothing to
       report so far. It remembers no element; it checks each identifier as it reads it and each
-      repeated parent's cardinalities as it enters it, and raises :class:`_Recheck` at the first
+      repeated parent's cardinalities as it reads it, and raises :class:`_Recheck` at the first
       thing that would be reported (an invalid or normalised identifier, a cardinality, a value
       that cannot be read). ``decode`` then reads the message carefully, which reports exactly
       what it always did. Every identifier element and every repeated parent that a
       schema-valid message can hold is on the builder's walk (each child of an ``xs:all``
       parent occurs at most once, and the cardinalities are checked), so the quick reading
       checks all of them; ``test_decode_paths.py`` holds both modes to the same results.
+
+    Each parent's children are read in one pass (:meth:`read`): its leaves (the tables at the
+    end of this module) straight into the model data, the others kept by tag for the sections.
     """
 
     def __init__(self, base: str, *, careful: bool) -> None:
@@ -428,48 +451,84 @@ class _Builder:
         self.careful = careful
         self.elements: dict[_Loc, etree._Element] = {}
         self.issues: list[Issue] = []
-        self.identifier = _CAREFUL_IDENTIFIERS if careful else _QUICK_IDENTIFIERS
 
     def path(self, loc: _Loc) -> str:
         return self.base + element_path(self.elements[loc])
 
-    def value(
+    def read(
         self,
-        kids: _Children,
-        name: str,
+        el: etree._Element | None,
+        leaves: _Leaves,
+        out: dict[str, Any],
         loc: _Loc,
-        key: int | str,
-        convert: Callable[[str], Any] | None = None,
-    ) -> Any:
-        """The trimmed text of child ``name`` (``None`` when absent or empty), converted; the
-        model field is ``loc + (key,)``. The hot path of decoding: kept inline."""
+        limits: str | None = None,
+    ) -> _Children:
+        """Put ``el``'s leaf values in ``out`` (field ``loc + (field,)``; absent or empty ones
+        left out) and return its other children by qualified tag, in order. ``limits`` names a
+        repeated-choice parent whose cardinalities the quick reading checks. The hot path of
+        decoding: kept inline."""
+        rest: _Children = {}
+        if el is None:
+            return rest
+        careful = self.careful
+        table = leaves[careful]
+        counted: dict[str, int] | None = {} if limits is not None and not careful else None
+        for child in el:
+            tag: Any = child.tag  # a str: the parser keeps no comments, PIs or entities
+            if counted is not None:
+                counted[tag] = counted.get(tag, 0) + 1
+            spec = table.get(tag)
+            if spec is None:
+                if tag in rest:
+                    rest[tag].append(child)
+                else:
+                    rest[tag] = [child]
+                continue
+            text = child.text
+            if not text:
+                continue
+            text = text.strip()
+            if not text:
+                continue
+            field, convert = spec
+            if careful:
+                self.elements[(*loc, field)] = child  # its path is worked out only if needed
+            if convert is None:
+                out[field] = text
+                continue
+            try:
+                out[field] = convert(text)
+            except (ValueError, KeyError, InvalidOperation):
+                if not careful:
+                    raise _Recheck from None
+                self.issues.append(
+                    error(
+                        "libra-spi.value",
+                        self.path((*loc, field)),
+                        f"the value of {str(tag)[len(_DC) :]} cannot be read as the expected type",
+                    )
+                )
+        if counted is not None:
+            assert limits is not None
+            for limited, low, high in _QUALIFIED_LIMITS[limits]:
+                if not low <= counted.get(limited, 0) <= high:
+                    raise _Recheck
+            if limits == "Defendant" and sum(counted.get(k, 0) for k in _DEFENDANT_TAGS) != 1:
+                raise _Recheck
+        return rest
+
+    def value(self, kids: _Children, name: str, loc: _Loc, key: int | str) -> str | None:
+        """The trimmed text of child ``name`` (``None`` when absent or empty)."""
         found = kids.get(_DC + name)
         if not found:
             return None
         el = found[0]
-        text = el.text
-        if not text:
-            return None
-        text = text.strip()
+        text = (el.text or "").strip()
         if not text:
             return None
         if self.careful:
-            self.elements[(*loc, key)] = el  # the path is worked out only if an issue needs it
-        if convert is None:
-            return text
-        try:
-            return convert(text)
-        except (ValueError, KeyError, InvalidOperation):
-            if not self.careful:
-                raise _Recheck from None
-            self.issues.append(
-                error(
-                    "libra-spi.value",
-                    self.path((*loc, key)),
-                    f"the value of {name} cannot be read as the expected type",
-                )
-            )
-            return None
+            self.elements[(*loc, key)] = el
+        return text
 
     def text(self, kids: _Children, name: str, loc: _Loc, key: str) -> str:
         """Required free text: may be empty."""
@@ -489,101 +548,65 @@ class _Builder:
             values.pop()
         return values
 
-    def counted(self, kids: _Children, parent: str) -> _Children:
-        """``kids`` of a repeated-choice parent; the quick reading checks its cardinalities
-        (the careful one runs after the cardinality pass)."""
-        if not self.careful:
-            for tag, low, high in _QUALIFIED_LIMITS[parent]:
-                if not low <= len(kids.get(tag, ())) <= high:
-                    raise _Recheck
-            if parent == "Defendant" and (
-                len(kids.get(_DC + "CourtIndividualDefendant", ()))
-                + len(kids.get(_DC + "CourtCorporateDefendant", ()))
-                != 1
-            ):
-                raise _Recheck
-        return kids
-
     # sections -------------------------------------------------------------------------------
 
     def body(self, rcm: etree._Element) -> dict[str, Any]:
         session = _children(_child(_children(rcm), "Session"))
-        court_hearing = _children(_child(session, "CourtHearing"))
-        hearing = _children(_child(court_hearing, "Hearing"))
-        case = _children(_child(session, "Case"))
-        defendant = self.counted(_children(_child(case, "Defendant")), "Defendant")
-        ids = self.identifier
-        at: _Loc = ("hearing",)
-        return {
-            "hearing": {
-                "court": self.value(hearing, "CourtHearingLocation", at, "court", ids[OuCode]),
-                "psa_code": self.value(court_hearing, "PSAcode", at, "psa_code", int),
-                "date": self.value(hearing, "DateOfHearing", at, "date", _date),
-                "time": self.value(hearing, "TimeOfHearing", at, "time", _time),
-            },
-            "case": {"pti_urn": self.value(case, "PTIURN", ("case",), "pti_urn", ids[PtiUrn])},
-            "defendant": self.defendant(defendant),
-            "offences": [
-                self.offence(_children(el), ("offences", i))
-                for i, el in enumerate(defendant.get(_DC + "Offence", ()))
-            ],
-        }
+        # these objects keep their fields when absent (None), as the model expects them
+        hearing: dict[str, Any] = dict.fromkeys(("court", "psa_code", "date", "time"))
+        court_hearing = self.read(_child(session, "CourtHearing"), _COURT_HEARING, hearing, _H)
+        self.read(_child(court_hearing, "Hearing"), _HEARING, hearing, _H)
+        case: dict[str, Any] = {"pti_urn": None}
+        defendant = self.read(_child(session, "Case"), _CASE, case, ("case",))
+        out: dict[str, Any] = {"hearing": hearing, "case": case}
+        offences = self.defendant(_child(defendant, "Defendant"), out)
+        out["offences"] = [self.offence(el, ("offences", i)) for i, el in enumerate(offences)]
+        return out
 
-    def defendant(self, kids: _Children) -> dict[str, Any]:
+    def defendant(self, el: etree._Element | None, body: dict[str, Any]) -> list[etree._Element]:
+        """Fills ``body["defendant"]``; returns the Offence elements."""
         loc: _Loc = ("defendant",)
-        ids = self.identifier
-        bail_status, presence = codes.BAIL_STATUS.__getitem__, codes.PRESENCE.__getitem__
-        out: dict[str, Any] = {"asn": self.value(kids, "ProsecutorReference", loc, "asn", ids[Asn])}
+        out: dict[str, Any] = {}
+        body["defendant"] = out
+        kids = self.read(el, _DEFENDANT, out, loc, "Defendant")
         individual = _child(kids, "CourtIndividualDefendant")
         corporate = _child(kids, "CourtCorporateDefendant")
         if individual is not None:
-            ind = _children(individual)
-            person = _children(_child(ind, "PersonDefendant"))
-            out["pnc_id"] = self.value(person, "PNCidentifier", loc, "pnc_id", ids[PncId])
-            out["bail_conditions"] = self.value(person, "BailConditions", loc, "bail_conditions")
-            out["person"] = self.person(person)
-            out["bail_status"] = self.value(ind, "BailStatus", loc, "bail_status", bail_status)
-            out["reason_for_bail_conditions_or_custody"] = self.value(
-                ind,
-                "ReasonForBailConditionsOrCustody",
-                loc,
-                "reason_for_bail_conditions_or_custody",
+            ind = self.read(individual, _INDIVIDUAL, out, loc)
+            person_defendant = self.read(
+                _child(ind, "PersonDefendant"), _PERSON_DEFENDANT, out, loc
             )
+            out["person"] = self.person(person_defendant)
             out["address"] = self.address(_child(ind, "Address"), (*loc, "address"))
-            out["presence"] = self.value(ind, "PresentAtHearing", loc, "presence", presence)
         elif corporate is not None:
-            corp = _children(corporate)
-            out["pnc_id"] = self.value(corp, "PNCidentifier", loc, "pnc_id", ids[PncId])
-            out["presence"] = self.value(corp, "PresentAtHearing", loc, "presence", presence)
-            out["bail_status"] = self.value(corp, "BailStatus", loc, "bail_status", bail_status)
-            names = _children(_child(corp, "OrganisationName"))
-            out["organisation"] = {
-                "name": self.value(names, "OrganisationName", (*loc, "organisation"), "name")
-            }
+            corp = self.read(corporate, _CORPORATE, out, loc)
+            organisation: dict[str, Any] = {"name": None}
+            self.read(
+                _child(corp, "OrganisationName"),
+                _ORGANISATION,
+                organisation,
+                (*loc, "organisation"),
+            )
+            out["organisation"] = organisation
             out["address"] = self.address(_child(corp, "Address"), (*loc, "address"))
-        return {k: v for k, v in out.items() if v is not None}
+        if out.get("address") is None:
+            out.pop("address", None)
+        return kids.get(_DC + "Offence", [])
 
-    def person(self, person: _Children) -> dict[str, Any]:
+    def person(self, person_defendant: _Children) -> dict[str, Any]:
         loc: _Loc = ("defendant", "person")
-        base = _children(_child(person, "BasePersonDetails"))
-        name = _children(_child(base, "PersonName"))
+        out: dict[str, Any] = {}
+        nationality = self.value(person_defendant, "PersonStatedNationality", loc, "nationality")
+        if nationality is not None:
+            out["nationality"] = nationality
+        base = self.read(_child(person_defendant, "BasePersonDetails"), _BASE_PERSON, out, loc)
+        name = self.read(_child(base, "PersonName"), _PERSON_NAME, out, loc)
+        out["given_names"] = self.places(name, _GIVEN_NAMES, (*loc, "given_names"))
+        out["family_name"] = self.text(name, "PersonFamilyName", loc, "family_name")
         email = _children(_child(base, "EmailDetails"))
-        phone = _children(_child(base, "TelephoneDetails"))
-        out = {
-            "title": self.value(name, "PersonTitle", loc, "title"),
-            "given_names": self.places(name, _GIVEN_NAMES, (*loc, "given_names")),
-            "family_name": self.text(name, "PersonFamilyName", loc, "family_name"),
-            "birth_date": self.value(base, "Birthdate", loc, "birth_date", _date),
-            "gender": self.value(base, "Gender", loc, "gender", codes.GENDER.__getitem__),
-            "nationality": self.value(person, "PersonStatedNationality", loc, "nationality"),
-            "email_addresses": self.places(email, _EMAIL_ADDRESSES, (*loc, "email_addresses")),
-            "telephone_home": self.value(phone, "TelephoneNumberHome", loc, "telephone_home"),
-            "telephone_business": self.value(
-                phone, "TelephoneNumberBusiness", loc, "telephone_business"
-            ),
-            "telephone_mobile": self.value(phone, "TelephoneNumberMobile", loc, "telephone_mobile"),
-        }
-        return {k: v for k, v in out.items() if v is not None}
+        out["email_addresses"] = self.places(email, _EMAIL_ADDRESSES, (*loc, "email_addresses"))
+        self.read(_child(base, "TelephoneDetails"), _TELEPHONES, out, loc)
+        return out
 
     def address(self, el: etree._Element | None, loc: _Loc) -> dict[str, Any] | None:
         if el is None:
@@ -594,115 +617,66 @@ class _Builder:
         simple = _child(kids, "SimpleAddress")
         if simple is not None:
             return {"lines": self.places(_children(simple), _ADDRESS_LINES, (*loc, "lines"))}
-        parts = _children(_child(kids, "ComplexAddress"))
-        out = {
-            field: self.value(parts, element, loc, field)
-            for field, element in _COMPLEX_ADDRESS.items()
-        }
-        return {k: v for k, v in out.items() if v is not None}
+        out: dict[str, Any] = {}
+        self.read(_child(kids, "ComplexAddress"), _COMPLEX_ADDRESS, out, loc)
+        return out
 
-    def offence(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
-        self.counted(kids, "Offence")
-        details = _children(_child(kids, "BaseOffenceDetails"))
-        timing = _children(_child(details, "OffenceTiming"))
-        start = _children(_child(timing, "OffenceStart"))
-        end = _children(_child(timing, "OffenceEnd"))
-        alcohol_el = _child(details, "AlcoholRelatedOffence")
-        plea_code = self.value(kids, "Plea", loc, "plea")
+    def offence(self, el: etree._Element, loc: _Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        kids = self.read(el, _OFFENCE, out, loc, "Offence")
+        details = self.read(_child(kids, "BaseOffenceDetails"), _OFFENCE_DETAILS, out, loc)
+        out["wording"] = self.text(details, "OffenceWording", loc, "wording")
+        timing = self.read(_child(details, "OffenceTiming"), _OFFENCE_TIMING, out, loc)
+        self.read(_child(timing, "OffenceStart"), _OFFENCE_START, out, loc)
+        self.read(_child(timing, "OffenceEnd"), _OFFENCE_END, out, loc)
+        alcohol = _child(details, "AlcoholRelatedOffence")
+        if alcohol is not None:
+            level: dict[str, Any] = {"amount": None, "method": None}
+            self.read(alcohol, _ALCOHOL, level, (*loc, "alcohol_level"))
+            out["alcohol_level"] = level
+        plea_code = out.pop("plea", None)
         plea = codes.PLEA.get(plea_code) if plea_code else None
-        alcohol_level = None
-        if alcohol_el is not None:
-            alcohol, level = _children(alcohol_el), (*loc, "alcohol_level")
-            alcohol_level = {
-                "amount": self.value(alcohol, "AlcoholLevelAmount", level, "amount", int),
-                "method": self.value(alcohol, "AlcoholLevelMethod", level, "method"),
-            }
-        date_code = codes.OFFENCE_DATE_CODE.__getitem__
-        out: dict[str, Any] = {
-            "sequence": self.value(details, "OffenceSequenceNumber", loc, "sequence", int),
-            "code": self.value(details, "OffenceCode", loc, "code", self.identifier[OffenceCode]),
-            "wording": self.text(details, "OffenceWording", loc, "wording"),
-            "title": self.value(details, "OffenceTitle", loc, "title"),
-            "date_code": self.value(timing, "OffenceDateCode", loc, "date_code", date_code),
-            "start_date": self.value(start, "OffenceDateStartDate", loc, "start_date", _date),
-            "start_time": self.value(start, "OffenceStartTime", loc, "start_time", _time),
-            "end_date": self.value(end, "OffenceEndDate", loc, "end_date", _date),
-            "end_time": self.value(end, "OffenceEndTime", loc, "end_time", _time),
-            "location": self.value(details, "LocationOfOffence", loc, "location"),
-            "arrest_date": self.value(details, "ArrestDate", loc, "arrest_date", _date),
-            "charge_date": self.value(details, "ChargeDate", loc, "charge_date", _date),
-            "alcohol_level": alcohol_level,
-            "recorded_conviction_date": self.value(
-                details, "ConvictionDate", loc, "recorded_conviction_date", _date
-            ),
-            "initiated_date": self.value(kids, "InitiatedDate", loc, "initiated_date", _date),
-            "plea": plea,
-            "plea_source_code": (
-                plea_code
-                if plea is not None and codes.PLEA_DEFAULT_CODE[plea] != plea_code
-                else None
-            ),
-            "mode_of_trial": self.value(kids, "ModeOfTrial", loc, "mode_of_trial"),
-            "final_disposal": self.value(
-                kids, "FinalDisposalIndicator", loc, "final_disposal", _yes_no
-            ),
-            "conviction_date": self.value(kids, "ConvictionDate", loc, "conviction_date", _date),
-            "convicting_court": self.value(kids, "ConvictingCourt", loc, "convicting_court", int),
-            "finding": self.value(kids, "Finding", loc, "finding", codes.FINDING.__getitem__),
-            "results": [
-                self.result(_children(el), (*loc, "results", i))
-                for i, el in enumerate(kids.get(_DC + "Result", ()))
-            ],
-        }
-        return {k: v for k, v in out.items() if v is not None}
+        if plea is not None:
+            out["plea"] = plea
+            if codes.PLEA_DEFAULT_CODE[plea] != plea_code:
+                out["plea_source_code"] = plea_code
+        out["results"] = [
+            self.result(result, (*loc, "results", i))
+            for i, result in enumerate(kids.get(_DC + "Result", ()))
+        ]
+        return out
 
-    def result(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
-        self.counted(kids, "Result")
-        outcome = _children(_child(kids, "Outcome"))
-        duration_el = _child(outcome, "Duration")
-        next_el = _child(kids, "NextHearing")
+    def result(self, el: etree._Element, loc: _Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        kids = self.read(el, _RESULT, out, loc, "Result")
+        out["text"] = self.text(kids, "ResultText", loc, "text")
         qualifiers = []
-        for i, el in enumerate(kids.get(_DC + "ResultCodeQualifier", ())):
-            text = _text(el)
+        for i, qualifier in enumerate(kids.get(_DC + "ResultCodeQualifier", ())):
+            text = _text(qualifier)
             if text is not None:
                 if self.careful:
-                    self.elements[(*loc, "qualifiers", i)] = el
+                    self.elements[(*loc, "qualifiers", i)] = qualifier
                 qualifiers.append(text)
-        out: dict[str, Any] = {
-            "code": self.value(kids, "ResultCode", loc, "code", int),
-            "text": self.text(kids, "ResultText", loc, "text"),
-            "qualifiers": qualifiers,
-            "amount": self.value(outcome, "ResultAmountSterling", loc, "amount", Decimal),
-            "penalty_points": self.value(outcome, "PenaltyPoints", loc, "penalty_points", int),
-            "duration": (
-                self.duration(_children(duration_el), (*loc, "duration"))
-                if duration_el is not None
-                else None
-            ),
-            "next_hearing": (
-                self.next_hearing(_children(next_el), (*loc, "next_hearing"))
-                if next_el is not None
-                else None
-            ),
-        }
-        return {k: v for k, v in out.items() if v is not None}
+        out["qualifiers"] = qualifiers
+        outcome = self.read(_child(kids, "Outcome"), _OUTCOME, out, loc)
+        duration = _child(outcome, "Duration")
+        if duration is not None:
+            out["duration"] = self.duration(duration, (*loc, "duration"))
+        next_hearing = _child(kids, "NextHearing")
+        if next_hearing is not None:
+            at = (*loc, "next_hearing")
+            hearing: dict[str, Any] = {}
+            details = self.read(next_hearing, _NEXT_HEARING, hearing, at)
+            self.read(_child(details, "NextHearingDetails"), _NEXT_HEARING_DETAILS, hearing, at)
+            out["next_hearing"] = hearing
+        return out
 
-    def duration(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
-        self.counted(kids, "Duration")
-        unit = codes.DURATION_UNIT.__getitem__
-        out: dict[str, Any] = {
-            "value": self.value(kids, "DurationValue", loc, "value", int),
-            "unit": self.value(kids, "DurationUnit", loc, "unit", unit),
-            "secondary_value": self.value(
-                kids, "SecondaryDurationValue", loc, "secondary_value", int
-            ),
-            "secondary_unit": self.value(
-                kids, "SecondaryDurationUnit", loc, "secondary_unit", unit
-            ),
-            "start_dates": self.dates(kids, "DurationStartDate", (*loc, "start_dates")),
-            "end_dates": self.dates(kids, "DurationEndDate", (*loc, "end_dates")),
-        }
-        return {k: v for k, v in out.items() if v is not None}
+    def duration(self, el: etree._Element, loc: _Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        kids = self.read(el, _DURATION, out, loc, "Duration")
+        out["start_dates"] = self.dates(kids, "DurationStartDate", (*loc, "start_dates"))
+        out["end_dates"] = self.dates(kids, "DurationEndDate", (*loc, "end_dates"))
+        return out
 
     def dates(self, kids: _Children, name: str, loc: _Loc) -> list[dt.date]:
         out: list[dt.date] = []
@@ -722,19 +696,9 @@ class _Builder:
                 )
         return out
 
-    def next_hearing(self, kids: _Children, loc: _Loc) -> dict[str, Any]:
-        details = _children(_child(kids, "NextHearingDetails"))
-        bail_status = codes.BAIL_STATUS.__getitem__
-        out: dict[str, Any] = {
-            "court": self.value(
-                details, "CourtHearingLocation", loc, "court", self.identifier[OuCode]
-            ),
-            "date": self.value(details, "DateOfHearing", loc, "date", _date),
-            "time": self.value(details, "TimeOfHearing", loc, "time", _time),
-            "reason": self.value(kids, "NextHearingReason", loc, "reason"),
-            "bail_status": self.value(kids, "BailStatusOffence", loc, "bail_status", bail_status),
-        }
-        return {k: v for k, v in out.items() if v is not None}
+
+_H: Final[_Loc] = ("hearing",)
+_DEFENDANT_TAGS: Final = tuple(_DC + kind for kind in _DEFENDANT_KINDS)
 
 
 #: Numbered elements whose place is their meaning (kept by ``_Builder.places``).
@@ -742,34 +706,141 @@ _ADDRESS_LINES: Final = tuple(f"AddressLine{n}" for n in range(1, 6))
 _GIVEN_NAMES: Final = ("PersonGivenName1", "PersonGivenName2", "PersonGivenName3")
 _EMAIL_ADDRESSES: Final = ("EmailAddress1", "EmailAddress2")
 
-_COMPLEX_ADDRESS: Final = {
-    "paon": "PAON",
-    "street": "StreetDescription",
-    "locality": "Locality",
-    "town": "Town",
-    "usrn": "UniqueStreetReferenceNumber",
-    "administrative_area": "AdministrativeArea",
-    "postcode": "PostCode",
-}
-
-
-def _date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
+_TIME: Final = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+_YES_NO: Final = {"Y": True, "N": False}
+_date: Final = dt.date.fromisoformat
 
 
 def _time(text: str) -> dt.time:
-    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?", text):
+    if not _TIME.fullmatch(text):
         raise ValueError(text)
     return dt.time.fromisoformat(text)
 
 
-def _yes_no(text: str) -> bool:
-    return {"Y": True, "N": False}[text]
+_yes_no: Final = _YES_NO.__getitem__
+_bail_status: Final = codes.BAIL_STATUS.__getitem__
+_presence: Final = codes.PRESENCE.__getitem__
+
+# The leaves of each parent: element -> (model field, conversion). Which model object a field
+# belongs to is the section's business (``PNCidentifier`` of a PersonDefendant is the
+# defendant's ``pnc_id``).
+_COURT_HEARING: Final = _leaves({"PSAcode": ("psa_code", int)})
+_HEARING: Final = _leaves(
+    {
+        "CourtHearingLocation": ("court", OuCode),
+        "DateOfHearing": ("date", _date),
+        "TimeOfHearing": ("time", _time),
+    }
+)
+_CASE: Final = _leaves({"PTIURN": ("pti_urn", PtiUrn)})
+_DEFENDANT: Final = _leaves({"ProsecutorReference": ("asn", Asn)})
+_INDIVIDUAL: Final = _leaves(
+    {
+        "BailStatus": ("bail_status", _bail_status),
+        "ReasonForBailConditionsOrCustody": ("reason_for_bail_conditions_or_custody", None),
+        "PresentAtHearing": ("presence", _presence),
+    }
+)
+_PERSON_DEFENDANT: Final = _leaves(
+    {"PNCidentifier": ("pnc_id", PncId), "BailConditions": ("bail_conditions", None)}
+)
+_BASE_PERSON: Final = _leaves(
+    {"Birthdate": ("birth_date", _date), "Gender": ("gender", codes.GENDER.__getitem__)}
+)
+_PERSON_NAME: Final = _leaves({"PersonTitle": ("title", None)})
+_TELEPHONES: Final = _leaves(
+    {
+        "TelephoneNumberHome": ("telephone_home", None),
+        "TelephoneNumberBusiness": ("telephone_business", None),
+        "TelephoneNumberMobile": ("telephone_mobile", None),
+    }
+)
+_CORPORATE: Final = _leaves(
+    {
+        "PNCidentifier": ("pnc_id", PncId),
+        "PresentAtHearing": ("presence", _presence),
+        "BailStatus": ("bail_status", _bail_status),
+    }
+)
+_ORGANISATION: Final = _leaves({"OrganisationName": ("name", None)})
+_COMPLEX_ADDRESS: Final = _leaves(
+    {
+        "PAON": ("paon", None),
+        "StreetDescription": ("street", None),
+        "Locality": ("locality", None),
+        "Town": ("town", None),
+        "UniqueStreetReferenceNumber": ("usrn", None),
+        "AdministrativeArea": ("administrative_area", None),
+        "PostCode": ("postcode", None),
+    }
+)
+_OFFENCE: Final = _leaves(
+    {
+        "InitiatedDate": ("initiated_date", _date),
+        "Plea": ("plea", None),  # the source code; the section maps it
+        "ModeOfTrial": ("mode_of_trial", None),
+        "FinalDisposalIndicator": ("final_disposal", _yes_no),
+        "ConvictionDate": ("conviction_date", _date),
+        "ConvictingCourt": ("convicting_court", int),
+        "Finding": ("finding", codes.FINDING.__getitem__),
+    }
+)
+_OFFENCE_DETAILS: Final = _leaves(
+    {
+        "OffenceSequenceNumber": ("sequence", int),
+        "OffenceCode": ("code", OffenceCode),
+        "OffenceTitle": ("title", None),
+        "LocationOfOffence": ("location", None),
+        "ArrestDate": ("arrest_date", _date),
+        "ChargeDate": ("charge_date", _date),
+        "ConvictionDate": ("recorded_conviction_date", _date),
+    }
+)
+_OFFENCE_TIMING: Final = _leaves(
+    {"OffenceDateCode": ("date_code", codes.OFFENCE_DATE_CODE.__getitem__)}
+)
+_OFFENCE_START: Final = _leaves(
+    {"OffenceDateStartDate": ("start_date", _date), "OffenceStartTime": ("start_time", _time)}
+)
+_OFFENCE_END: Final = _leaves(
+    {"OffenceEndDate": ("end_date", _date), "OffenceEndTime": ("end_time", _time)}
+)
+_ALCOHOL: Final = _leaves(
+    {"AlcoholLevelAmount": ("amount", int), "AlcoholLevelMethod": ("method", None)}
+)
+_RESULT: Final = _leaves({"ResultCode": ("code", int)})
+_OUTCOME: Final = _leaves(
+    {"ResultAmountSterling": ("amount", Decimal), "PenaltyPoints": ("penalty_points", int)}
+)
+_DURATION: Final = _leaves(
+    {
+        "DurationValue": ("value", int),
+        "DurationUnit": ("unit", codes.DURATION_UNIT.__getitem__),
+        "SecondaryDurationValue": ("secondary_value", int),
+        "SecondaryDurationUnit": ("secondary_unit", codes.DURATION_UNIT.__getitem__),
+    }
+)
+_NEXT_HEARING: Final = _leaves(
+    {"NextHearingReason": ("reason", None), "BailStatusOffence": ("bail_status", _bail_status)}
+)
+_NEXT_HEARING_DETAILS: Final = _leaves(
+    {
+        "CourtHearingLocation": ("court", OuCode),
+        "DateOfHearing": ("date", _date),
+        "TimeOfHearing": ("time", _time),
+    }
+)
 
 
 def _occurred_at(hearing: dict[str, Any]) -> Timestamp:
     moment = dt.datetime.combine(hearing["date"], hearing["time"], COURT_TIME_ZONE)
     return Timestamp.from_datetime(moment)
+
+
+@lru_cache(maxsize=1024)
+def _source(court: OuCode) -> Source:
+    """The envelope's source for a court (a few hundred courts; models are frozen values)."""
+    return Source.model_construct(system=SOURCE_SYSTEM, format=FORMAT_NAME, organisation=court)
 
 
 def envelope_for(
@@ -785,9 +856,7 @@ def envelope_for(
     return make_envelope(
         body,
         occurred_at=_occurred_at({"date": body.hearing.date, "time": body.hearing.time}),
-        source=Source.model_construct(
-            system=SOURCE_SYSTEM, format=FORMAT_NAME, organisation=body.hearing.court
-        ),
+        source=_source(body.hearing.court),
         subject=subject,
         correlation_id=correlation_id,
         clock=clock,

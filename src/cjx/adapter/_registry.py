@@ -42,6 +42,8 @@ _broken: dict[str, str] = {}
 
 def _load() -> dict[str, Adapter]:
     global _adapters  # noqa: PLW0603 - the lazily built registry
+    if _adapters is not None:  # built: no lock needed to read it
+        return _adapters
     with _lock:
         if _adapters is None:
             found: dict[str, Adapter] = {}

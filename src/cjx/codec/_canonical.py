@@ -227,10 +227,15 @@ def _scalar_converter(annotation: Any) -> str:
     if isinstance(kind, type):
         if issubclass(kind, bool):
             return '("true" if v else "false")'
+        if issubclass(kind, enum.StrEnum):
+            return "v"  # formats as its value (str.__format__), without reading .value
         if issubclass(kind, enum.Enum):
             return "v.value"
-        if issubclass(kind, str):  # text and identifiers
-            return "_escape(v)"
+        if issubclass(kind, str):  # text and identifiers: most need no escaping at all
+            return (
+                '(v if "&" not in v and "<" not in v and ">" not in v and v.isprintable() '
+                "else _escape(v))"
+            )
         if issubclass(kind, int):
             return "str(v)"
         if issubclass(kind, Decimal):

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-__all__ = ["XML_SAFE", "Amount", "Body", "CanonicalModel", "LocalTime", "SafeText", "XmlItem"]
+__all__ = ["Amount", "Body", "CanonicalModel", "LocalTime", "SafeText", "XmlItem"]
 
 # Characters XML 1.0 cannot carry: C0 controls but tab, line feed and carriage return; lone
 # surrogates; U+FFFE and U+FFFF. Text with them could be read from JSON but never written as XML.
@@ -48,11 +48,8 @@ def _amount(value: Decimal) -> Decimal:
     return abs(quantised) if quantised.is_zero() else quantised
 
 
-#: The rule of :data:`SafeText`, to put after length limits (``Annotated[str, Field(max_length=
-#: 255), XML_SAFE]``), which pydantic-core then checks itself, without a Python call.
-XML_SAFE = AfterValidator(_xml_safe)
 #: Text that can be written as XML 1.0 (the rule neither schema states for JSON).
-SafeText = Annotated[str, XML_SAFE]
+SafeText = Annotated[str, AfterValidator(_xml_safe)]
 #: A wall-clock time of day, whole seconds, no offset (court sittings are local times).
 LocalTime = Annotated[
     dt.time,

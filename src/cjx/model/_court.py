@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from cjx.model._base import XML_SAFE, Amount, Body, CanonicalModel, LocalTime, XmlItem
+from cjx.model._base import Amount, Body, CanonicalModel, LocalTime, SafeText, XmlItem
 from cjx.model._codes import (
     BailStatus,
     DurationUnit,
@@ -46,9 +46,8 @@ __all__ = [
     "Result",
 ]
 
-# SafeText with its limits first, so that pydantic-core checks them without a Python call
-Text = Annotated[str, Field(max_length=4000), XML_SAFE]
-ShortText = Annotated[str, Field(min_length=1, max_length=255), XML_SAFE]
+Text = Annotated[SafeText, Field(max_length=4000)]
+ShortText = Annotated[SafeText, Field(min_length=1, max_length=255)]
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9]{1,2}$")]
 
 
