@@ -16,14 +16,16 @@ a. raw: aio-pika alone. Consume, publish the bytes unchanged with confirms, then
 b. cjx pass-through: a ``cjx.service.Service`` whose plan publishes the bytes unchanged (the
    cost of cjx itself: de-duplication, ordering, confirms, ack, metrics, logging);
 c. cjx libra-spi inbound: the real service, translating each court result to canonical XML
-   (source XSD, identifiers, model, canonical XSD) and publishing it to ``cjx.canonical``.
+   (source XSD, identifiers, model; the canonical XML it writes is not validated again, as
+   ``verify_output`` is off by default) and publishing it to ``cjx.canonical``.
 
 Each run has two phases. Throughput: a backlog of N messages is loaded, the relay is started,
 and the rate is N over the time from the first output to the last at a sink queue. Latency: the
 relay now idle, messages are published at a steady 200 a second and each one's time from
 publish to arrival at the sink is recorded (p50 and p99). Runs alternate a b c a b c ... so
 drift hits all three alike; each figure is the median over runs, with min..max. The bar
-(issue 3): (b) reaches at least 80 % of (a)'s throughput and (c) at least 50 %.
+(issue 3, raised by issue 10): (b) reaches at least 85 % of (a)'s throughput and (c) at least 50 %.
+The load average is printed with every run: the machine is shared.
 """
 
 from __future__ import annotations
@@ -283,10 +285,12 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
                 figures = await run_once(url, variant, args.messages, offset, args.latency_messages)
                 offset += args.messages + args.latency_messages
                 results[variant].append(figures)
+                figures["load_1min"] = os.getloadavg()[0]
                 if not args.json:
                     print(
                         f"run {run + 1} {variant}: {figures['msg_per_s']:8.0f} msg/s  "
-                        f"p50 {figures['p50_ms']:6.2f} ms  p99 {figures['p99_ms']:6.2f} ms",
+                        f"p50 {figures['p50_ms']:6.2f} ms  p99 {figures['p99_ms']:6.2f} ms  "
+                        f"load {figures['load_1min']:.2f}",
                         flush=True,
                     )
     finally:
@@ -303,6 +307,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             "p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "p99_ms": statistics.median(r["p99_ms"] for r in runs),
             "ratio_to_a": statistics.median(rates) / base,
+            "load_1min_median": statistics.median(r["load_1min"] for r in runs),
         }
     return {
         "machine": (
@@ -314,7 +319,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         "confirm_window": CONFIRM_WINDOW,
         "results": summary,
         "bar": {
-            "b_at_least_80_percent_of_a": summary["b"]["ratio_to_a"] >= 0.8,
+            "b_at_least_85_percent_of_a": summary["b"]["ratio_to_a"] >= 0.85,
             "c_at_least_50_percent_of_a": summary["c"]["ratio_to_a"] >= 0.5,
         },
     }
@@ -345,16 +350,17 @@ def main() -> int:
     )
     print(
         f"{'':28} {'msg/s (median)':>15} {'min..max':>17} {'p50 ms':>8} {'p99 ms':>8} {'/ (a)':>7}"
+        f" {'load':>5}"
     )
     for variant, r in report["results"].items():
         print(
             f"({variant}) {r['name']:<24} {r['msg_per_s']:15.0f} "
             f"{r['msg_per_s_min']:8.0f}..{r['msg_per_s_max']:<8.0f} {r['p50_ms']:8.2f} "
-            f"{r['p99_ms']:8.2f} {r['ratio_to_a']:7.2f}"
+            f"{r['p99_ms']:8.2f} {r['ratio_to_a']:7.2f} {r['load_1min_median']:5.2f}"
         )
     bar = report["bar"]
     print(
-        f"bar: (b) >= 0.80 x (a): {'met' if bar['b_at_least_80_percent_of_a'] else 'NOT met'}; "
+        f"bar: (b) >= 0.85 x (a): {'met' if bar['b_at_least_85_percent_of_a'] else 'NOT met'}; "
         f"(c) >= 0.50 x (a): {'met' if bar['c_at_least_50_percent_of_a'] else 'NOT met'}"
     )
     return 0
