@@ -183,3 +183,28 @@ async def test_a_service_with_verify_output_dead_letters_a_writer_bug(
             await dead.close()
     finally:
         await broker.close()
+
+
+def test_validate_runs_both_gates_and_translate_only_the_readers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``cjx validate`` (the diagnostic path) still gates what a source message becomes; an
+    unverified ``translate`` never calls the canonical gate on what it has just written."""
+    from cjx.adapter import _protocol
+    from cjx.errors import error
+    from cjx.validation import canonical_gate
+
+    calls: list[str] = []
+
+    def gate(envelope: Envelope[Any]) -> tuple[bytes, list[Any]]:
+        calls.append(envelope.message_type)
+        text, _ = canonical_gate(envelope)
+        return text, [error("schema.content", "/Envelope", "planted by the test")]
+
+    monkeypatch.setattr(_protocol, "canonical_gate", gate)
+    report = get_adapter("libra-spi").validate(COURT)
+    assert calls == ["court.case-resulted"]
+    assert "schema.content" in report.codes
+    calls.clear()
+    assert translate(COURT, from_format="libra-spi", to_format="canonical-xml", verify=False).ok
+    assert calls == []
