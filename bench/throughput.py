@@ -129,27 +129,21 @@ class Stages:
         def c() -> None:
             decode(data, clock=fixed_clock)
 
-        def d() -> None:
-            outcome = translate(
-                data,
-                from_format="libra-spi",
-                to_format="canonical-xml",
-                clock=fixed_clock,
-                verify=False,
-            )
-            if not outcome.outputs or not outcome.outputs[0]:
-                raise AssertionError(f"translate produced no output: {outcome.report}")
+        def translated(verify: bool) -> Callable[[], None]:
+            def run() -> None:
+                outcome = translate(
+                    data,
+                    from_format="libra-spi",
+                    to_format="canonical-xml",
+                    clock=fixed_clock,
+                    verify=verify,
+                )
+                if not outcome.ok or not outcome.outputs or not outcome.outputs[0]:
+                    raise AssertionError(f"translate produced no output: {outcome.report}")
 
-        def v() -> None:
-            outcome = translate(
-                data,
-                from_format="libra-spi",
-                to_format="canonical-xml",
-                clock=fixed_clock,
-                verify=True,
-            )
-            if not outcome.ok or not outcome.outputs[0]:
-                raise AssertionError(f"verification failed: {outcome.report}")
+            return run
+
+        d, v = translated(verify=False), translated(verify=True)
 
         envelope = adapter.decode(data, clock=fixed_clock)[0]
 
