@@ -402,6 +402,11 @@ _IDENTIFIER_KINDS: Final = (Asn, PncId, PtiUrn, OuCode, OffenceCode)
 _QUICK_IDENTIFIERS: Final[dict[type[Identifier], Callable[[str], Identifier]]] = {
     kind: _canonical_only(kind) for kind in _IDENTIFIER_KINDS
 }
+# Court codes and offence codes come from short lists and recur in message after message: their
+# readings are remembered (a bounded cache; identifiers are immutable values). The identifiers
+# of people and cases (ASN, PNC ID, PTI-URN) are never kept beyond their message.
+for _kind in (OuCode, OffenceCode):
+    _QUICK_IDENTIFIERS[_kind] = lru_cache(maxsize=4096)(_QUICK_IDENTIFIERS[_kind])
 
 _Loc = tuple[int | str, ...]
 #: A leaf child read by :meth:`_Builder.read`: (model field, conversion of its trimmed text, or
