@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from cjx.model import (
+    BLANK_PLACE,
     Address,
     AlcoholLevel,
     Asn,
@@ -107,16 +108,16 @@ def optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
 
-def _up_to_last_present(items: list[T | None]) -> tuple[T | None, ...]:
+def _in_places(items: list[str | None]) -> tuple[str, ...]:
     while items and items[-1] is None:
         items.pop()
-    return tuple(items)
+    return tuple(BLANK_PLACE if item is None else item for item in items)
 
 
-def places(items: st.SearchStrategy[T], max_size: int) -> st.SearchStrategy[tuple[T | None, ...]]:
-    """Items in numbered places (address lines, given names): often sparse, with ``None`` for an
-    absent place anywhere but last (lines 1, 2 and 5 are ``(l1, l2, None, None, l5)``)."""
-    return st.lists(optional(items), max_size=max_size).map(_up_to_last_present)
+def places(items: st.SearchStrategy[str], max_size: int) -> st.SearchStrategy[tuple[str, ...]]:
+    """Text in numbered places (address lines, given names): often sparse, with the blank place
+    for an absent one anywhere but last (lines 1, 2 and 5 are ``("l1", "l2", " ", " ", "l5")``)."""
+    return st.lists(optional(items), max_size=max_size).map(_in_places)
 
 
 # --- identifiers ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from lxml import etree
 from cjx.codec import issues_from_pydantic, parse_xml, schema_location_hints
 from cjx.errors import Issue, Report, ValidationFailed, error, information
 from cjx.model import (
+    BLANK_PLACE,
     Asn,
     CaseResulted,
     Clock,
@@ -545,13 +546,13 @@ class _Builder:
             self.elements[(*loc, key)] = el
         return (el.text or "").strip()
 
-    def places(self, kids: _Children, names: tuple[str, ...], loc: _Loc) -> list[str | None]:
-        """Numbered elements (``AddressLine1``...) in their places: ``None`` for an absent or
-        empty one, none after the last one present."""
+    def places(self, kids: _Children, names: tuple[str, ...], loc: _Loc) -> list[str]:
+        """Numbered elements (``AddressLine1``...) in their places: the blank place for an
+        absent or empty one, nothing after the last one present (``cjx.model.BLANK_PLACE``)."""
         values = [self.value(kids, name, loc, i) for i, name in enumerate(names)]
         while values and values[-1] is None:
             values.pop()
-        return values
+        return [BLANK_PLACE if v is None else v for v in values]
 
     # sections -------------------------------------------------------------------------------
 

@@ -19,9 +19,10 @@ MessageFormat                 ``SPIResults`` ``1.200``; schema namespace of libr
 
 Elements are written in the order real Libra messages use (which is not always the order of the
 format description: ``OffenceTiming`` follows the wording). Numbered elements keep their numbers:
-address lines 1, 2 and 5 are written as ``AddressLine1``, ``AddressLine2`` and ``AddressLine5``
-(an absent line 1, which the format requires, as an empty ``AddressLine1``). Times are written
-``HH:MM:SS``, sequence numbers with three digits, amounts with two decimal places.
+address lines ``("l1", "l2", " ", " ", "l5")`` are written as ``AddressLine1``, ``AddressLine2``
+and ``AddressLine5``; a blank place is an absent element (an absent line 1, which the format
+requires, an empty ``AddressLine1``). Times are written ``HH:MM:SS``, sequence numbers with three
+digits, amounts with two decimal places.
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._El
 def _opt(parent: etree._Element, name: str, value: Any) -> None:
     if value is not None:
         _sub(parent, _DC + name, _value(value))
+
+
+def _place(parent: etree._Element, name: str, value: str) -> None:
+    """A numbered element (``PersonGivenName2``...): a blank place is an absent element."""
+    if not value.isspace():
+        _sub(parent, _DC + name, value)
 
 
 def _value(value: Any) -> str:
@@ -192,14 +199,14 @@ def _defendant(parent: etree._Element, d: Defendant) -> None:
         name = _sub(base, _DC + "PersonName")
         _opt(name, "PersonTitle", p.title)
         for i, given in enumerate(p.given_names, start=1):
-            _opt(name, f"PersonGivenName{i}", given)
+            _place(name, f"PersonGivenName{i}", given)
         _sub(name, _DC + "PersonFamilyName", p.family_name)
         _opt(base, "Birthdate", p.birth_date)
         _opt(base, "Gender", codes.GENDER_CODE[p.gender])
-        if p.email_addresses:
+        if any(not address.isspace() for address in p.email_addresses):
             email = _sub(base, _DC + "EmailDetails")
             for i, address in enumerate(p.email_addresses, start=1):
-                _opt(email, f"EmailAddress{i}", address)
+                _place(email, f"EmailAddress{i}", address)
         phones = (p.telephone_home, p.telephone_business, p.telephone_mobile)
         if any(v is not None for v in phones):
             phone = _sub(base, _DC + "TelephoneDetails")
@@ -230,7 +237,7 @@ def _address(parent: etree._Element, a: Address) -> None:
     if a.lines:
         simple = _sub(address, _DC + "SimpleAddress")
         for i, line in enumerate(a.lines, start=1):
-            if line is not None:
+            if not line.isspace():
                 _sub(simple, _DC + f"AddressLine{i}", line)
             elif i == 1:  # the format requires line 1; empty means absent
                 _sub(simple, _DC + "AddressLine1", "")

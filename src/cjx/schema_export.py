@@ -7,9 +7,7 @@ Rules kept here (DESIGN.md section 5, STYLE.md 6):
   never drifts from the model. The canonical XSD next to it is written by hand and kept in
   lockstep by ``tests/test_lockstep.py``.
 * The schema describes canonical JSON exactly as :func:`cjx.codec.encode_json` writes it: optional
-  fields are absent (``null`` is not a canonical value, as in the XSD, which cannot carry one),
-  except for an item in numbered places (address lines...), where ``null`` keeps an absent
-  item's place (the XSD's empty element);
+  fields are absent (``null`` is not a canonical value, as in the XSD, which cannot carry one);
   dates, times, UUIDs and amounts are strings with the same lexical patterns as the XSD's types.
 * The top level dispatches on ``message_type`` with one ``if``/``then`` per message type instead
   of a bare ``oneOf``: a ``oneOf`` reports every branch's failures for one bad field (seven
@@ -83,28 +81,12 @@ _DESCRIPTION: Final = (
 )
 
 
-_PLACES: Final = (
-    "numbered places (item i is place i + 1): null holds the place of an absent item, so that "
-    "the items after it keep their places; the last item is not null (enforced by the model)"
-)
-
-
 class _CanonicalJsonSchema(GenerateJsonSchema):
     """pydantic's generator, adjusted to what ``encode_json`` writes."""
 
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         # None is left out by encode_json, never written as null.
         return self.generate_inner(schema["schema"])
-
-    def tuple_schema(self, schema: core_schema.TupleSchema) -> JsonSchemaValue:
-        # The one place null is written: an item that holds the place of an absent one (text in
-        # numbered places, such as address lines), so that the items after it keep theirs.
-        value = super().tuple_schema(schema)
-        items = schema.get("items_schema", [])
-        if len(items) == 1 and items[0]["type"] == "nullable":
-            value["items"] = {"anyOf": [value["items"], {"type": "null"}]}
-            value["description"] = _PLACES
-        return value
 
     def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
         if self.get_default_value(schema) is None:

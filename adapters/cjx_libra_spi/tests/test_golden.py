@@ -218,14 +218,14 @@ def test_lxml_and_xmlschema_agree_on_every_sample(sample: Path) -> None:
 
 
 def test_sparse_address_lines_keep_their_places() -> None:
-    """Lines 1, 2 and 5 stay lines 1, 2 and 5: canonical, canonical XML and the SPI written
-    back (the postcode in line 5 used to come back in line 3)."""
+    """Lines 1, 2 and 5 stay lines 1, 2 and 5: in the model and canonical JSON (blank places 3
+    and 4) and in the SPI written back (the postcode in line 5 used to come back in line 3)."""
     data = (HERE / "fixtures" / "constructed" / "sparse-address-lines.xml").read_bytes()
     (envelope,) = adapter.decode(data, clock=fixed_clock)
     lines = envelope.body.defendant.address.lines
-    assert lines == ("Scenario1 Address Line 1", "Scenario1 Address Line 2", None, None, "ZZ99 9ZZ")
+    assert lines == ("Scenario1 Address Line 1", "Scenario1 Address Line 2", " ", " ", "ZZ99 9ZZ")
     canonical = json.loads((GOLDEN / "sparse-address-lines.canonical.json").read_text())
-    assert canonical["body"]["defendant"]["address"]["lines"][2:] == [None, None, "ZZ99 9ZZ"]
+    assert canonical["body"]["defendant"]["address"]["lines"][2:] == [" ", " ", "ZZ99 9ZZ"]
     rcm, _ = _source_rcm(adapter.encode(envelope))
     simple = rcm.find(f".//{{{LIBRA_NS}}}SimpleAddress")
     assert simple is not None

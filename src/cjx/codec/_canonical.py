@@ -6,9 +6,6 @@ Rules kept here (DESIGN.md section 2):
 * XML elements are the UpperCamelCase of the same names in :data:`CANONICAL_NS`; a repeated
   field is a plural wrapper holding one element per item (``<Offences><Offence>``), left out when
   empty; an optional field that is ``None`` is left out; empty text is an empty element.
-* An item that may be ``None`` (text in numbered places, such as address lines) is an empty
-  element when it is ``None`` (``<Line/>``), so the items after it keep their places; in JSON it
-  is ``null``. Such items are never empty text (their type has a minimum length of one).
 * The body is one element inside ``<Body>`` named after its class (``<CaseResulted>``).
 * Decoding checks nothing the schemas check; use :mod:`cjx.validation` for reports. Decoding
   errors are translated into :class:`~cjx.errors.ValidationFailed` at this one boundary.
@@ -78,15 +75,6 @@ class _Field:
     model: type[BaseModel] | None  # nested model type (item type for repeated fields)
     item_tag: str | None  # qualified item element name when repeated
     is_body: bool = False
-    item_optional: bool = False  # a repeated field's items may be None (an empty element)
-
-
-def _is_optional(annotation: Any) -> bool:
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return typing.get_origin(annotation) in (Union, types.UnionType) and type(None) in (
-        typing.get_args(annotation)
-    )
 
 
 def _unwrap(annotation: Any) -> tuple[Any, XmlItem | None]:
@@ -123,12 +111,9 @@ def _fields(cls: type[BaseModel]) -> tuple[_Field, ...]:
         if typing.get_origin(annotation) is tuple:
             if item is None:  # pragma: no cover - a model definition error
                 raise TypeError(f"{cls.__name__}.{name} is repeated but has no XmlItem")
-            item_type = typing.get_args(annotation)[0]
-            inner, _ = _unwrap(item_type)
+            inner, _ = _unwrap(typing.get_args(annotation)[0])
             model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
-            out.append(
-                _Field(name, tag, model, _NS + item.name, item_optional=_is_optional(item_type))
-            )
+            out.append(_Field(name, tag, model, _NS + item.name))
             continue
         model = (
             annotation
@@ -201,7 +186,7 @@ def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
                 child = sub(wrapper, f.item_tag)
                 if f.model is not None:
                     _encode_into(child, item)
-                elif item is not None:
+                else:
                     child.text = _text(item)
         elif f.model is not None:
             _encode_into(sub(parent, f.tag), value)
@@ -297,18 +282,8 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
             else:
                 info = cls.model_fields[f.name]
                 item_type = typing.get_args(_unwrap(info.annotation)[0])[0]
-                write = (
-                    f"out.append(f'{{inner}}<{item}>{{{_scalar_converter(item_type)}}}</{item}>')"
-                )
-                if f.item_optional:
-                    lines += [
-                        "            if v is None:",
-                        f"                out.append(f'{{inner}}<{item}/>')",
-                        "            else:",
-                        f"                {write}",
-                    ]
-                else:
-                    lines.append(f"            {write}")
+                convert = _scalar_converter(item_type)
+                lines.append(f"            out.append(f'{{inner}}<{item}>{{{convert}}}</{item}>')")
             lines.append(f"        out.append(f'{{pad}}</{tag}>')")
         elif f.model is not None:
             lines.append("    if v is not None:")
@@ -396,8 +371,6 @@ def _decode_children(element: etree._Element, cls: type[BaseModel]) -> dict[str,
             items = [c for c in child if isinstance(c.tag, str)]
             if f.model is not None:
                 data[f.name] = [_decode_children(c, f.model) for c in items]
-            elif f.item_optional:
-                data[f.name] = [c.text or None for c in items]
             else:
                 data[f.name] = [c.text or "" for c in items]
         elif f.model is not None:

@@ -19,6 +19,7 @@ from cjx.model._codes import (
     SubjectScheme,
 )
 from cjx.model._court import (
+    BLANK_PLACE,
     Address,
     AlcoholLevel,
     CaseResulted,
@@ -98,6 +99,7 @@ __all__ = [
     "Defendant",
     "Person",
     "Organisation",
+    "BLANK_PLACE",
     "Address",
     "Offence",
     "AlcoholLevel",

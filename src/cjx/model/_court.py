@@ -6,10 +6,12 @@ Rules kept here:
 * optional text that is empty in the source is absent (``None``); required text may be empty;
 * SPI has two plea codes for guilty (``1`` and ``6``); ``plea_source_code`` keeps the source's
   code only when it is not the default one, so encoding gives it back;
-* text in numbered places (SPI ``AddressLine1`` to ``AddressLine5``, ``PersonGivenName1`` to
-  ``3``, ``EmailAddress1`` and ``2``) keeps its places: item ``i`` is place ``i + 1``, ``None``
-  holds the place of an absent one (lines 1, 2 and 5 are ``(l1, l2, None, None, l5)``), and the
-  last item is never ``None``, so each list of places has one form.
+* text in numbered places (``Address.lines``, ``Person.given_names``, ``Person.email_addresses``:
+  SPI ``AddressLine1`` to ``5``, ``PersonGivenName1`` to ``3``, ``EmailAddress1`` and ``2``) keeps
+  its places: item ``i`` is place ``i + 1``, and a **blank** item (white space only, written
+  ``" "`` by cjx) holds the place of an absent one, so lines 1, 2 and 5 are
+  ``("l1", "l2", " ", " ", "l5")``. A blank line, name or address means nothing is there, so
+  this needs no new schema: every 1.0 reader accepts it (issue 10; docs/validation.md).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from cjx.model._base import Amount, Body, CanonicalModel, LocalTime, SafeText, XmlItem
 from cjx.model._codes import (
@@ -32,6 +34,7 @@ from cjx.model._codes import (
 from cjx.model._identifiers import Asn, OffenceCode, OuCode, PncId, PtiUrn
 
 __all__ = [
+    "BLANK_PLACE",
     "Address",
     "AlcoholLevel",
     "CaseResulted",
@@ -49,21 +52,8 @@ __all__ = [
 Text = Annotated[SafeText, Field(max_length=4000)]
 ShortText = Annotated[SafeText, Field(min_length=1, max_length=255)]
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9]{1,2}$")]
-
-
-def _last_place_taken(places: tuple[str | None, ...]) -> tuple[str | None, ...]:
-    if places and places[-1] is None:
-        raise ValueError(
-            "the last of a list of numbered places is absent; places after the last one present "
-            "are left out"
-        )
-    return places
-
-
-#: Short text in a numbered place, ``None`` for an absent one (module notes); a list of them
-#: ends with ``LAST_PLACE_TAKEN``, after its length limit.
-Place = ShortText | None
-LAST_PLACE_TAKEN = AfterValidator(_last_place_taken)
+#: The text cjx writes in a numbered place that the source left empty (see the module notes).
+BLANK_PLACE = " "
 
 
 class Hearing(CanonicalModel):
@@ -79,17 +69,13 @@ class CourtCase(CanonicalModel):
 
 class Person(CanonicalModel):
     title: ShortText | None = None
-    #: ``PersonGivenName1`` to ``3``, in their places.
-    given_names: Annotated[
-        tuple[Place, ...], XmlItem("GivenName"), Field(max_length=3), LAST_PLACE_TAKEN
-    ] = ()
+    given_names: Annotated[tuple[ShortText, ...], XmlItem("GivenName"), Field(max_length=3)] = ()
     family_name: ShortText
     birth_date: dt.date | None = None
     gender: Gender
     nationality: ShortText | None = None
-    #: ``EmailAddress1`` and ``2``, in their places.
     email_addresses: Annotated[
-        tuple[Place, ...], XmlItem("EmailAddress"), Field(max_length=2), LAST_PLACE_TAKEN
+        tuple[ShortText, ...], XmlItem("EmailAddress"), Field(max_length=2)
     ] = ()
     telephone_home: ShortText | None = None
     telephone_business: ShortText | None = None
@@ -101,13 +87,9 @@ class Organisation(CanonicalModel):
 
 
 class Address(CanonicalModel):
-    """Either free address ``lines`` (SPI SimpleAddress) or structured fields (ComplexAddress).
+    """Either free address ``lines`` (SPI SimpleAddress) or structured fields (ComplexAddress)."""
 
-    ``lines`` are ``AddressLine1`` to ``AddressLine5`` in their places: a postcode in line 5
-    stays in line 5 when lines 3 and 4 are absent.
-    """
-
-    lines: Annotated[tuple[Place, ...], XmlItem("Line"), Field(max_length=5), LAST_PLACE_TAKEN] = ()
+    lines: Annotated[tuple[ShortText, ...], XmlItem("Line"), Field(max_length=5)] = ()
     paon: ShortText | None = None
     street: ShortText | None = None
     locality: ShortText | None = None
