@@ -39,7 +39,7 @@ from cjx.errors import ConfigurationError
 from cjx.model import Clock, system_clock
 
 from ._engine import SCHEMA_VERSION, PersonIndex, SqlIndex
-from ._export import EXPORT_FORMAT, EXPORT_VERSION, Imported
+from ._export import EXPORT_FORMAT, EXPORT_VERSION, Imported, conflict_record, link_record
 from ._ident import SINGLE_VALUED, SUBJECT_SCHEMES, Ident, Scheme, subject_ident
 from ._learn import EXTRACTORS, Extractor, claims_of, from_subject, pair, read, star
 from ._records import (
@@ -93,6 +93,8 @@ __all__ = [
     # the export format
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
+    "link_record",
+    "conflict_record",
 ]
 
 #: The environment variable that overrides the index URL a command or service is given.
