@@ -275,6 +275,8 @@ class PostgresDatabase(Database):
     def _persons(
         self, connection: psycopg.Connection[Any], idents: Sequence[Ident]
     ) -> list[int | None]:
+        if not idents:
+            return []
         where = " OR ".join("(scheme = %s AND value = %s)" for _ in idents)
         params = [p for i in idents for p in (i.scheme.value, i.value)]
         rows = connection.execute(
