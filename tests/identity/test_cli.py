@@ -114,7 +114,7 @@ def test_a_contradicting_link_exits_1_naming_the_conflict(
 def test_bad_input_exits_2_without_echoing_values(
     capsys: pytest.CaptureFixture[str], index_url: str, argv: list[str], says: str
 ) -> None:
-    code, out, err = run(capsys, argv[0], "--index", index_url, *argv[1:])
+    code, _out, err = run(capsys, argv[0], "--index", index_url, *argv[1:])
     assert code == 2
     assert says in err
     for arg in argv[1:]:
@@ -179,7 +179,8 @@ def test_retract_keeps_an_audit_record(capsys: pytest.CaptureFixture[str], index
         "noms:A1234BC",
     )
     assert code == 0
-    assert "retracted by ops" in out and "wrong person" in out
+    assert "retracted by ops" in out
+    assert "wrong person" in out
     code, _, err = run(
         capsys, "retract", "--index", index_url, "--reason", "again", "crn:X320741", "noms:A1234BC"
     )
