@@ -47,7 +47,7 @@ from ._export import (
     link_record,
     parse_records,
 )
-from ._ident import SINGLE_VALUED, Ident, Scheme
+from ._ident import SCHEMES, SINGLE_VALUED, Ident, Scheme
 from ._learn import claims_of
 from ._records import (
     Applied,
@@ -202,14 +202,25 @@ RESOLVE_MEMBERS: Final = (
 )
 RESOLVE_LINKS: Final = f"{_LINKS} WHERE l.a IN {_MEMBER_IDS} AND l.retracted_at IS NULL"
 RESOLVE_CONFLICTS: Final = (
-    f"{_CONFLICTS} WHERE c.a IN {_MEMBER_IDS} UNION {_CONFLICTS} WHERE c.b IN {_MEMBER_IDS}"
-    " ORDER BY 1"
+    f"{_CONFLICTS} WHERE c.a IN {_MEMBER_IDS} UNION ALL {_CONFLICTS} WHERE c.b IN {_MEMBER_IDS}"
+    " ORDER BY 1"  # a conflict inside one person comes twice; resolve() keeps one
 )
 _KNOWN_LINK = (
     f"{_LINKS} WHERE ia.scheme = ? AND ia.value = ? AND ib.scheme = ? AND ib.value = ?"
     " AND l.merge = ? AND l.retracted_at IS NULL"
 )
 _ACTIVE = f"{_LINKS} WHERE l.a = ? AND l.b = ? AND l.merge = ? AND l.retracted_at IS NULL"
+#: Both sides of a claim (id, person) with the active link between them and the last retracted
+#: one, in one query.
+_CLAIM_STATE = (
+    "SELECT x.id, x.person, y.id, y.person,"
+    " (SELECT l.id FROM identity_link l WHERE l.a = x.id AND l.b = y.id AND l.merge = ?"
+    " AND l.retracted_at IS NULL),"
+    " (SELECT MAX(l.id) FROM identity_link l WHERE l.a = x.id AND l.b = y.id AND l.merge = ?"
+    " AND l.retracted_at IS NOT NULL)"
+    " FROM identity_identifier x, identity_identifier y"
+    " WHERE x.scheme = ? AND x.value = ? AND y.scheme = ? AND y.value = ?"
+)
 _ROW = "SELECT id, person, former FROM identity_identifier WHERE scheme = ? AND value = ?"
 _INSERT_LINK = (
     "INSERT INTO identity_link (a, b, kind, merge, message_id, learnt_at, actor, reason)"
@@ -244,9 +255,9 @@ def as_uuid(value: Any) -> uuid.UUID | None:
 
 
 def as_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return datetime.fromisoformat(str(value)).astimezone(UTC)
+    """An aware UTC time from what the database gives (a datetime, or ISO text from SQLite)."""
+    time = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return time if time.tzinfo is UTC else time.astimezone(UTC)
 
 
 def _link(row: Row) -> Link:
@@ -254,8 +265,8 @@ def _link(row: Row) -> Link:
     retraction = Retraction(as_time(r_at), r_by, r_why) if r_at is not None else None
     return Link(
         int(link_id),
-        Ident(Scheme(sa), va),
-        Ident(Scheme(sb), vb),
+        Ident(SCHEMES[sa], va),
+        Ident(SCHEMES[sb], vb),
         LinkKind(kind),
         as_uuid(message_id),
         as_time(learnt_at),
@@ -270,8 +281,8 @@ def _conflict(row: Row) -> Conflict:
     return Conflict(
         int(cid),
         ConflictCode(code),
-        Ident(Scheme(sa), va),
-        Ident(Scheme(sb), vb),
+        Ident(SCHEMES[sa], va),
+        Ident(SCHEMES[sb], vb),
         LinkKind(kind),
         as_uuid(message_id),
         as_time(at),
@@ -358,14 +369,14 @@ class SqlIndex:
         )
         if not members:
             return Person(ident, (ident,))
-        identifiers = sorted(Ident(Scheme(s), v) for _, s, v, _ in members)
-        former = frozenset(Ident(Scheme(s), v) for _, s, v, f in members if f)
+        identifiers = sorted(Ident(SCHEMES[s], v) for _, s, v, _ in members)
+        former = frozenset(Ident(SCHEMES[s], v) for _, s, v, f in members if f)
         return Person(
             ident,
             tuple(identifiers),
             former,
             tuple(sorted((_link(r) for r in links), key=lambda link: link.id)),
-            tuple(_conflict(r) for r in conflicts),
+            tuple(_conflict(r) for r in {r[0]: r for r in conflicts}.values()),
         )
 
     def booking(self, booking_id: int | Ident) -> Booking:
@@ -465,11 +476,14 @@ class SqlIndex:
         now: datetime,
     ) -> Applied:
         x, y, merge = claim.key
-        rx, ry = _row(tx, x), _row(tx, y)
         kind = LinkKind.MERGE if merge else LinkKind.LEARNT if message_id else LinkKind.MANUAL
-        rows = tx.query(_ACTIVE, (rx[0], ry[0], int(merge)))
-        if rows:
-            return Applied(claim, _link(rows[0]))
+        ((xid, xp, yid, yp, active, gone),) = tx.query(
+            _CLAIM_STATE,
+            (int(merge), int(merge), x.scheme.value, x.value, y.scheme.value, y.value),
+        )
+        rx, ry = (int(xid), int(xp)), (int(yid), int(yp))
+        if active is not None:
+            return Applied(claim, _link(tx.query(f"{_LINKS} WHERE l.id = ?", (active,))[0]))
 
         def refuse(
             code: ConflictCode, clashes: Sequence[Clash] = (), link: int | None = None
@@ -489,14 +503,8 @@ class SqlIndex:
             )
             return Applied(claim, None, conflict=conflict)
 
-        if message_id is not None:
-            gone = tx.query(
-                "SELECT id FROM identity_link WHERE a = ? AND b = ? AND merge = ?"
-                " AND retracted_at IS NOT NULL ORDER BY id DESC",
-                (rx[0], ry[0], int(merge)),
-            )
-            if gone:
-                return refuse(ConflictCode.RETRACTED, link=int(gone[0][0]))
+        if message_id is not None and gone is not None:
+            return refuse(ConflictCode.RETRACTED, link=int(gone))
         members = _members(tx, {rx[1], ry[1]})
         if not merge and {x.scheme, y.scheme} == {Scheme.BOOK, Scheme.BOOKING}:
             clashes = _pair_clashes(tx, (x, rx[0]), (y, ry[0]))
@@ -753,7 +761,7 @@ def _members(tx: Tx, persons: Collection[int]) -> list[_Member]:
         f" WHERE person IN ({marks})",
         tuple(persons),
     )
-    return [_Member(int(i), Ident(Scheme(s), v), int(p), bool(f)) for i, s, v, p, f in rows]
+    return [_Member(int(i), Ident(SCHEMES[s], v), int(p), bool(f)) for i, s, v, p, f in rows]
 
 
 def _taught(tx: Tx, identifier_id: int) -> tuple[tuple[int, ...], tuple[uuid.UUID, ...]]:
@@ -792,9 +800,9 @@ def _pair_clashes(tx: Tx, x: tuple[Ident, int], y: tuple[Ident, int]) -> list[Cl
     for this, other, a_side in ((x, y, True), (y, x, False)):
         rows = tx.query(_PARTNERS, (this[1], this[1], this[1]))
         partners = [
-            (Ident(Scheme(s), v), int(link_id), as_uuid(m))
+            (Ident(SCHEMES[s], v), int(link_id), as_uuid(m))
             for link_id, m, s, v in rows
-            if Scheme(s) is other[0].scheme and v != other[0].value
+            if SCHEMES[s] is other[0].scheme and v != other[0].value
         ]
         if not partners:
             continue

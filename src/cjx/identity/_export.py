@@ -136,10 +136,13 @@ def _clash(item: Mapping[str, Any]) -> Clash:
 class _Reader:
     """Reads one record's fields, collecting an issue for each bad one."""
 
-    def __init__(self, record: Mapping[str, Any], index: int, issues: list[Issue]) -> None:
+    def __init__(
+        self, record: Mapping[str, Any], index: int, issues: list[Issue], seen: dict[str, Any]
+    ) -> None:
         self.record = record
         self.base = f"/{index}"
         self.issues = issues
+        self.seen = seen  # text -> value already read (an export repeats identifiers and ids)
 
     def fail(self, name: str, code: str, message: str) -> None:
         self.issues.append(error(code, f"{self.base}/{name}", message))
@@ -149,8 +152,12 @@ class _Reader:
         if not isinstance(raw, str):
             self.fail(name, "identity.export.field", "expected an identifier SCHEME:VALUE")
             return None
+        known = self.seen.get(raw)
+        if isinstance(known, Ident):
+            return known
         try:
-            return Ident.parse(raw)
+            self.seen[raw] = value = Ident.parse(raw)
+            return value
         except IdentifierError as exc:
             self.fail(name, exc.code, exc.message)
             return None
@@ -190,8 +197,13 @@ class _Reader:
         raw = self.record.get(name)
         if raw is None:
             return None
+        known = self.seen.get(raw)
+        if isinstance(known, uuid.UUID):
+            return known
         try:
-            return uuid.UUID(raw) if isinstance(raw, str) else None
+            if isinstance(raw, str):
+                self.seen[raw] = value = uuid.UUID(raw)
+                return value
         except ValueError:
             pass
         self.fail(name, "identity.export.field", "expected a UUID")
@@ -277,6 +289,7 @@ def parse_records(records: Iterable[Any], *, source: str) -> tuple[list[Link], l
     links: list[Link] = []
     conflicts: list[Conflict] = []
     positions: list[int] = []
+    seen: dict[str, Any] = {}
     seen_links: set[int] = set()
     seen_conflicts: set[int] = set()
     count = 0
@@ -296,7 +309,7 @@ def parse_records(records: Iterable[Any], *, source: str) -> tuple[list[Link], l
                     )
                 )
             continue
-        reader = _Reader(record, n, issues)
+        reader = _Reader(record, n, issues, seen)
         if kind == "link":
             link = _link(reader)
             if link is not None:

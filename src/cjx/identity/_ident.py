@@ -36,7 +36,7 @@ from cjx.model import (
     SubjectId,
 )
 
-__all__ = ["SINGLE_VALUED", "SUBJECT_SCHEMES", "Ident", "Scheme", "subject_ident"]
+__all__ = ["SCHEMES", "SINGLE_VALUED", "SUBJECT_SCHEMES", "Ident", "Scheme", "subject_ident"]
 
 
 class Scheme(enum.StrEnum):
@@ -154,10 +154,14 @@ class Ident:
         return str(self) < str(other)
 
 
+#: Scheme by its text (faster than calling the enum).
+SCHEMES: Final = {s.value: s for s in Scheme}
+
+
 def _scheme(text: str) -> Scheme:
     try:
-        return Scheme(text)
-    except ValueError:
+        return SCHEMES[text]
+    except KeyError:
         raise IdentifierError(
             "identity.scheme",
             "unknown identifier scheme; expected one of " + ", ".join(s.value for s in Scheme),

@@ -196,12 +196,19 @@ class PostgresDatabase(Database):
         if connection.info.transaction_status != pq.TransactionStatus.IDLE:
             connection.execute("ROLLBACK")
 
-    def _transaction(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        """``work`` in one transaction (``BEGIN`` ... ``COMMIT``), errors translated."""
+    def _transaction(
+        self, work: Callable[[psycopg.Connection[Any]], T], *, begin: bool = True
+    ) -> T:
+        """``work`` in one transaction (``BEGIN`` ... ``COMMIT``), errors translated.
+
+        ``begin=False``: ``work`` sends the ``BEGIN`` itself (in a pipeline with its first
+        statements, saving a round trip).
+        """
         with self.lock:
             connection = self._connect()
             try:
-                connection.execute("BEGIN")
+                if begin:
+                    connection.execute("BEGIN")
                 result = work(connection)
                 connection.execute("COMMIT")
             except BaseException as exc:
@@ -272,34 +279,23 @@ class PostgresDatabase(Database):
             finally:
                 self._rollback(connection)
 
-    def _persons(
-        self, connection: psycopg.Connection[Any], idents: Sequence[Ident]
-    ) -> list[int | None]:
-        if not idents:
-            return []
-        where = " OR ".join("(scheme = %s AND value = %s)" for _ in idents)
-        params = [p for i in idents for p in (i.scheme.value, i.value)]
-        rows = connection.execute(
-            f"SELECT scheme, value, person FROM identity_identifier WHERE {where}",
-            params,
-        ).fetchall()
-        found = {(s, v): int(p) for s, v, p in rows}
-        return [found.get((i.scheme.value, i.value)) for i in idents]
-
     def write(self, idents: Collection[Ident], work: Callable[[Any], T]) -> T:
         ordered = sorted(idents)
+        where = " OR ".join("(scheme = %s AND value = %s)" for _ in ordered) or "false"
+        params = [p for i in ordered for p in (i.scheme.value, i.value)]
+        # Locks the persons in ascending order (the subquery's order), returning them.
+        lock = (
+            "SELECT s.person, pg_advisory_xact_lock(s.person)::text FROM (SELECT DISTINCT person"
+            f" FROM identity_identifier WHERE {where} ORDER BY person) s"
+        )
+        check = f"SELECT DISTINCT person FROM identity_identifier WHERE {where}"
         with self.lock:
             connection = self._connect()
             try:
-                missing = [
-                    i
-                    for i, p in zip(ordered, self._persons(connection, ordered), strict=True)
-                    if p is None
-                ]
-                if missing:
+                if ordered:  # each identifier its own person unless known (one round trip)
                     with connection.cursor() as cursor:
                         cursor.executemany(
-                            _NEW_IDENTIFIER, [(i.scheme.value, i.value) for i in missing]
+                            _NEW_IDENTIFIER, [(i.scheme.value, i.value) for i in ordered]
                         )
             except psycopg.Error as exc:
                 self._rollback(connection)
@@ -307,17 +303,19 @@ class PostgresDatabase(Database):
             for attempt in range(MAX_ATTEMPTS):
 
                 def locked(connection: psycopg.Connection[Any]) -> tuple[bool, T | None]:
-                    persons = self._persons(connection, ordered)
-                    keys = sorted({p for p in persons if p is not None})
-                    connection.execute(
-                        "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (keys,)
-                    )
-                    if self._persons(connection, ordered) != persons:
+                    # One round trip: lock what the first statement sees, then look again with
+                    # a fresh snapshot (read committed): the people must not have changed while
+                    # the locks were awaited.
+                    with connection.pipeline():
+                        connection.execute("BEGIN")
+                        held = connection.execute(lock, params)
+                        now = connection.execute(check, params)
+                    if {r[0] for r in held.fetchall()} != {r[0] for r in now.fetchall()}:
                         return False, None  # a person changed while we waited: start again
                     return True, work(_Tx(connection))
 
                 try:
-                    done, result = self._transaction(locked)
+                    done, result = self._transaction(locked, begin=False)
                 except _RETRY:
                     done = False
                 if done:
@@ -364,6 +362,9 @@ class PostgresDatabase(Database):
                     )
 
         self._transaction(work)
+        with self.lock:
+            for table, _ in _SEQUENCES:  # the planner's statistics for the new rows
+                self._connect().execute(f"ANALYZE {table}")
 
 
 def _reason(exc: psycopg.Error) -> str:

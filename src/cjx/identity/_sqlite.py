@@ -97,8 +97,8 @@ _SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS identity_schema (
 
 _NEW_IDENTIFIER = (
     "INSERT INTO identity_identifier (id, scheme, value, person, former)"
-    " SELECT n, ?, ?, n, 0 FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM identity_identifier)"
-    " WHERE true ON CONFLICT (scheme, value) DO NOTHING"
+    " SELECT n, ?, ?, n, 0 FROM (SELECT IFNULL((SELECT MAX(id) FROM identity_identifier), 0) + 1"
+    " AS n) WHERE true ON CONFLICT (scheme, value) DO NOTHING"  # a bare MAX(id) reads one row
 )
 
 
@@ -110,8 +110,11 @@ def _param(value: Any) -> Any:
     return value
 
 
+_PLAIN: Final = (str, int, type(None))
+
+
 def _params(values: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(_param(v) for v in values)
+    return tuple(v if type(v) in _PLAIN else _param(v) for v in values)
 
 
 class _Tx:
@@ -275,3 +278,5 @@ class SqliteDatabase(Database):
             )
 
         self._transaction(work)
+        with self.lock:
+            self.connection.execute("ANALYZE")  # the planner's statistics for the new rows
