@@ -347,6 +347,8 @@ def test_a_retraction_needs_who_and_why(index: PersonIndex) -> None:
         index.retract(NOMS_A, CRN_X, actor="", reason="why")
     with pytest.raises(ConfigurationError):
         index.link(NOMS_A, PNC, actor="")
+    with pytest.raises(ConfigurationError):
+        index.link(NOMS_A, PNC, actor="t", merge=True)
     assert ids(index, NOMS_A) == ["crn:X320741", "noms:A1234BC"]
 
 

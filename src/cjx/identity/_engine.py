@@ -419,6 +419,8 @@ class SqlIndex:
         _check_actor(actor, "a manual link")
         if a == b:
             raise ConfigurationError("a link joins two different identifiers")
+        if merge and a.scheme is not b.scheme:
+            raise ConfigurationError("a merge joins two identifiers of one scheme")
         (applied,) = self.apply([Claim(a, b, merge)], actor=actor, reason=reason)
         return applied
 

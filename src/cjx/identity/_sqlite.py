@@ -280,3 +280,5 @@ class SqliteDatabase(Database):
         self._transaction(work)
         with self.lock:
             self.connection.execute("ANALYZE")  # the planner's statistics for the new rows
+            # the bulk load went to the write-ahead log: move it into the database file now
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
