@@ -38,7 +38,7 @@ from typing import Final
 from cjx.errors import ConfigurationError
 from cjx.model import Clock, system_clock
 
-from ._engine import SCHEMA_VERSION, PersonIndex, SqlIndex
+from ._engine import PersonIndex, SqlIndex
 from ._export import EXPORT_FORMAT, EXPORT_VERSION, Imported, conflict_record, link_record
 from ._ident import SINGLE_VALUED, SUBJECT_SCHEMES, Ident, Scheme, subject_ident
 from ._learn import EXTRACTORS, Extractor, claims_of, from_subject, pair, read, star
@@ -55,6 +55,7 @@ from ._records import (
     Person,
     Retraction,
 )
+from ._schema import SCHEMA_VERSION
 
 __all__ = [
     # opening an index

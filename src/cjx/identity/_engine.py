@@ -63,14 +63,11 @@ from ._records import (
     Retraction,
 )
 
-__all__ = ["SCHEMA_VERSION", "Database", "PersonIndex", "SqlIndex", "Tx"]
+__all__ = ["Database", "PersonIndex", "SqlIndex", "Tx"]
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
 Statement = tuple[str, Sequence[Any]]
-
-#: The schema version this cjx writes (see the migrations in ``_sqlite`` and ``_postgres``).
-SCHEMA_VERSION: Final = 1
 
 
 class PersonIndex(Protocol):

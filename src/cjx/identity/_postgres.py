@@ -27,10 +27,11 @@ from psycopg import conninfo, pq
 
 from cjx.errors import ConfigurationError, TransientError
 
-from ._engine import SCHEMA_VERSION, Database, Row, Statement
+from ._engine import Database, Row, Statement
 from ._ident import Ident
+from ._schema import migrations
 
-__all__ = ["CONNECT_TIMEOUT", "MIGRATIONS", "PostgresDatabase"]
+__all__ = ["CONNECT_TIMEOUT", "PostgresDatabase"]
 
 T = TypeVar("T")
 
@@ -42,67 +43,17 @@ MAX_ATTEMPTS: Final = 50
 MIGRATION_LOCK: Final = -0x636A78_1D
 
 
-MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
-    (
-        1,
-        "identifiers, links, conflicts",
-        (
-            """CREATE TABLE identity_identifier (
-                id bigserial PRIMARY KEY,
-                scheme text NOT NULL,
-                value text NOT NULL,
-                person bigint NOT NULL,
-                former smallint NOT NULL DEFAULT 0,
-                UNIQUE (scheme, value)
-            )""",
-            "CREATE INDEX identity_identifier_person ON identity_identifier (person)",
-            """CREATE TABLE identity_link (
-                id bigserial PRIMARY KEY,
-                a bigint NOT NULL REFERENCES identity_identifier (id),
-                b bigint NOT NULL REFERENCES identity_identifier (id),
-                kind text NOT NULL CHECK (kind IN ('learnt', 'manual', 'merge')),
-                merge smallint NOT NULL CHECK (merge IN (0, 1)),
-                message_id uuid,
-                learnt_at timestamptz NOT NULL,
-                actor text,
-                reason text,
-                retracted_at timestamptz,
-                retracted_by text,
-                retraction_reason text,
-                CHECK (a <> b),
-                CHECK (message_id IS NOT NULL OR actor IS NOT NULL)
-            )""",
-            "CREATE UNIQUE INDEX identity_link_active ON identity_link (a, b, merge)"
-            " WHERE retracted_at IS NULL",
-            "CREATE INDEX identity_link_a ON identity_link (a)",
-            "CREATE INDEX identity_link_b ON identity_link (b)",
-            """CREATE TABLE identity_conflict (
-                id bigserial PRIMARY KEY,
-                code text NOT NULL,
-                a bigint NOT NULL REFERENCES identity_identifier (id),
-                b bigint NOT NULL REFERENCES identity_identifier (id),
-                kind text NOT NULL,
-                message_id uuid,
-                recorded_at timestamptz NOT NULL,
-                actor text,
-                reason text,
-                link bigint REFERENCES identity_link (id),
-                clashes text NOT NULL
-            )""",
-            "CREATE UNIQUE INDEX identity_conflict_message"
-            " ON identity_conflict (message_id, a, b, code) WHERE message_id IS NOT NULL",
-            "CREATE INDEX identity_conflict_a ON identity_conflict (a)",
-            "CREATE INDEX identity_conflict_b ON identity_conflict (b)",
-        ),
-    ),
+_SCHEMA_TABLE, MIGRATIONS = migrations(
+    {
+        "id": "bigserial PRIMARY KEY",
+        "ref": "bigint",
+        "text": "text",
+        "uuid": "uuid",
+        "time": "timestamptz",
+        "flag": "smallint",
+        "now": "now()",
+    }
 )
-assert MIGRATIONS[-1][0] == SCHEMA_VERSION
-
-_SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS identity_schema (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-)"""
 
 _NEW_IDENTIFIER = (
     "INSERT INTO identity_identifier (id, scheme, value, person, former)"

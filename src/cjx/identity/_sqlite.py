@@ -21,10 +21,11 @@ from typing import Any, Final, TypeVar
 
 from cjx.errors import ConfigurationError, TransientError
 
-from ._engine import SCHEMA_VERSION, Database, Row, Statement
+from ._engine import Database, Row, Statement
 from ._ident import Ident
+from ._schema import migrations
 
-__all__ = ["BUSY_TIMEOUT", "MIGRATIONS", "SqliteDatabase"]
+__all__ = ["BUSY_TIMEOUT", "SqliteDatabase"]
 
 T = TypeVar("T")
 
@@ -32,68 +33,17 @@ T = TypeVar("T")
 #: longer wait means something is stuck, and the caller should retry later (TransientError).
 BUSY_TIMEOUT: Final = 30.0
 
-#: (version, name, statements). Append, never edit: an index records what it has applied.
-MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
-    (
-        1,
-        "identifiers, links, conflicts",
-        (
-            """CREATE TABLE identity_identifier (
-                id INTEGER PRIMARY KEY,
-                scheme TEXT NOT NULL,
-                value TEXT NOT NULL,
-                person INTEGER NOT NULL,
-                former INTEGER NOT NULL DEFAULT 0,
-                UNIQUE (scheme, value)
-            )""",
-            "CREATE INDEX identity_identifier_person ON identity_identifier (person)",
-            """CREATE TABLE identity_link (
-                id INTEGER PRIMARY KEY,
-                a INTEGER NOT NULL REFERENCES identity_identifier (id),
-                b INTEGER NOT NULL REFERENCES identity_identifier (id),
-                kind TEXT NOT NULL CHECK (kind IN ('learnt', 'manual', 'merge')),
-                merge INTEGER NOT NULL CHECK (merge IN (0, 1)),
-                message_id TEXT,
-                learnt_at TEXT NOT NULL,
-                actor TEXT,
-                reason TEXT,
-                retracted_at TEXT,
-                retracted_by TEXT,
-                retraction_reason TEXT,
-                CHECK (a <> b),
-                CHECK (message_id IS NOT NULL OR actor IS NOT NULL)
-            )""",
-            "CREATE UNIQUE INDEX identity_link_active ON identity_link (a, b, merge)"
-            " WHERE retracted_at IS NULL",
-            "CREATE INDEX identity_link_a ON identity_link (a)",
-            "CREATE INDEX identity_link_b ON identity_link (b)",
-            """CREATE TABLE identity_conflict (
-                id INTEGER PRIMARY KEY,
-                code TEXT NOT NULL,
-                a INTEGER NOT NULL REFERENCES identity_identifier (id),
-                b INTEGER NOT NULL REFERENCES identity_identifier (id),
-                kind TEXT NOT NULL,
-                message_id TEXT,
-                recorded_at TEXT NOT NULL,
-                actor TEXT,
-                reason TEXT,
-                link INTEGER REFERENCES identity_link (id),
-                clashes TEXT NOT NULL
-            )""",
-            "CREATE UNIQUE INDEX identity_conflict_message"
-            " ON identity_conflict (message_id, a, b, code) WHERE message_id IS NOT NULL",
-            "CREATE INDEX identity_conflict_a ON identity_conflict (a)",
-            "CREATE INDEX identity_conflict_b ON identity_conflict (b)",
-        ),
-    ),
+_SCHEMA_TABLE, MIGRATIONS = migrations(
+    {
+        "id": "INTEGER PRIMARY KEY",
+        "ref": "INTEGER",
+        "text": "TEXT",
+        "uuid": "TEXT",
+        "time": "TEXT",
+        "flag": "INTEGER",
+        "now": "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+    }
 )
-assert MIGRATIONS[-1][0] == SCHEMA_VERSION
-
-_SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS identity_schema (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-)"""
 
 _NEW_IDENTIFIER = (
     "INSERT INTO identity_identifier (id, scheme, value, person, former)"
