@@ -567,6 +567,44 @@ def envelopes_of(message_type: str) -> st.SearchStrategy[Envelope[Any]]:
     return envelopes(BODIES[message_type])
 
 
+# --- hostile input: documents with parts replaced or removed ---------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+def _locations(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [loc]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _locations(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _locations(value, (*loc, index))
+    return found
+
+
+@st.composite
+def mutated_json(draw: st.DrawFn, document: Any) -> Any:
+    """``document`` (a JSON value) with one to three members replaced or removed."""
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        locations = _locations(document)[1:]
+        if not locations:
+            break
+        *parents, last = draw(st.sampled_from(locations))
+        parent = document
+        for step in parents:
+            parent = parent[step]
+        if isinstance(parent, dict) and draw(st.booleans()):
+            del parent[last]
+        else:
+            parent[last] = draw(json_values)
+    return document
+
+
 __all__ = [
     "BODIES",
     "FIXED_CLOCK",
@@ -578,7 +616,9 @@ __all__ = [
     "book_number_texts",
     "book_numbers",
     "booking_ids",
+    "json_values",
     "key_dates_replaced_bodies",
+    "mutated_json",
     "open_codes",
     "release_dates_bodies",
     "sentence_date_sets",

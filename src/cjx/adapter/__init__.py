@@ -1,6 +1,7 @@
 """The adapter protocol and registry (entry-point group ``cjx.adapters``)."""
 
 from cjx.adapter._canonical import CanonicalJson, CanonicalXml
+from cjx.adapter._json_records import dump_json, read_identifier, read_json_object, without_nulls
 from cjx.adapter._protocol import Adapter, Translation
 from cjx.adapter._registry import (
     ENTRY_POINT_GROUP,
@@ -26,4 +27,9 @@ __all__ = [
     "sniff",
     "translate",
     "validate",
+    # JSON record formats (version 1.1)
+    "dump_json",
+    "read_identifier",
+    "read_json_object",
+    "without_nulls",
 ]

@@ -228,12 +228,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _formats() -> int:
+    width = max([16, *(len(name) for name in (*adapters(), *broken()))])
     for name, adapter in adapters().items():
         types = ", ".join(sorted(adapter.decodes))
-        print(f"{name:<16} {adapter.media_type:<40} {adapter.description}")
-        print(f"{'':<16} message types: {types}")
+        print(f"{name:<{width}} {adapter.media_type:<40} {adapter.description}")
+        print(f"{'':<{width}} message types: {types}")
     for name, reason in broken().items():
-        print(f"{name:<16} BROKEN: {reason}", file=sys.stderr)
+        print(f"{name:<{width}} BROKEN: {reason}", file=sys.stderr)
     return EXIT_OK if not broken() else EXIT_REJECTED
 
 

@@ -102,6 +102,7 @@ from cjx.model._open_codes import (
 )
 from cjx.model._records import (
     CUSTODY_MANAGED_KEY_DATES,
+    SENTENCE_CALC_DATES_MEMBERS,
     BookingId,
     KeyDate,
     KeyDatesReplaced,
@@ -173,6 +174,7 @@ __all__ = [
     "KeyDate",
     "BookingId",
     "CUSTODY_MANAGED_KEY_DATES",
+    "SENTENCE_CALC_DATES_MEMBERS",
     # identifiers
     "Identifier",
     "IdentifierError",

@@ -48,6 +48,7 @@ from cjx.model._open_codes import (
 
 __all__ = [
     "CUSTODY_MANAGED_KEY_DATES",
+    "SENTENCE_CALC_DATES_MEMBERS",
     "BookingId",
     "KeyDate",
     "KeyDatesReplaced",
@@ -144,6 +145,171 @@ class SentenceDates(CanonicalModel):
     home_detention_curfew_end_date: dt.date | None = None
     #: ADA: days added to the sentence by adjudications.
     additional_days_awarded: JavaInt | None = None
+
+    def contradictions(self) -> list[tuple[tuple[str, ...], str]]:
+        """Where these dates contradict the way the source documents deriving them.
+
+        ``(location, rule)`` pairs, for adapters to report as warnings (never fixed): the three
+        derived dates (release date, top-up supervision start, HDC end date) against their
+        derivation, and a reported date against its override and calculation where the source
+        sends a calculated value for it (the reported date is then the one in force).
+        """
+        found: list[tuple[tuple[str, ...], str]] = []
+        for name in _REPORTED_IS_IN_FORCE:
+            value: SentenceDate | None = getattr(self, name)
+            if value is None or value.reported is None:
+                continue
+            source = value.override if value.override is not None else value.calculated
+            if source is not None and source != value.reported:
+                found.append(
+                    (
+                        (name, "reported"),
+                        "the reported date is not the override, or else the calculated date",
+                    )
+                )
+        expected = self._derived_release_dates()
+        if self.release_date is not None and self.release_date not in expected:
+            found.append(
+                (
+                    ("release_date",),
+                    "the release date is not the confirmed release date, else the actual parole "
+                    "or HDC actual date, else the later of the non-DTO release date and the "
+                    "mid-term date",
+                )
+            )
+        for name, derived, rule in (
+            (
+                "topup_supervision_start_date",
+                self._derived_topup_supervision_start(),
+                "the top-up supervision start date is not the licence expiry date + 1 day (else "
+                "the conditional release date), or is set without a top-up supervision expiry",
+            ),
+            (
+                "home_detention_curfew_end_date",
+                self._derived_home_detention_curfew_end(),
+                "the HDC end date is not the conditional release date - 1 day, or is set "
+                "without an HDC actual date",
+            ),
+        ):
+            sent = getattr(self, name)
+            if sent is not None and sent != derived:
+                found.append(((name,), rule))
+        return found
+
+    @staticmethod
+    def _in_force(value: SentenceDate | None) -> dt.date | None:
+        return value.in_force if value is not None else None
+
+    def _derived_release_dates(self) -> set[dt.date]:
+        if self.confirmed_release_date is not None:
+            return {self.confirmed_release_date}
+        actual = {
+            d
+            for d in (
+                self._in_force(self.actual_parole),
+                self._in_force(self.home_detention_curfew_actual),
+            )
+            if d is not None
+        }
+        if actual:
+            return actual
+        latest = [d for d in (self.non_dto_release_date, self._in_force(self.mid_term)) if d]
+        return {max(latest)} if latest else set()
+
+    def _derived_topup_supervision_start(self) -> dt.date | None:
+        if self.topup_supervision_expiry is None:
+            return None
+        if self.licence_expiry is not None:
+            return self.licence_expiry.in_force + dt.timedelta(days=1)
+        return self._in_force(self.conditional_release)
+
+    def _derived_home_detention_curfew_end(self) -> dt.date | None:
+        if self.home_detention_curfew_actual is None or self.conditional_release is None:
+            return None
+        return self.conditional_release.in_force - dt.timedelta(days=1)
+
+
+#: The dates whose ``reported`` value is the one in force: those the source also sends a
+#: calculated value for (prison-api coalesces the override and the calculation into it).
+_REPORTED_IS_IN_FORCE: Final = (
+    "sentence_expiry",
+    "licence_expiry",
+    "home_detention_curfew_eligibility",
+    "parole_eligibility",
+    "early_term",
+    "mid_term",
+    "late_term",
+    "topup_supervision_expiry",
+)
+
+#: prison-api's SentenceCalcDates members (but ``bookingId``), in the order prison-api writes
+#: them, each with where it lives in :class:`SentenceDates`: ``(member, field, part)``, ``part``
+#: being ``reported``, ``calculated`` or ``override`` of a :class:`SentenceDate` field, or
+#: ``None`` for a plain field. Adapters of the formats that reuse these names (prison-api,
+#: hmpps-prisoner-search) share it.
+SENTENCE_CALC_DATES_MEMBERS: Final[tuple[tuple[str, str, str | None], ...]] = (
+    ("sentenceExpiryDate", "sentence_expiry", "reported"),
+    ("automaticReleaseDate", "automatic_release", "reported"),
+    ("conditionalReleaseDate", "conditional_release", "reported"),
+    ("nonParoleDate", "non_parole", "reported"),
+    ("postRecallReleaseDate", "post_recall_release", "reported"),
+    ("licenceExpiryDate", "licence_expiry", "reported"),
+    ("homeDetentionCurfewEligibilityDate", "home_detention_curfew_eligibility", "reported"),
+    ("paroleEligibilityDate", "parole_eligibility", "reported"),
+    ("homeDetentionCurfewActualDate", "home_detention_curfew_actual", "reported"),
+    ("actualParoleDate", "actual_parole", "reported"),
+    ("releaseOnTemporaryLicenceDate", "release_on_temporary_licence", "reported"),
+    ("earlyRemovalSchemeEligibilityDate", "early_removal_scheme_eligibility", "reported"),
+    ("earlyTermDate", "early_term", "reported"),
+    ("midTermDate", "mid_term", "reported"),
+    ("lateTermDate", "late_term", "reported"),
+    ("topupSupervisionExpiryDate", "topup_supervision_expiry", "reported"),
+    ("tariffDate", "tariff", "reported"),
+    ("dtoPostRecallReleaseDate", "dto_post_recall_release", "reported"),
+    (
+        "tariffEarlyRemovalSchemeEligibilityDate",
+        "tariff_early_removal_scheme_eligibility",
+        "reported",
+    ),
+    ("effectiveSentenceEndDate", "effective_sentence_end", "reported"),
+    ("sentenceStartDate", "sentence_start_date", None),
+    ("additionalDaysAwarded", "additional_days_awarded", None),
+    ("automaticReleaseOverrideDate", "automatic_release", "override"),
+    ("conditionalReleaseOverrideDate", "conditional_release", "override"),
+    ("nonParoleOverrideDate", "non_parole", "override"),
+    ("postRecallReleaseOverrideDate", "post_recall_release", "override"),
+    ("dtoPostRecallReleaseDateOverride", "dto_post_recall_release", "override"),
+    ("nonDtoReleaseDate", "non_dto_release_date", None),
+    ("sentenceExpiryCalculatedDate", "sentence_expiry", "calculated"),
+    ("sentenceExpiryOverrideDate", "sentence_expiry", "override"),
+    ("licenceExpiryCalculatedDate", "licence_expiry", "calculated"),
+    ("licenceExpiryOverrideDate", "licence_expiry", "override"),
+    ("paroleEligibilityCalculatedDate", "parole_eligibility", "calculated"),
+    ("paroleEligibilityOverrideDate", "parole_eligibility", "override"),
+    ("topupSupervisionExpiryCalculatedDate", "topup_supervision_expiry", "calculated"),
+    ("topupSupervisionExpiryOverrideDate", "topup_supervision_expiry", "override"),
+    (
+        "homeDetentionCurfewEligibilityCalculatedDate",
+        "home_detention_curfew_eligibility",
+        "calculated",
+    ),
+    (
+        "homeDetentionCurfewEligibilityOverrideDate",
+        "home_detention_curfew_eligibility",
+        "override",
+    ),
+    ("nonDtoReleaseDateType", "non_dto_release_date_type", None),
+    ("confirmedReleaseDate", "confirmed_release_date", None),
+    ("releaseDate", "release_date", None),
+    ("etdOverrideDate", "early_term", "override"),
+    ("etdCalculatedDate", "early_term", "calculated"),
+    ("mtdOverrideDate", "mid_term", "override"),
+    ("mtdCalculatedDate", "mid_term", "calculated"),
+    ("ltdOverrideDate", "late_term", "override"),
+    ("ltdCalculatedDate", "late_term", "calculated"),
+    ("topupSupervisionStartDate", "topup_supervision_start_date", None),
+    ("homeDetentionCurfewEndDate", "home_detention_curfew_end_date", None),
+)
 
 
 class ReleaseDates(Body):
