@@ -48,25 +48,21 @@ class Member:
     key: str
     #: ``(field,)`` or ``(field, part)`` under :class:`cjx.model.SentenceDates`.
     loc: tuple[str, ...]
+    #: ``date``, ``integer`` or ``code``: how the member's value is read and written.
+    kind: str
+    pointer: str
 
-    @property
-    def kind(self) -> str:
-        """``date``, ``integer`` or ``code``: how the member's value is read and written."""
-        if self.key == "additionalDaysAwarded":
-            return "integer"
-        if self.key == "nonDtoReleaseDateType":
-            return "code"
-        return "date"
-
-    @property
-    def pointer(self) -> str:
-        return f"/{self.key}"
+    @classmethod
+    def of(cls, key: str, field: str, part: str | None) -> Member:
+        kind = {"additionalDaysAwarded": "integer", "nonDtoReleaseDateType": "code"}.get(
+            key, "date"
+        )
+        return cls(key, (field,) if part is None else (field, part), kind, f"/{key}")
 
 
 #: Every member but ``bookingId``, in prison-api's order.
 MEMBERS: Final[tuple[Member, ...]] = tuple(
-    Member(key, (field,) if part is None else (field, part))
-    for key, field, part in SENTENCE_CALC_DATES_MEMBERS
+    Member.of(key, field, part) for key, field, part in SENTENCE_CALC_DATES_MEMBERS
 )
 MEMBERS_BY_LOCATION: Final[dict[tuple[str, ...], Member]] = {m.loc: m for m in MEMBERS}
 #: Where ``bookingId`` is written: after the base class's dates, as prison-api writes it.
