@@ -145,3 +145,27 @@ def check_round_trips(adapter: Adapter, fixture: Path, unknown_field_code: str) 
     assert again == result.envelope
     golden = fixture.parent / f"{name_of(fixture)}.canonical.json"
     assert decode_json(golden.read_bytes()) == result.envelope
+
+
+def json_documents(golden: Path) -> list[Any]:
+    """Every golden input that is a JSON object, for the mutation properties."""
+    found = []
+    for fixture in fixtures(golden):
+        try:
+            value = json.loads(fixture.read_bytes())
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
+
+
+def check_mutated(adapter: Adapter, data: bytes) -> None:
+    """A (mutated) input is accepted, and then encodable back, or rejected with an error;
+    anything but :class:`ValidationFailed` propagates and fails the test."""
+    report = adapter.validate(data)
+    if report.ok:
+        for envelope in adapter.decode(data, clock=fixed_clock):
+            adapter.encode(envelope)
+    else:
+        assert report.errors

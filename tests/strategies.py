@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import os
 import string
 from decimal import Decimal
@@ -589,7 +590,8 @@ def _locations(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 @st.composite
 def mutated_json(draw: st.DrawFn, document: Any) -> Any:
-    """``document`` (a JSON value) with one to three members replaced or removed."""
+    """A copy of ``document`` (a JSON value) with one to three members replaced or removed."""
+    document = json.loads(json.dumps(document))
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         locations = _locations(document)[1:]
         if not locations:

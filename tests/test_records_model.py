@@ -402,3 +402,16 @@ def test_the_custody_managed_key_dates_are_community_apis_seven() -> None:
         "EXP",
         "PSSED",
     ]
+
+
+def test_derivations_at_the_calendars_ends_do_not_fail() -> None:
+    """A conditional release date of 0001-01-01 has no day before it: the HDC end date sent
+    with it is reported as contradicting (nothing to derive it from), never an exception."""
+    dates = SentenceDates(
+        conditional_release=SentenceDate(reported=dt.date(1, 1, 1)),
+        home_detention_curfew_actual=SentenceDate(reported=dt.date(2000, 1, 1)),
+        home_detention_curfew_end_date=dt.date(2000, 1, 1),
+        licence_expiry=SentenceDate(reported=dt.date(9999, 12, 31)),
+        topup_supervision_expiry=SentenceDate(reported=dt.date(9999, 12, 31)),
+    )
+    assert [loc for loc, _ in dates.contradictions()] == [("home_detention_curfew_end_date",)]

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Final
 
-from cjx.adapter import Adapter, Translation
-from cjx.codec import DEFAULT_MAX_JSON_SIZE
-from cjx.model import Clock, Envelope, KeyDatesReplaced, system_clock
+from cjx.adapter import JsonRecordAdapter
+from cjx.errors import Report
+from cjx.model import Clock, Envelope, KeyDatesReplaced
 
 from ._decode import decode
 from ._encode import document_for, encode
@@ -38,61 +38,42 @@ __all__ = [
     "document_for",
 ]
 
-#: How far into the input ``sniff`` looks.
-SNIFF_WINDOW: Final = 64 * 1024
-_KEY_DATES: Final = re.compile(rb'"keyDates"\s*:')
-_PATH_PARAMETERS: Final = (b'"nomsNumber"', b'"bookingNumber"')
-#: Members of the community-api documents that also hold ``keyDates`` (a Conviction's
-#: ``custody``, an OffenderDetail's ``otherIds``), and of the other formats.
-_FOREIGN: Final = (
-    b'"convictionId"',
-    b'"custody"',
-    b'"otherIds"',
-    b'"offences"',
-    b'"eventType"',
-    b'"message_type"',
-    b'"prisonerNumber"',
-)
 
+class DeliusKeyDatesAdapter(JsonRecordAdapter):
+    """community-api ReplaceCustodyKeyDates (path parameters and body), both directions.
 
-class DeliusKeyDatesAdapter(Adapter):
-    """community-api ReplaceCustodyKeyDates (path parameters and body), both directions."""
+    Recognised by ``keyDates`` and a path parameter (``nomsNumber`` or ``bookingNumber``), and
+    none of the members of the community-api documents that also hold ``keyDates`` (a
+    Conviction's ``custody``, an OffenderDetail's ``otherIds``) or of the other formats.
+    """
 
     name: ClassVar[str] = FORMAT_NAME
-    media_type: ClassVar[str] = "application/json"
-    extension: ClassVar[str] = ".json"
     decodes: ClassVar[frozenset[str]] = frozenset({KeyDatesReplaced.message_type})
     encodes: ClassVar[frozenset[str]] = frozenset({KeyDatesReplaced.message_type})
     description: ClassVar[str] = (
         "community-api ReplaceCustodyKeyDates: a Delius custody's key dates, replaced whole"
     )
+    sniff_patterns: ClassVar[tuple[re.Pattern[bytes], ...]] = (
+        re.compile(rb'"keyDates"\s*:'),
+        re.compile(rb'"(?:nomsNumber|bookingNumber)"\s*:'),
+    )
+    sniff_foreign: ClassVar[tuple[bytes, ...]] = (
+        b'"convictionId"',
+        b'"custody"',
+        b'"otherIds"',
+        b'"offences"',
+        b'"eventType"',
+        b'"message_type"',
+        b'"prisonerNumber"',
+    )
 
-    def __init__(self, *, max_size: int = DEFAULT_MAX_JSON_SIZE) -> None:
-        self.max_size = max_size
-
-    def sniff(self, data: bytes) -> bool:
-        """A JSON object with ``keyDates`` and a path parameter, and no other record's members."""
-        head = data[:SNIFF_WINDOW].lstrip()
-        if not head.startswith(b"{") or not _KEY_DATES.search(head):
-            return False
-        if not any(p in head for p in _PATH_PARAMETERS):
-            return False
-        return not any(marker in head for marker in _FOREIGN)
-
-    def translate(
-        self,
-        data: bytes,
-        *,
-        source: str = "<input>",
-        clock: Clock = system_clock,
-        detailed: bool = False,
-    ) -> Translation:
-        """Decode one document; ``detailed`` changes nothing (JSON Schema issues are exact)."""
-        envelope, report = decode(data, source=source, clock=clock, max_size=self.max_size)
-        return Translation((envelope,), report)
+    def decode_record(
+        self, data: bytes, *, source: str, clock: Clock, max_size: int
+    ) -> tuple[Envelope[Any], Report]:
+        return decode(data, source=source, clock=clock, max_size=max_size)
 
     def encode(self, envelope: Envelope[Any]) -> bytes:
         return encode(envelope)
 
 
-adapter = DeliusKeyDatesAdapter()
+adapter: Final = DeliusKeyDatesAdapter()

@@ -25,11 +25,11 @@ Messages never echo values from the input; identifiers appear only masked.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 import pydantic
 
-from cjx.adapter import read_identifier, read_json_object
+from cjx.adapter import read_identifier, read_record
 from cjx.codec import issues_from_pydantic
 from cjx.errors import Issue, Report, Severity, ValidationFailed
 from cjx.model import (
@@ -46,25 +46,19 @@ from cjx.model import (
     make_envelope,
     read_date,
 )
-from cjx.validation import json_schema_issues, json_validator
 
 from ._format import FORMAT_NAME, KEY_DATES, SCHEMA, SCOPE, SYSTEM
 
 __all__ = ["decode"]
-
-UNKNOWN_FIELD: Final = f"{FORMAT_NAME}.unknown-field"
 
 
 def decode(
     data: bytes, *, source: str, clock: Clock, max_size: int
 ) -> tuple[Envelope[Any], Report]:
     """The envelope and the report (information); ``ValidationFailed`` otherwise."""
-    document, issues = read_json_object(data, max_size=max_size)
+    document, issues = read_record(data, schema=SCHEMA, format_name=FORMAT_NAME, max_size=max_size)
     if document is None:
         raise ValidationFailed(Report(source, tuple(issues)))
-    issues.extend(
-        json_schema_issues(json_validator(SCHEMA), document, unknown_field_code=UNKNOWN_FIELD)
-    )
     noms, noms_issues = read_identifier(
         NomsNumber, document, "nomsNumber", pointer="/nomsNumber", required=True
     )

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjx.adapter import dump_json
-from cjx.errors import Report, UnknownMessageType, ValidationFailed, error
+from cjx.adapter import body_of, checked_output, dump_json
+from cjx.errors import Issue, error
 from cjx.model import Envelope, KeyDatesReplaced
-from cjx.validation import json_schema_issues, json_validator
 
 from ._format import FORMAT_NAME, KEY_DATES, KEY_DATES_BY_CODE, SCHEMA, SCOPE
 
@@ -38,37 +37,27 @@ def encode(envelope: Envelope[Any]) -> bytes:
 
 def document_for(envelope: Envelope[Any]) -> dict[str, Any]:
     """The document as a JSON object, validated against the source schema."""
-    body = envelope.body
-    if not isinstance(body, KeyDatesReplaced):
-        raise UnknownMessageType(
-            f"{FORMAT_NAME} cannot encode {envelope.message_type!r}; it encodes "
-            f"{KeyDatesReplaced.message_type}"
-        )
+    body = body_of(envelope, KeyDatesReplaced, FORMAT_NAME)
+    issues: list[Issue] = []
     if {str(c) for c in body.scope} != {c.value for c in SCOPE}:
-        raise ValidationFailed(
-            Report(
-                str(envelope.message_id),
-                (
-                    error(
-                        f"{FORMAT_NAME}.scope",
-                        "/body/scope",
-                        "ReplaceCustodyKeyDates always replaces exactly "
-                        + ", ".join(c.value for c in SCOPE)
-                        + "; a replacement with another scope cannot be made with it",
-                    ),
-                ),
+        issues.append(
+            error(
+                f"{FORMAT_NAME}.scope",
+                "/body/scope",
+                "ReplaceCustodyKeyDates always replaces exactly "
+                + ", ".join(c.value for c in SCOPE)
+                + "; a replacement with another scope cannot be made with it",
             )
         )
-    dates = {KEY_DATES_BY_CODE[str(k.code)]: k.date.isoformat() for k in body.key_dates}
+    # within the scope every code has a member; outside it the scope issue refuses the message
+    dates = {
+        KEY_DATES_BY_CODE[str(k.code)]: k.date.isoformat()
+        for k in body.key_dates
+        if str(k.code) in KEY_DATES_BY_CODE
+    }
     document: dict[str, Any] = {
         "nomsNumber": str(body.noms_number),
         "bookingNumber": str(body.book_number),
         "keyDates": {key: dates[key] for key in KEY_DATES if key in dates},
     }
-    issues = [
-        error(i.code, "/body", f"{i.message} (in the encoded document, at {i.path})")
-        for i in json_schema_issues(json_validator(SCHEMA), document)
-    ]
-    if issues:
-        raise ValidationFailed(Report(str(envelope.message_id), tuple(issues)))
-    return document
+    return checked_output(envelope, document, schema=SCHEMA, issues=issues)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Final
 
-from cjx.adapter import Adapter, Translation
-from cjx.codec import DEFAULT_MAX_JSON_SIZE
-from cjx.model import Clock, Envelope, ReleaseDates, system_clock
+from cjx.adapter import JsonRecordAdapter
+from cjx.errors import Report
+from cjx.model import Clock, Envelope, ReleaseDates
 
 from ._decode import decode
 from ._encode import document_for, encode
@@ -41,69 +41,51 @@ __all__ = [
     "document_for",
 ]
 
-#: How far into the input ``sniff`` looks.
-SNIFF_WINDOW: Final = 64 * 1024
-#: A ``bookingId`` that is a JSON number (hmpps-prisoner-search writes a string).
-_NUMERIC_BOOKING_ID: Final = re.compile(rb'"bookingId"\s*:\s*-?[0-9]')
-#: Members of the documents that embed or resemble SentenceCalcDates but are not it: InmateDetail
-#: and OffenderSentenceDetail (``offenderNo``), the Prisoner document (``prisonerNumber``), a CVL
-#: licence (``prisonNumber``, ``licenceType``), HMPPS events (``eventType``, ``Message``),
-#: canonical JSON (``message_type``), community-api documents (``convictionId``, ``keyDates``,
-#: ``nomsNumber``, ``custody``), prison-api's sentence terms and sentence lines
-#: (``sentenceSequence``), a WireMock stub wrapping any of them (``jsonBody``).
-_FOREIGN: Final = (
-    b'"offenderNo"',
-    b'"prisonerNumber"',
-    b'"prisonNumber"',
-    b'"licenceType"',
-    b'"eventType"',
-    b'"Message"',
-    b'"message_type"',
-    b'"convictionId"',
-    b'"keyDates"',
-    b'"nomsNumber"',
-    b'"custody"',
-    b'"sentenceSequence"',
-    b'"jsonBody"',
-)
 
+class PrisonApiSentenceAdapter(JsonRecordAdapter):
+    """prison-api SentenceCalcDates (sentenceDetail), both directions.
 
-class PrisonApiSentenceAdapter(Adapter):
-    """prison-api SentenceCalcDates (sentenceDetail), both directions."""
+    Recognised by a ``bookingId`` that is a JSON number (hmpps-prisoner-search writes a string)
+    and none of the members of the documents that embed SentenceCalcDates or resemble it:
+    InmateDetail and OffenderSentenceDetail (``offenderNo``), the Prisoner document
+    (``prisonerNumber``), a CVL licence (``prisonNumber``, ``licenceType``), HMPPS events
+    (``eventType``, ``Message``), canonical JSON (``message_type``), community-api documents
+    (``convictionId``, ``keyDates``, ``nomsNumber``, ``custody``), prison-api's sentence terms
+    and sentence lines (``sentenceSequence``), a WireMock stub wrapping any of them (``jsonBody``).
+    """
 
     name: ClassVar[str] = FORMAT_NAME
-    media_type: ClassVar[str] = "application/json"
-    extension: ClassVar[str] = ".json"
     decodes: ClassVar[frozenset[str]] = frozenset({ReleaseDates.message_type})
     encodes: ClassVar[frozenset[str]] = frozenset({ReleaseDates.message_type})
     description: ClassVar[str] = (
         "prison-api SentenceCalcDates: one NOMIS booking's sentence calculation dates"
     )
+    sniff_patterns: ClassVar[tuple[re.Pattern[bytes], ...]] = (
+        re.compile(rb'"bookingId"\s*:\s*-?[0-9]'),
+    )
+    sniff_foreign: ClassVar[tuple[bytes, ...]] = (
+        b'"offenderNo"',
+        b'"prisonerNumber"',
+        b'"prisonNumber"',
+        b'"licenceType"',
+        b'"eventType"',
+        b'"Message"',
+        b'"message_type"',
+        b'"convictionId"',
+        b'"keyDates"',
+        b'"nomsNumber"',
+        b'"custody"',
+        b'"sentenceSequence"',
+        b'"jsonBody"',
+    )
 
-    def __init__(self, *, max_size: int = DEFAULT_MAX_JSON_SIZE) -> None:
-        self.max_size = max_size
-
-    def sniff(self, data: bytes) -> bool:
-        """A JSON object with a numeric ``bookingId`` and none of the other records' members."""
-        head = data[:SNIFF_WINDOW].lstrip()
-        if not head.startswith(b"{") or not _NUMERIC_BOOKING_ID.search(head):
-            return False
-        return not any(marker in head for marker in _FOREIGN)
-
-    def translate(
-        self,
-        data: bytes,
-        *,
-        source: str = "<input>",
-        clock: Clock = system_clock,
-        detailed: bool = False,
-    ) -> Translation:
-        """Decode one document; ``detailed`` changes nothing (JSON Schema issues are exact)."""
-        envelope, report = decode(data, source=source, clock=clock, max_size=self.max_size)
-        return Translation((envelope,), report)
+    def decode_record(
+        self, data: bytes, *, source: str, clock: Clock, max_size: int
+    ) -> tuple[Envelope[Any], Report]:
+        return decode(data, source=source, clock=clock, max_size=max_size)
 
     def encode(self, envelope: Envelope[Any]) -> bytes:
         return encode(envelope)
 
 
-adapter = PrisonApiSentenceAdapter()
+adapter: Final = PrisonApiSentenceAdapter()

@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import pydantic
 
-from cjx.adapter import read_json_object
+from cjx.adapter import read_record
 from cjx.codec import issues_from_pydantic
 from cjx.errors import Issue, Report, Severity, ValidationFailed, error, warning
 from cjx.model import (
@@ -49,13 +49,11 @@ from cjx.model import (
     make_envelope,
     read_date,
 )
-from cjx.validation import json_schema_issues, json_validator
 
 from ._format import BOOKING_ID, FORMAT_NAME, MEMBERS, MEMBERS_BY_LOCATION, SCHEMA, SYSTEM
 
 __all__ = ["decode"]
 
-UNKNOWN_FIELD: Final = f"{FORMAT_NAME}.unknown-field"
 CONTRADICTION: Final = f"{FORMAT_NAME}.contradiction"
 
 
@@ -63,12 +61,9 @@ def decode(
     data: bytes, *, source: str, clock: Clock, max_size: int
 ) -> tuple[Envelope[Any], Report]:
     """The envelope and the report (information and warnings); ``ValidationFailed`` otherwise."""
-    document, issues = read_json_object(data, max_size=max_size)
+    document, issues = read_record(data, schema=SCHEMA, format_name=FORMAT_NAME, max_size=max_size)
     if document is None:
         raise ValidationFailed(Report(source, tuple(issues)))
-    issues.extend(
-        json_schema_issues(json_validator(SCHEMA), document, unknown_field_code=UNKNOWN_FIELD)
-    )
     reported = {i.path for i in issues if i.severity is Severity.ERROR}
     dates = _read_members(document, reported, issues)
     booking_id = document.get(BOOKING_ID)

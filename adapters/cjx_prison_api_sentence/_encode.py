@@ -23,10 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from cjx.adapter import dump_json
-from cjx.errors import Issue, Report, UnknownMessageType, ValidationFailed, error
+from cjx.adapter import body_of, checked_output, dump_json
+from cjx.errors import Issue, error
 from cjx.model import Envelope, ReleaseDates, SentenceDate, SentenceDates
-from cjx.validation import json_schema_issues, json_validator
 
 from ._format import BOOKING_ID, BOOKING_ID_POSITION, FORMAT_NAME, MEMBERS, SCHEMA
 
@@ -42,12 +41,7 @@ def encode(envelope: Envelope[Any]) -> bytes:
 
 def document_for(envelope: Envelope[Any]) -> dict[str, Any]:
     """The document as a JSON object (members in prison-api's order), validated."""
-    body = envelope.body
-    if not isinstance(body, ReleaseDates):
-        raise UnknownMessageType(
-            f"{FORMAT_NAME} cannot encode {envelope.message_type!r}; it encodes "
-            f"{ReleaseDates.message_type}"
-        )
+    body = body_of(envelope, ReleaseDates, FORMAT_NAME)
     issues = _not_carried(body.dates)
     document: dict[str, Any] = {}
     for index, member in enumerate(MEMBERS):
@@ -59,14 +53,7 @@ def document_for(envelope: Envelope[Any]) -> dict[str, Any]:
         if value is None:
             continue
         document[member.key] = value.isoformat() if isinstance(value, dt.date) else _plain(value)
-    if not issues:
-        issues = [
-            error(i.code, "/body", f"{i.message} (in the encoded document, at {i.path})")
-            for i in json_schema_issues(json_validator(SCHEMA), document)
-        ]
-    if issues:
-        raise ValidationFailed(Report(str(envelope.message_id), tuple(issues)))
-    return document
+    return checked_output(envelope, document, schema=SCHEMA, issues=issues)
 
 
 def _plain(value: Any) -> Any:

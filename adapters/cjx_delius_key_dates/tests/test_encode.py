@@ -58,6 +58,16 @@ def test_a_replacement_of_another_scope_is_refused(scope: list[str]) -> None:
     ]
 
 
+def test_a_replacement_with_a_date_outside_the_calls_scope_is_refused() -> None:
+    envelope = _with(
+        scope=["ACR", "LED", "HDE", "PED", "SED", "EXP", "PSSED", "POM1"],
+        key_dates=[{"code": "POM1", "date": "2024-06-01"}],
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        adapter.encode(envelope)
+    assert caught.value.report.codes == ("delius-key-dates.scope",)
+
+
 def test_key_dates_are_written_in_community_apis_order() -> None:
     envelope = _with(
         key_dates=[

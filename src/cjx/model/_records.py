@@ -220,13 +220,21 @@ class SentenceDates(CanonicalModel):
         if self.topup_supervision_expiry is None:
             return None
         if self.licence_expiry is not None:
-            return self.licence_expiry.in_force + dt.timedelta(days=1)
+            return _shifted(self.licence_expiry.in_force, 1)
         return self._in_force(self.conditional_release)
 
     def _derived_home_detention_curfew_end(self) -> dt.date | None:
         if self.home_detention_curfew_actual is None or self.conditional_release is None:
             return None
-        return self.conditional_release.in_force - dt.timedelta(days=1)
+        return _shifted(self.conditional_release.in_force, -1)
+
+
+def _shifted(day: dt.date, days: int) -> dt.date | None:
+    """``day`` moved by ``days``; ``None`` past the calendar's ends (year 1, year 9999)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 #: The dates whose ``reported`` value is the one in force: those the source also sends a
