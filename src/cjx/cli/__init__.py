@@ -11,6 +11,7 @@ outputs). No traceback is printed for bad input.
     cjx formats
     cjx schema export DIR
     cjx schema check
+    cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     export = schema_sub.add_parser("export", help="write every schema into DIR")
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
+    from ._schema_diff import add_parser as add_schema_diff  # noqa: PLC0415
+
+    add_schema_diff(schema_sub)
 
     d = sub.add_parser("demo", help="run the services on the bundled examples, show the outcome")
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
@@ -240,6 +244,10 @@ def _formats() -> int:
 def _schema(args: argparse.Namespace) -> int:
     from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
 
+    if args.schema_command == "diff":
+        from ._schema_diff import run as run_schema_diff  # noqa: PLC0415
+
+        return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
         for path in schema_export.export(args.directory):
