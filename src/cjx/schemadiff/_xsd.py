@@ -663,9 +663,50 @@ def _pair(old: list[Any], new: list[Any]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+_FOREIGN: Final = frozenset(
+    {
+        "http://www.w3.org/2001/XMLSchema",
+        "http://www.w3.org/2001/XMLSchema-instance",
+        "http://www.w3.org/XML/1998/namespace",
+    }
+)
+
+
 def _globals(schema: xmlschema.XMLSchema) -> Iterator[tuple[str, XsdElement]]:
     for name, element in sorted(schema.elements.items()):
         yield _local(name), element
+
+
+def _extension_declarations(schema: xmlschema.XMLSchema) -> dict[str, XsdElement]:
+    """Global elements of other namespaces (imported schemas): content for extension points."""
+    target = schema.target_namespace or ""
+    return {
+        name: element
+        for name, element in schema.maps.elements.items()
+        if _namespace(name) not in _FOREIGN and _namespace(name) != target
+    }
+
+
+def _wildcards(schema: xmlschema.XMLSchema) -> list[Any]:
+    """Every element wildcard that is an extension point, reachable from the global elements."""
+    found: list[Any] = []
+    seen: set[int] = set()
+    stack: list[Any] = [e.type for e in schema.elements.values()]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, XsdAnyElement):
+            if _extension_point(item):
+                found.append(item)
+        elif isinstance(item, XsdGroup):
+            stack.extend(item)
+        elif isinstance(item, XsdElement):
+            stack.append(item.type)
+        elif getattr(item, "is_complex", lambda: False)() and isinstance(item.content, XsdGroup):
+            stack.append(item.content)
+    return found
 
 
 def compare_xsds(old: xmlschema.XMLSchema, new: xmlschema.XMLSchema) -> list[Change]:
@@ -695,4 +736,40 @@ def compare_xsds(old: xmlschema.XMLSchema, new: xmlschema.XMLSchema) -> list[Cha
                 path,
                 f"global element {name} added: a new kind of document OLD readers reject",
             )
+    _compare_extensions(walk, old, new)
     return walk.changes
+
+
+def _compare_extensions(walk: _Walk, old: xmlschema.XMLSchema, new: xmlschema.XMLSchema) -> None:
+    """Elements declared in other namespaces: what later minors add at extension points.
+
+    A lax wildcard validates such an element against its global declaration when the reader has
+    one, and skips it when not, so an OLD reader accepts a declaration it has never seen when one
+    of its extension points admits the namespace.
+    """
+    before, after = _extension_declarations(old), _extension_declarations(new)
+    wildcards = _wildcards(old)
+    for name in sorted(before.keys() | after.keys()):
+        path = f"/{name}"
+        if name in before and name in after:
+            walk.element(before[name], after[name], path)
+        elif name in before:
+            walk.emit(
+                "field.removed",
+                path,
+                f"extension element {name} is no longer declared; NEW readers skip it unchecked",
+            )
+        elif any(w.is_namespace_allowed(_namespace(name)) for w in wildcards):
+            walk.emit(
+                "field.added-optional",
+                path,
+                f"extension element {name} declared; OLD readers skip it at their extension "
+                "points (processContents lax or skip)",
+            )
+        else:
+            walk.emit(
+                "field.added-closed",
+                path,
+                f"extension element {name} declared, but no OLD extension point admits its "
+                "namespace: OLD readers reject it",
+            )
