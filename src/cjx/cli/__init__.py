@@ -18,6 +18,7 @@ outputs). No traceback is printed for bad input.
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
+    cjx asyncapi --config FILE [--out FILE] [--format yaml|json]
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._services import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
+    from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
+
+    add_asyncapi(sub)
     return parser
 
 
@@ -112,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.out_dir is not None:
                 check_directory(args.out_dir, "--out-dir")
             return run_demo(out_dir=args.out_dir, broker_url=args.broker)
+        if args.command == "asyncapi":
+            from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
+
+            return run_asyncapi(args)
         if args.command in ("run", "topology", "dlq", "health"):
             from ._services import dispatch  # noqa: PLC0415
 
