@@ -17,17 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cjx.schemadiff import (
-    Kind,
-    SchemaDiffError,
-    diff,
-    diff_against_released,
-    render_json,
-    render_junit,
-    render_text,
-    verdict,
-)
-
 from ._inputs import UsageError
 
 __all__ = ["add_parser", "run"]
@@ -61,6 +50,17 @@ def _default_paths() -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cjx.schemadiff import (  # noqa: PLC0415 - loaded only when the command runs
+        Kind,
+        SchemaDiffError,
+        diff,
+        diff_against_released,
+        render_json,
+        render_junit,
+        render_text,
+        verdict,
+    )
+
     try:
         if args.against_released:
             paths = [Path(p) for p in args.schemas] or _default_paths()
