@@ -397,32 +397,21 @@ def xsd_mutations(draw: st.DrawFn) -> Mutation:
 
         names = _element_names_of_type(tree, name)
         return Mutation(kind, old_tree, tree, "enum.member-added", _xml_fill(names, choose))
-    if kind == "tighten":
-        limited = sorted(
-            n
-            for n in _named(tree, "simpleType")
-            if tree.xpath(
-                f"//xs:simpleType[@name='{n}']/xs:restriction/xs:maxLength", namespaces=NS
-            )  # type: ignore[arg-type]
+    if kind in ("tighten", "pattern"):
+        facet_name, value, rule = (
+            ("maxLength", "1", "limit.tightened")
+            if kind == "tighten"
+            else ("pattern", "ZZ", "pattern.changed")
         )
-        name = draw(st.sampled_from(limited))
-        facet = tree.xpath(
-            f"//xs:simpleType[@name='{name}']/xs:restriction/xs:maxLength", namespaces=NS
-        )[0]  # type: ignore[index]
-        facet.set("value", "1")
-        return Mutation(kind, old_tree, tree, "limit.tightened")
-    if kind == "pattern":
-        patterned = sorted(
-            n
+        facets = {
+            n: tree.xpath(
+                f"//xs:simpleType[@name='{n}']/xs:restriction/xs:{facet_name}", namespaces=NS
+            )
             for n in _named(tree, "simpleType")
-            if tree.xpath(f"//xs:simpleType[@name='{n}']/xs:restriction/xs:pattern", namespaces=NS)  # type: ignore[arg-type]
-        )
-        name = draw(st.sampled_from(patterned))
-        facet = tree.xpath(
-            f"//xs:simpleType[@name='{name}']/xs:restriction/xs:pattern", namespaces=NS
-        )[0]  # type: ignore[index]
-        facet.set("value", "ZZ")
-        return Mutation(kind, old_tree, tree, "pattern.changed")
+        }
+        name = draw(st.sampled_from(sorted(n for n, found in facets.items() if found)))
+        facets[name][0].set("value", value)  # type: ignore[index,union-attr]
+        return Mutation(kind, old_tree, tree, rule)
     name = draw(st.sampled_from(complex_types))
     sequence = _content_sequence(tree, name)
     assert sequence is not None
