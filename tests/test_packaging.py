@@ -83,6 +83,7 @@ def test_installed_wheel_works_without_the_checkout(wheel: Path, tmp_path: Path)
         f"assert cjx_libra_spi.__file__.startswith({str(site)!r});"
         "from cjx.cli import main;"
         f"sys.exit(main(['validate', {str(sample)!r}]) or main(['schema', 'check'])"
+        " or main(['schema', 'diff', '--against-released'])"
         f" or main(['demo', '--out-dir', {str(tmp_path / 'demo')!r}]))"
     )
     done = subprocess.run(

@@ -11,12 +11,14 @@ outputs). No traceback is printed for bad input.
     cjx formats
     cjx schema export DIR
     cjx schema check
+    cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
+    cjx asyncapi --config FILE [--out FILE] [--format yaml|json]
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     export = schema_sub.add_parser("export", help="write every schema into DIR")
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
+    from ._schema_diff import add_parser as add_schema_diff  # noqa: PLC0415
+
+    add_schema_diff(schema_sub)
 
     d = sub.add_parser("demo", help="run the services on the bundled examples, show the outcome")
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
@@ -88,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._services import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
+    from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
+
+    add_asyncapi(sub)
     return parser
 
 
@@ -108,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.out_dir is not None:
                 check_directory(args.out_dir, "--out-dir")
             return run_demo(out_dir=args.out_dir, broker_url=args.broker)
+        if args.command == "asyncapi":
+            from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
+
+            return run_asyncapi(args)
         if args.command in ("run", "topology", "dlq", "health"):
             from ._services import dispatch  # noqa: PLC0415
 
@@ -241,6 +253,10 @@ def _formats() -> int:
 def _schema(args: argparse.Namespace) -> int:
     from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
 
+    if args.schema_command == "diff":
+        from ._schema_diff import run as run_schema_diff  # noqa: PLC0415
+
+        return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
         for path in schema_export.export(args.directory):
