@@ -11,6 +11,7 @@ outputs). No traceback is printed for bad input.
     cjx formats
     cjx schema export DIR
     cjx schema check
+    cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
@@ -18,6 +19,7 @@ outputs). No traceback is printed for bad input.
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
     cjx identity link|show|retract|conflicts|export|import|migrate --index URL ...
+    cjx asyncapi --config FILE [--out FILE] [--format yaml|json]
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     export = schema_sub.add_parser("export", help="write every schema into DIR")
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
+    from ._schema_diff import add_parser as add_schema_diff  # noqa: PLC0415
+
+    add_schema_diff(schema_sub)
 
     d = sub.add_parser("demo", help="run the services on the bundled examples, show the outcome")
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
@@ -92,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._identity import add_parsers as add_identity_parsers  # noqa: PLC0415
 
     add_identity_parsers(sub)
+    from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
+
+    add_asyncapi(sub)
     return parser
 
 
@@ -112,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.out_dir is not None:
                 check_directory(args.out_dir, "--out-dir")
             return run_demo(out_dir=args.out_dir, broker_url=args.broker)
+        if args.command == "asyncapi":
+            from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
+
+            return run_asyncapi(args)
         if args.command in ("run", "topology", "dlq", "health"):
             from ._services import dispatch  # noqa: PLC0415
 
@@ -236,18 +248,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _formats() -> int:
+    width = max([16, *(len(name) for name in (*adapters(), *broken()))])
     for name, adapter in adapters().items():
         types = ", ".join(sorted(adapter.decodes))
-        print(f"{name:<16} {adapter.media_type:<40} {adapter.description}")
-        print(f"{'':<16} message types: {types}")
+        print(f"{name:<{width}} {adapter.media_type:<40} {adapter.description}")
+        print(f"{'':<{width}} message types: {types}")
     for name, reason in broken().items():
-        print(f"{name:<16} BROKEN: {reason}", file=sys.stderr)
+        print(f"{name:<{width}} BROKEN: {reason}", file=sys.stderr)
     return EXIT_OK if not broken() else EXIT_REJECTED
 
 
 def _schema(args: argparse.Namespace) -> int:
     from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
 
+    if args.schema_command == "diff":
+        from ._schema_diff import run as run_schema_diff  # noqa: PLC0415
+
+        return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
         for path in schema_export.export(args.directory):
