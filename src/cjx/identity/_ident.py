@@ -6,10 +6,10 @@ Rules kept here (the index's other modules rely on them and check nothing again)
   ``booking`` (NOMIS booking id). Written ``SCHEME:VALUE`` (``noms:A1234BC``), the scheme in
   lower case.
 * Values are normalised and checked by the identifier types of :mod:`cjx.model` (``PncId``,
-  ``CroNumber``, ``NomsNumber``, ``Crn``, ``Asn``), so a short-form PNC ID and its long form are
-  one identifier. A book number is six letters and digits, upper-cased. A booking id is an
-  integer in the signed 64-bit range (negative ones exist in NOMIS test data), written in decimal
-  without leading zeros.
+  ``CroNumber``, ``NomsNumber``, ``Crn``, ``Asn``, ``BookNumber``), so a short-form PNC ID and
+  its long form are one identifier. A booking id is an integer in the signed 64-bit range
+  (negative ones exist in NOMIS test data), written in decimal without leading zeros; canonical
+  messages carry it as an integer (``cjx.model.BookingId``), the index as that decimal text.
 * Single-valued schemes: a person has at most one current PNC ID, CRO number, NOMS number and CRN.
   ASNs (one per case), book numbers and booking ids (one per period in custody) are many. A
   NOMS number that a merge removed is a *former* identifier and does not count.
@@ -27,6 +27,7 @@ from typing import Final
 from cjx.errors import mask
 from cjx.model import (
     Asn,
+    BookNumber,
     Crn,
     CroNumber,
     Identifier,
@@ -60,28 +61,11 @@ _MODEL_TYPES: Final[dict[Scheme, type[Identifier]]] = {
     Scheme.NOMS: NomsNumber,
     Scheme.CRN: Crn,
     Scheme.ASN: Asn,
+    Scheme.BOOK: BookNumber,
 }
 
-_BOOK_NUMBER = re.compile("[A-Z0-9]{6}")
 _BOOKING_ID = re.compile("-?[0-9]{1,19}")
 _INT64 = 2**63
-
-
-def _book_number(raw: str) -> str:
-    """A NOMIS book number in canonical form (``38339A``).
-
-    Replaced by ``cjx.model.BookNumber.parse`` once canonical v1.1 lands: the same rule (six
-    letters and digits, upper-cased) and the same code prefix ``book-number.``.
-    """
-    text = raw.strip()
-    if not text:
-        raise IdentifierError("book-number.missing", "book number is empty")
-    value = text.upper()
-    if not text.isascii() or not _BOOK_NUMBER.fullmatch(value):
-        raise IdentifierError(
-            "book-number.format", "book number does not match the expected form [A-Z0-9]{6}"
-        )
-    return value
 
 
 def _booking_id(raw: str) -> str:
@@ -119,8 +103,6 @@ class Ident:
             raise IdentifierError(f"{kind.value}.format", f"a {kind.value} value must be text")
         if kind is Scheme.BOOKING:
             return cls(kind, _booking_id(raw))
-        if kind is Scheme.BOOK:
-            return cls(kind, _book_number(raw))
         return cls(kind, str(_MODEL_TYPES[kind].parse(raw)))
 
     @classmethod
