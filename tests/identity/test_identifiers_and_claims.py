@@ -16,7 +16,16 @@ from tests.identity.envelopes import about, linked, merged
 
 from cjx.errors import Issue
 from cjx.identity import EXTRACTORS, Claim, Ident, Scheme, claims_of, read, star
-from cjx.model import Asn, Crn, CroNumber, Envelope, IdentifierError, NomsNumber, PncId
+from cjx.model import (
+    Asn,
+    BookNumber,
+    Crn,
+    CroNumber,
+    Envelope,
+    IdentifierError,
+    NomsNumber,
+    PncId,
+)
 from cjx.model import SubjectScheme as S
 
 I = Ident.parse  # noqa: E741
@@ -104,6 +113,7 @@ _MODEL = {
     Scheme.NOMS: (NomsNumber, cjx_st.noms_texts),
     Scheme.CRN: (Crn, cjx_st.crn_texts),
     Scheme.ASN: (Asn, cjx_st.asn_texts()),
+    Scheme.BOOK: (BookNumber, cjx_st.book_number_texts),
 }
 
 
@@ -115,7 +125,7 @@ def test_the_index_reads_identifiers_exactly_as_the_model_does(case: tuple[Schem
     assert I(f"{scheme.value}:{text}") == Ident.of(scheme, text)
 
 
-@given(st.integers(-(2**63), 2**63 - 1))
+@given(cjx_st.booking_ids)
 def test_every_64_bit_booking_id_round_trips(number: int) -> None:
     ident = Ident.booking(number)
     assert ident.value == str(number)
