@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from cjx.model import (
     CODE_PATTERN,
     LONDON,
+    AddedIdentifier,
     Address,
     AlcoholLevel,
     Asn,
@@ -84,6 +85,7 @@ from cjx.model import (
     SentenceDates,
     SentenceDatesChanged,
     Source,
+    SubjectEnriched,
     SubjectId,
     SubjectScheme,
     Timestamp,
@@ -533,6 +535,36 @@ def key_dates_replaced_bodies(draw: st.DrawFn) -> KeyDatesReplaced:
     )
 
 
+# --- version 1.1: identity.subject-enriched -------------------------------------------------
+
+_enrichable_subject_ids = st.one_of(
+    _subject(SubjectScheme.PNC, pnc_texts()),
+    _subject(SubjectScheme.CRO, cro_texts()),
+    _subject(SubjectScheme.NOMS, noms_texts),
+    _subject(SubjectScheme.CRN, crn_texts),
+)
+
+
+@st.composite
+def subject_enriched_bodies(draw: st.DrawFn) -> SubjectEnriched:
+    """A record of added identifiers: one to four, of distinct enrichable schemes."""
+    identifiers = draw(
+        st.lists(_enrichable_subject_ids, min_size=1, max_size=4, unique_by=lambda s: s.scheme)
+    )
+    return SubjectEnriched(
+        enriched_message_id=draw(st.uuids()),
+        added=tuple(
+            AddedIdentifier(
+                identifier=identifier,
+                resolved_from=draw(subject_ids),
+                taught_by=tuple(draw(st.lists(st.uuids(), max_size=3))),
+                manual=draw(st.booleans()),
+            )
+            for identifier in identifiers
+        ),
+    )
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -545,6 +577,7 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     # 1.1
     ReleaseDates.message_type: release_dates_bodies,
     KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
+    SubjectEnriched.message_type: subject_enriched_bodies(),
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 

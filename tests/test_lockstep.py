@@ -32,6 +32,7 @@ from cjx.model import (
     OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
     WALL_CLOCK_TIMESTAMP_PATTERN,
+    AddedIdentifier,
     Address,
     AlcoholLevel,
     CaseResulted,
@@ -59,6 +60,7 @@ from cjx.model import (
     SentenceDates,
     SentenceDatesChanged,
     Source,
+    SubjectEnriched,
     SubjectId,
     XmlItem,
     _codes,
@@ -108,6 +110,8 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     SentenceDate,
     KeyDatesReplaced,
     KeyDate,
+    SubjectEnriched,
+    AddedIdentifier,
 )
 
 #: Models whose XSD type is a choice of sequences that repeat element names (at least one of
@@ -274,6 +278,7 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 CR = "c:Body/c:CaseResulted"
 RD = "c:Body/c:ReleaseDates/c:Dates"
 KDR = "c:Body/c:KeyDatesReplaced"
+SE = "c:Body/c:SubjectEnriched"
 DEF = f"{CR}/c:Defendant"
 OFF1 = f"{CR}/c:Offences/c:Offence"
 
@@ -552,6 +557,34 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         _json_set("body/scope", []),
         None,
     ),
+    (
+        "enriched-without-added-identifiers",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added"),
+        _json_del("body/added"),
+        None,
+    ),
+    (
+        "enriched-with-empty-added",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added/c:AddedIdentifier"),
+        _json_set("body/added", []),
+        None,
+    ),
+    (
+        "taught-by-not-a-message-id",
+        "subject-enriched",
+        _set_text(f"{SE}/c:Added/c:AddedIdentifier/c:TaughtBy/c:MessageId", "X757129"),
+        _json_set("body/added/0/taught_by/0", "X757129"),
+        "X757129",
+    ),
+    (
+        "added-identifier-without-resolved-from",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added/c:AddedIdentifier/c:ResolvedFrom"),
+        _json_del("body/added/0/resolved_from"),
+        None,
+    ),
 ]
 
 
@@ -655,6 +688,40 @@ def test_key_date_set_rules_are_left_to_the_model(
         key_date = etree.SubElement(key_dates, f"{{{CANONICAL_NS}}}KeyDate")
         etree.SubElement(key_date, f"{{{CANONICAL_NS}}}Code").text = item["code"]
         etree.SubElement(key_date, f"{{{CANONICAL_NS}}}Date").text = item["date"]
+    xml = etree.tostring(root)
+    assert _xml_ok(xml) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_xml(xml)
+    assert caught.value.report.codes == ("canonical.invariant",)
+
+
+@pytest.mark.parametrize(
+    ("name", "identifier"),
+    [
+        ("a-scheme-added-twice", {"scheme": "CRN", "value": "X757129"}),
+        ("an-asn-added", {"scheme": "ASN", "value": "1101ZD0100000448754K"}),
+        ("a-booking-id-added", {"scheme": "BOOKING", "value": "1200835"}),
+    ],
+)
+def test_added_identifier_rules_are_left_to_the_model(
+    name: str, identifier: dict[str, str]
+) -> None:
+    """An enrichment adds PNC, CRO, NOMS and CRN identifiers only, each scheme once: neither
+    schema states it (both document it), the model enforces it, in both forms."""
+    obj = json.loads((FIXTURES / "subject-enriched.json").read_bytes())
+    added = dict(obj["body"]["added"][0], identifier=identifier)
+    obj["body"]["added"].append(added)
+    js = json.dumps(obj).encode()
+    assert _json_ok(js) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_json(js)
+    assert caught.value.report.codes == ("canonical.invariant",)
+    root = etree.fromstring((FIXTURES / "subject-enriched.xml").read_bytes())
+    wrapper = _find(root, f"{SE}/c:Added")
+    second = etree.fromstring(etree.tostring(_find(wrapper, "c:AddedIdentifier")))
+    _find(second, "c:Identifier/c:Scheme").text = identifier["scheme"]
+    _find(second, "c:Identifier/c:Value").text = identifier["value"]
+    wrapper.append(second)
     xml = etree.tostring(root)
     assert _xml_ok(xml) == []
     with pytest.raises(ValidationFailed) as caught:

@@ -49,6 +49,7 @@ from cjx.model._envelope import (
     message_id_for,
     system_clock,
 )
+from cjx.model._enriched import ENRICHABLE_SCHEMES, AddedIdentifier, SubjectEnriched
 from cjx.model._events import (
     CodedValue,
     EventBody,
@@ -175,6 +176,9 @@ __all__ = [
     "BookingId",
     "CUSTODY_MANAGED_KEY_DATES",
     "SENTENCE_CALC_DATES_MEMBERS",
+    "SubjectEnriched",
+    "AddedIdentifier",
+    "ENRICHABLE_SCHEMES",
     # identifiers
     "Identifier",
     "IdentifierError",
