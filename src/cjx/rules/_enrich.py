@@ -72,6 +72,12 @@ class EnrichSubject(Rule):
     def __init__(self, *, requires: Iterable[SubjectScheme] = ()) -> None:
         self.requires = tuple(SubjectScheme(s) for s in requires)
 
+    def makes(self, message_type: str) -> frozenset[str]:
+        """A copy of the input's type and the record."""
+        if message_type not in self.consumes:
+            return frozenset()
+        return frozenset({message_type, SubjectEnriched.message_type})
+
     def apply(self, envelope: Envelope[Any], index: RuleIndex, clock: Clock) -> Derivation:
         if is_derived(envelope):
             return self.derived_input(envelope)
@@ -115,8 +121,8 @@ class EnrichSubject(Rule):
             nothing = information(
                 f"{NAME}.nothing-known",
                 "/subject",
-                "the person index knows no other identifier of this person: nothing is added "
-                "and no message is made",
+                "the person index holds no identifier of this person that the subject lacks "
+                "and that could be added: nothing is added and no message is made",
             )
             return Derivation((), report.extended([nothing]))
         enriched = (*envelope.subject, *(a.identifier for a in added))

@@ -158,6 +158,11 @@ class Rule(abc.ABC):
     #: ``"look-up"`` or ``"learn"`` (writes the index: the ``index`` step).
     index_use: ClassVar[str] = "look-up"
 
+    def makes(self, message_type: str) -> frozenset[str]:
+        """The message types this rule may make from a ``message_type`` message (by default
+        :attr:`produces`; a rule whose outputs depend on its input's type narrows it)."""
+        return self.produces if message_type in self.consumes else frozenset()
+
     def derive(
         self, envelope: Envelope[Any], index: RuleIndex, *, clock: Clock = system_clock
     ) -> Derivation:

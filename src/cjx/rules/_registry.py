@@ -91,7 +91,7 @@ def route(message_type: str, encodes: frozenset[str]) -> Rule | None:
     fits = [
         rule
         for rule in rules().values()
-        if message_type in rule.consumes and rule.produces & encodes
+        if rule.makes(message_type) & encodes
     ]
     if len(fits) > 1:
         names = ", ".join(r.name for r in fits)
