@@ -35,6 +35,7 @@ from cjx.model._court import (
     Person,
     Result,
 )
+from cjx.model._enriched import ENRICHABLE_SCHEMES, AddedIdentifier, SubjectEnriched
 from cjx.model._envelope import (
     BODY_TYPES,
     DEFAULT_CLASSIFICATION,
@@ -49,7 +50,6 @@ from cjx.model._envelope import (
     message_id_for,
     system_clock,
 )
-from cjx.model._enriched import ENRICHABLE_SCHEMES, AddedIdentifier, SubjectEnriched
 from cjx.model._events import (
     CodedValue,
     EventBody,

@@ -88,11 +88,7 @@ def route(message_type: str, encodes: frozenset[str]) -> Rule | None:
     source's message type. Two rules that both fit make the route ambiguous: a
     :class:`~cjx.errors.ConfigurationError` naming them, never a silent choice.
     """
-    fits = [
-        rule
-        for rule in rules().values()
-        if rule.makes(message_type) & encodes
-    ]
+    fits = [rule for rule in rules().values() if rule.makes(message_type) & encodes]
     if len(fits) > 1:
         names = ", ".join(r.name for r in fits)
         raise ConfigurationError(
