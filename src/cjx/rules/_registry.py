@@ -14,9 +14,8 @@ silently: :func:`broken` (and ``cjx rules``) list it, asking for it raises
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
-from typing import Any
 
+from cjx._entry_points import load_group
 from cjx.errors import ConfigurationError
 
 from ._protocol import RULE_NAME_PATTERN, Rule
@@ -31,32 +30,25 @@ _broken: dict[str, str] = {}
 
 
 def _load() -> dict[str, Rule]:
-    global _rules  # noqa: PLW0603 - the lazily built registry
+    global _rules
     with _lock:
         if _rules is None:
-            found: dict[str, Rule] = {}
-            for ep in entry_points(group=ENTRY_POINT_GROUP):
-                try:
-                    obj: Any = ep.load()
-                except Exception as exc:
-                    _broken[ep.name] = f"entry point {ep.value} failed to load: {exc!r}"
-                    continue
-                if not isinstance(obj, Rule):
-                    _broken[ep.name] = f"entry point {ep.value} is not a Rule instance"
-                elif obj.name != ep.name:
-                    _broken[ep.name] = f"entry point {ep.value} names rule {obj.name!r}"
-                elif not RULE_NAME_PATTERN.fullmatch(obj.name):
-                    _broken[ep.name] = f"rule name {obj.name!r} is not {RULE_NAME_PATTERN.pattern}"
-                else:
-                    found[obj.name] = obj
-            _rules = found
+            _rules, failed = load_group(ENTRY_POINT_GROUP, Rule, noun="rule", check=_name_problem)
+            _broken.update(failed)
         return _rules
+
+
+def _name_problem(rule: Rule) -> str | None:
+    if RULE_NAME_PATTERN.fullmatch(rule.name):
+        return None
+    return f"rule name {rule.name!r} is not {RULE_NAME_PATTERN.pattern}"
 
 
 def register(rule: Rule) -> None:
     """Register a rule in this process (tests, or applications without packaging)."""
-    if not RULE_NAME_PATTERN.fullmatch(rule.name):
-        raise ConfigurationError(f"rule name {rule.name!r} is not {RULE_NAME_PATTERN.pattern}")
+    problem = _name_problem(rule)
+    if problem is not None:
+        raise ConfigurationError(problem)
     _load()[rule.name] = rule
 
 
