@@ -15,6 +15,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
@@ -228,6 +229,9 @@ def envelope_type(message_type: str) -> type[Envelope[Any]]:
     return _parametrise(body_type(message_type))
 
 
+@functools.cache
 def _parametrise(body: type[Body]) -> type[Envelope[Any]]:
+    # cached here: pydantic keeps parametrised classes only weakly, and building one again
+    # (when the last reference went) costs milliseconds
     generic: Any = Envelope  # parametrised at run time with a body class
     return cast("type[Envelope[Any]]", generic[body])
