@@ -19,7 +19,7 @@ entries are added) and the identifiers its subject names. Rules kept here:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal
 
 from cjx.errors import Report, warning
 from cjx.model import BODY_TYPES, Clock, Envelope
@@ -40,7 +40,7 @@ class IndexStep(Rule):
     description: ClassVar[str] = (
         "every message -> the person index learns the links it teaches (no output)"
     )
-    index_use: ClassVar[str] = "learn"
+    index_use: ClassVar[Literal["look-up", "learn"]] = "learn"
 
     def apply(self, envelope: Envelope[Any], index: RuleIndex, clock: Clock) -> Derivation:
         if is_derived(envelope):

@@ -30,7 +30,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Protocol
+from typing import Any, ClassVar, Final, Literal, Protocol
 
 from cjx.errors import ConfigurationError, Report, information
 from cjx.identity import Booking, Ident, Learnt, Person
@@ -156,7 +156,7 @@ class Rule(abc.ABC):
     #: One line for ``cjx rules``.
     description: ClassVar[str]
     #: ``"look-up"`` or ``"learn"`` (writes the index: the ``index`` step).
-    index_use: ClassVar[str] = "look-up"
+    index_use: ClassVar[Literal["look-up", "learn"]] = "look-up"
 
     def makes(self, message_type: str) -> frozenset[str]:
         """The message types this rule may make from a ``message_type`` message (by default
