@@ -39,12 +39,19 @@ from cjx.model import (
     Asn,
     BailStatus,
     Body,
+    BodyPartDetail,
+    BookingActivity,
+    BookingStatus,
     BookNumber,
     CaseResulted,
     CodedValue,
+    ContactDetails,
+    ConvictedOffence,
+    ConvictedStatus,
     CourtCase,
     Crn,
     CroNumber,
+    CurrentIncentive,
     CurrentLocation,
     CurrentPrisonStatus,
     Defendant,
@@ -55,10 +62,14 @@ from cjx.model import (
     Gender,
     Hearing,
     IdentifiersLinked,
+    IncentiveLevel,
+    InOutStatus,
     KeyDate,
     KeyDateCode,
     KeyDatesReplaced,
+    LegalStatus,
     NextHearing,
+    NomisIdentifierType,
     NomsNumber,
     NonDtoReleaseDateType,
     Offence,
@@ -67,28 +78,47 @@ from cjx.model import (
     Organisation,
     OuCode,
     Person,
+    PersonalCareNeed,
+    PersonalDetails,
     PersonMerged,
+    PhysicalDetails,
     Plea,
     PncId,
     Presence,
+    PrisonerAddress,
+    PrisonerAlert,
+    PrisonerAlias,
+    PrisonerEmailAddress,
+    PrisonerIdentifiers,
+    PrisonerLanguage,
+    PrisonerLocation,
+    PrisonerPhoneNumber,
     PrisonerReceived,
+    PrisonerRecord,
     PrisonerReleased,
+    PrisonerSentence,
+    PrisonerStatus,
     PrisonId,
     PtiUrn,
     ReceiveReason,
+    RecordedIdentifier,
     RegistrationAdded,
     ReleaseDates,
     ReleaseReason,
+    RestrictedPatient,
     Result,
     SentenceDate,
     SentenceDates,
     SentenceDatesChanged,
+    SmokerStatus,
     Source,
     SubjectId,
     SubjectScheme,
     Timestamp,
+    WrittenPnc,
     check_character,
     make_envelope,
+    split_gender,
 )
 
 settings.register_profile(
@@ -533,6 +563,315 @@ def key_dates_replaced_bodies(draw: st.DrawFn) -> KeyDatesReplaced:
     )
 
 
+# --- version 1.1: custody.prisoner-record ---------------------------------------------------
+
+codes = st.from_regex(CODE_PATTERN, fullmatch=True)
+JAVA_CLASS_NAME = r"[A-Za-z_$][A-Za-z0-9_$]{0,20}(\.[A-Za-z_$][A-Za-z0-9_$]{0,20}){0,5}"
+record_texts = texts(0, 30)
+java_ints = st.integers(-(2**31), 2**31 - 1)
+java_longs = st.integers(-(2**63), 2**63 - 1)
+
+
+@st.composite
+def pnc_spellings(draw: st.DrawFn) -> str:
+    """A valid PNC ID as a source may write it: canonical, short (``12/394773H``), long with an
+    unpadded serial (``2012/394773H``), without the slash, or with a lower-case check letter."""
+    text = draw(pnc_texts())
+    year, serial, check = text[:4], text[5:12], text[12]
+    unpadded = serial.lstrip("0") or "0"
+    forms = [text, f"{year}/{unpadded}{check}", f"{year}{serial}{check}", text.lower()]
+    century = "20" if int(year[2:]) <= 38 else "19"
+    if year[:2] == century:
+        forms.append(f"{year[2:]}/{unpadded}{check}")
+    return draw(st.sampled_from(forms))
+
+
+written_pncs = pnc_spellings().map(WrittenPnc.of)
+#: Gender texts as sources write them: NOMIS descriptions and codes in any case, or other text.
+gender_texts = st.one_of(
+    st.sampled_from(
+        [
+            *("Male", "Female", "Not Known / Not Recorded", "Not Specified (Indeterminate)"),
+            *("M", "F", "NK", "NS", "MALE", "female", "Refused"),
+        ]
+    ),
+    texts(1, 20),
+)
+
+
+def _gender_fields(draw: st.DrawFn) -> dict[str, Any]:
+    text = draw(optional(gender_texts))
+    gender, gender_text = split_gender(text) if text is not None else (None, None)
+    return {"gender": gender, "gender_text": gender_text}
+
+
+def _group(cls: type[T], fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[T]:
+    """A group of a prisoner record: its fields drawn, at least one present."""
+    return (
+        st.fixed_dictionaries(fields)
+        .filter(lambda values: any(v is not None for v in values.values()))
+        .map(lambda values: cls(**values))
+    )
+
+
+def _lists(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[tuple[T, ...] | None]:
+    """An optional list: absent, empty or holding items (the three stay apart)."""
+    return optional(st.lists(strategy, max_size=2).map(tuple))
+
+
+@st.composite
+def recorded_identifiers(draw: st.DrawFn) -> RecordedIdentifier:
+    kind = draw(open_codes(NomisIdentifierType))
+    if kind == NomisIdentifierType.PNC:
+        value = draw(pnc_spellings())
+    elif kind == NomisIdentifierType.CRO:
+        value = draw(cro_texts())
+    else:
+        value = draw(texts(1, 30))
+    return RecordedIdentifier(
+        type=kind,
+        value=value,
+        issued_date=draw(optional(dates)),
+        issued_authority_text=draw(optional(record_texts)),
+        created_date_time=draw(optional(wall_clock_timestamps())),
+    )
+
+
+@st.composite
+def prisoner_aliases(draw: st.DrawFn) -> PrisonerAlias:
+    return PrisonerAlias(
+        title=draw(optional(record_texts)),
+        first_name=draw(optional(record_texts)),
+        middle_names=draw(optional(record_texts)),
+        last_name=draw(optional(record_texts)),
+        date_of_birth=draw(optional(dates)),
+        ethnicity=draw(optional(record_texts)),
+        race_code=draw(optional(codes)),
+        **_gender_fields(draw),
+    )
+
+
+@st.composite
+def personal_details(draw: st.DrawFn) -> PersonalDetails:
+    fields = {
+        "title": optional(record_texts),
+        "first_name": optional(record_texts),
+        "middle_names": optional(record_texts),
+        "last_name": optional(record_texts),
+        "date_of_birth": optional(dates),
+        "ethnicity": optional(record_texts),
+        "race_code": optional(codes),
+        "youth_offender": optional(st.booleans()),
+        "marital_status": optional(record_texts),
+        "religion": optional(record_texts),
+        "nationality": optional(record_texts),
+        "smoker": optional(open_codes(SmokerStatus)),
+        "personal_care_needs": _lists(
+            st.builds(
+                PersonalCareNeed,
+                problem_type=optional(codes),
+                problem_code=optional(codes),
+                problem_status=optional(codes),
+                problem_description=optional(record_texts),
+                comment_text=optional(record_texts),
+                start_date=optional(dates),
+                end_date=optional(dates),
+            )
+        ),
+        "languages": _lists(
+            st.builds(
+                PrisonerLanguage,
+                type=optional(codes),
+                code=optional(codes),
+                read_skill=optional(codes),
+                write_skill=optional(codes),
+                speak_skill=optional(codes),
+                interpreter_requested=optional(st.booleans()),
+            )
+        ),
+        "current_facial_image_id": optional(java_longs),
+        "aliases": _lists(prisoner_aliases()),
+    }
+    values = {**draw(st.fixed_dictionaries(fields)), **_gender_fields(draw)}
+    if all(v is None for v in values.values()):
+        values["last_name"] = draw(record_texts)
+    return PersonalDetails(**values)
+
+
+body_part_details = st.builds(
+    BodyPartDetail, body_part=optional(record_texts), comment=optional(record_texts)
+)
+phone_numbers = st.builds(PrisonerPhoneNumber, type=optional(codes), number=record_texts)
+
+prisoner_record_bodies = st.builds(
+    PrisonerRecord,
+    noms_number=noms_numbers,
+    identifiers=optional(
+        _group(
+            PrisonerIdentifiers,
+            {
+                "pnc_number": optional(written_pncs),
+                "pnc_number_canonical_short": optional(written_pncs),
+                "pnc_number_canonical_long": optional(written_pncs),
+                "cro_number": optional(cro_numbers),
+                "booking_id": optional(booking_ids),
+                "book_number": optional(book_numbers),
+                "recorded_identifiers": _lists(recorded_identifiers()),
+            },
+        )
+    ),
+    personal_details=optional(personal_details()),
+    alerts=_lists(
+        st.builds(
+            PrisonerAlert,
+            alert_type=codes,
+            alert_code=codes,
+            active=optional(st.booleans()),
+            expired=optional(st.booleans()),
+        )
+    ),
+    status=optional(
+        _group(
+            PrisonerStatus,
+            {
+                "booking_status": optional(
+                    st.builds(
+                        BookingStatus,
+                        activity=open_codes(BookingActivity),
+                        in_out=open_codes(InOutStatus),
+                    )
+                ),
+                "in_out_status": optional(open_codes(InOutStatus)),
+                "csra": optional(record_texts),
+                "category": optional(codes),
+                "complexity_of_need_level": optional(record_texts),
+                "legal_status": optional(open_codes(LegalStatus)),
+                "imprisonment_status": optional(codes),
+                "imprisonment_status_description": optional(record_texts),
+                "convicted_status": optional(open_codes(ConvictedStatus)),
+                "recall": optional(st.booleans()),
+            },
+        )
+    ),
+    location=optional(
+        _group(
+            PrisonerLocation,
+            {
+                "last_movement_type_code": optional(codes),
+                "last_movement_reason_code": optional(codes),
+                "last_movement_date": optional(dates),
+                "prison_id": optional(codes),
+                "prison_name": optional(record_texts),
+                "last_prison_id": optional(codes),
+                "previous_prison_id": optional(codes),
+                "previous_prison_leaving_date": optional(dates),
+                "cell_location": optional(record_texts),
+                "last_admission_date": optional(dates),
+                "location_description": optional(record_texts),
+            },
+        )
+    ),
+    sentence=optional(
+        _group(
+            PrisonerSentence,
+            {
+                "most_serious_offence": optional(record_texts),
+                "indeterminate_sentence": optional(st.booleans()),
+                "reception_date": optional(dates),
+                "dates": optional(
+                    sentence_date_sets.filter(
+                        lambda d: any(v is not None for v in d.model_dump().values())
+                    )
+                ),
+                "convicted_offences": _lists(
+                    st.builds(
+                        ConvictedOffence,
+                        statute_code=optional(codes),
+                        offence_code=optional(codes),
+                        offence_description=optional(record_texts),
+                        offence_date=optional(dates),
+                        latest_booking=optional(st.booleans()),
+                        sentence_start_date=optional(dates),
+                        primary_sentence=optional(st.booleans()),
+                    )
+                ),
+            },
+        )
+    ),
+    restricted_patient=optional(
+        _group(
+            RestrictedPatient,
+            {
+                "is_restricted_patient": optional(st.booleans()),
+                "supporting_prison_id": optional(codes),
+                "discharged_hospital_id": optional(codes),
+                "discharged_hospital_description": optional(record_texts),
+                "discharge_date": optional(dates),
+                "discharge_details": optional(record_texts),
+            },
+        )
+    ),
+    incentive_level=optional(
+        _group(
+            CurrentIncentive,
+            {
+                "level": optional(
+                    st.builds(
+                        IncentiveLevel, code=optional(codes), description=optional(record_texts)
+                    )
+                ),
+                "date_time": optional(wall_clock_timestamps()),
+                "next_review_date": optional(dates),
+            },
+        )
+    ),
+    physical_details=optional(
+        _group(
+            PhysicalDetails,
+            {
+                "height_centimetres": optional(java_ints),
+                "weight_kilograms": optional(java_ints),
+                "hair_colour": optional(record_texts),
+                "right_eye_colour": optional(record_texts),
+                "left_eye_colour": optional(record_texts),
+                "facial_hair": optional(record_texts),
+                "shape_of_face": optional(record_texts),
+                "build": optional(record_texts),
+                "shoe_size": optional(java_ints),
+                "tattoos": _lists(body_part_details),
+                "scars": _lists(body_part_details),
+                "marks": _lists(body_part_details),
+            },
+        )
+    ),
+    contact_details=optional(
+        _group(
+            ContactDetails,
+            {
+                "addresses": _lists(
+                    st.builds(
+                        PrisonerAddress,
+                        full_address=optional(record_texts),
+                        postal_code=optional(record_texts),
+                        start_date=optional(dates),
+                        primary_address=optional(st.booleans()),
+                        no_fixed_address=optional(st.booleans()),
+                        phone_numbers=_lists(phone_numbers),
+                    )
+                ),
+                "email_addresses": _lists(st.builds(PrisonerEmailAddress, email=record_texts)),
+                "phone_numbers": _lists(phone_numbers),
+            },
+        )
+    ),
+    index_document_class=optional(
+        st.from_regex(
+            r"[A-Za-z_$][A-Za-z0-9_$]{0,20}(\.[A-Za-z_$][A-Za-z0-9_$]{0,20}){0,5}", fullmatch=True
+        )
+    ),
+)
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -545,6 +884,7 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     # 1.1
     ReleaseDates.message_type: release_dates_bodies,
     KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
+    PrisonerRecord.message_type: prisoner_record_bodies,
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 
@@ -622,6 +962,8 @@ __all__ = [
     "key_dates_replaced_bodies",
     "mutated_json",
     "open_codes",
+    "pnc_spellings",
+    "prisoner_record_bodies",
     "release_dates_bodies",
     "sentence_date_sets",
     "sentence_dates",

@@ -33,6 +33,8 @@ from cjx.errors import Issue, warning
 
 __all__ = [
     "CODE_PATTERN",
+    "BookingActivity",
+    "ConvictedStatus",
     "CustodialStatus",
     "InOutStatus",
     "KeyDateCode",
@@ -40,9 +42,12 @@ __all__ = [
     "LicenceKind",
     "LicenceStatus",
     "LicenceType",
+    "NomisIdentifierType",
     "NonDtoReleaseDateType",
     "OPEN_CODE_LISTS",
+    "OpenBookingActivity",
     "OpenCode",
+    "OpenConvictedStatus",
     "OpenCustodialStatus",
     "OpenInOutStatus",
     "OpenKeyDateCode",
@@ -50,9 +55,12 @@ __all__ = [
     "OpenLicenceKind",
     "OpenLicenceStatus",
     "OpenLicenceType",
+    "OpenNomisIdentifierType",
     "OpenNonDtoReleaseDateType",
     "OpenPolicyVersion",
+    "OpenSmokerStatus",
     "PolicyVersion",
+    "SmokerStatus",
     "check_code",
     "code_order",
 ]
@@ -92,6 +100,37 @@ class NonDtoReleaseDateType(enum.StrEnum):
     CONDITIONAL_RELEASE = "CRD"
     NON_PAROLE = "NPD"
     POST_RECALL_RELEASE = "PRRD"
+
+
+class BookingActivity(enum.StrEnum):
+    """Whether a NOMIS booking is active: the first word of a Prisoner document's ``status``."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class ConvictedStatus(enum.StrEnum):
+    """NOMIS convicted status of a prisoner (hmpps-prisoner-search ``convictedStatus``)."""
+
+    CONVICTED = "Convicted"
+    REMAND = "Remand"
+
+
+class SmokerStatus(enum.StrEnum):
+    """NOMIS smoker profile (hmpps-prisoner-search ``smoker``)."""
+
+    SMOKER = "Y"
+    NON_SMOKER = "N"
+    VAPES = "V"
+
+
+class NomisIdentifierType(enum.StrEnum):
+    """Type of a NOMIS offender identifier (hmpps-prisoner-search ``identifiers[].type``)."""
+
+    PNC = "PNC"
+    CRO = "CRO"
+    NATIONAL_INSURANCE_NUMBER = "NINO"
+    DRIVING_LICENCE = "DL"
 
 
 class CustodialStatus(enum.StrEnum):
@@ -266,6 +305,10 @@ def code_order(codes: type[enum.StrEnum]) -> Callable[[enum.StrEnum | str], tupl
 OpenLegalStatus = Annotated[LegalStatus | str, OpenCode(LegalStatus)]
 OpenInOutStatus = Annotated[InOutStatus | str, OpenCode(InOutStatus)]
 OpenNonDtoReleaseDateType = Annotated[NonDtoReleaseDateType | str, OpenCode(NonDtoReleaseDateType)]
+OpenBookingActivity = Annotated[BookingActivity | str, OpenCode(BookingActivity)]
+OpenConvictedStatus = Annotated[ConvictedStatus | str, OpenCode(ConvictedStatus)]
+OpenSmokerStatus = Annotated[SmokerStatus | str, OpenCode(SmokerStatus)]
+OpenNomisIdentifierType = Annotated[NomisIdentifierType | str, OpenCode(NomisIdentifierType)]
 OpenCustodialStatus = Annotated[CustodialStatus | str, OpenCode(CustodialStatus)]
 OpenKeyDateCode = Annotated[KeyDateCode | str, OpenCode(KeyDateCode)]
 OpenLicenceKind = Annotated[LicenceKind | str, OpenCode(LicenceKind)]
@@ -278,6 +321,10 @@ OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
     LegalStatus,
     InOutStatus,
     NonDtoReleaseDateType,
+    BookingActivity,
+    ConvictedStatus,
+    SmokerStatus,
+    NomisIdentifierType,
     CustodialStatus,
     KeyDateCode,
     LicenceKind,
