@@ -71,7 +71,13 @@ def _claimers(data: bytes) -> set[str]:
 
 def test_every_installed_adapter_has_inputs_here() -> None:
     formats = {name for name, _ in OWN_INPUTS}
-    assert {"libra-spi", "hmpps-events", "prison-api-sentence", "delius-key-dates"} <= formats
+    assert {
+        "libra-spi",
+        "hmpps-events",
+        "prison-api-sentence",
+        "delius-key-dates",
+        "prisoner-search",
+    } <= formats
 
 
 @pytest.mark.parametrize(
@@ -114,7 +120,9 @@ def test_every_foreign_sample_is_listed() -> None:
             b'{"nomsNumber": "A5089DY", "bookingNumber": "38339A", "keyDates": {}}',
             "delius-key-dates",
         ),
-        (b'{"bookingId": "1900836", "prisonerNumber": "A7089EY"}', None),
+        (b'{"bookingId": "1900836", "prisonerNumber": "A7089EY"}', "prisoner-search"),
+        (b'{"_class": "x.PrisonerB", "prisonerNumber": "A9999RB"}', "prisoner-search"),
+        (b'{"eventType": "prisoner.updated", "prisonerNumber": "A1234AA"}', "hmpps-events"),
         (b'{"bookingNumber": "38339A", "custody": {"keyDates": {}}}', None),
         (b'{"sentenceDetail": {"bookingId": -3}, "offenderNo": "A1234AC"}', None),
     ],

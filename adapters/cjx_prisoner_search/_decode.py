@@ -45,6 +45,7 @@ from cjx.model import (
     Clock,
     CroNumber,
     Envelope,
+    Identifier,
     IdentifierError,
     InOutStatus,
     NomisIdentifierType,
@@ -71,6 +72,16 @@ CONTRADICTION: Final = f"{FORMAT_NAME}.contradiction"
 UNKNOWN_CODE: Final = f"{FORMAT_NAME}.unknown-code"
 _IDENTIFIER_KINDS: Final = frozenset({"noms", "cro", "book-number", "pnc", "recorded-value"})
 _PNC_MEMBERS: Final = tuple(m for m in MEMBERS if m.kind == "pnc")
+_IDENTIFIERS: Final[dict[str, type[Identifier]]] = {
+    "noms": NomsNumber,
+    "cro": CroNumber,
+    "book-number": BookNumber,
+}
+#: Recorded identifier types whose values cjx checks.
+_RECORDED_CHECKED: Final[dict[str, type[Identifier]]] = {
+    NomisIdentifierType.PNC.value: PncId,
+    NomisIdentifierType.CRO.value: CroNumber,
+}
 
 
 def decode(
@@ -143,7 +154,7 @@ class _Reader:
             assert member.codes is not None
             value, issue = check_code(member.codes, raw, pointer, format_name=FORMAT_NAME)
         elif kind in ("noms", "cro", "book-number"):
-            identifier = {"noms": NomsNumber, "cro": CroNumber, "book-number": BookNumber}[kind]
+            identifier = _IDENTIFIERS[kind]
             value, found = read_identifier(
                 identifier, obj, member.key, pointer=pointer, required=False
             )
@@ -237,8 +248,7 @@ def _written_pnc(raw: Any, pointer: str) -> tuple[WrittenPnc | None, Issue | Non
 
 def _recorded_value(raw: Any, kind: Any, pointer: str) -> Issue | None:
     """A recorded PNC or CRO identifier must be valid (kept as recorded either way)."""
-    checked = {NomisIdentifierType.PNC.value: PncId, NomisIdentifierType.CRO.value: CroNumber}
-    identifier = checked.get(kind) if isinstance(kind, str) else None
+    identifier = _RECORDED_CHECKED.get(kind) if isinstance(kind, str) else None
     if identifier is None or not isinstance(raw, str):
         return None
     try:
