@@ -962,6 +962,7 @@ __all__ = [
     "key_dates_replaced_bodies",
     "mutated_json",
     "open_codes",
+    "gender_texts",
     "pnc_spellings",
     "prisoner_record_bodies",
     "release_dates_bodies",
