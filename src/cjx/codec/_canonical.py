@@ -259,7 +259,10 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
         elif f.item_tag is not None:
             item = f.item_tag[local:]
             if f.keep_empty:
-                lines += ["    if v is not None and not v:", f"        out.append(pad + '<{tag}/>')"]
+                lines += [
+                    "    if v is not None and not v:",
+                    f"        out.append(pad + '<{tag}/>')",
+                ]
             lines += ["    if v:", f"        out.append(pad + '<{tag}>')", "        for v in v:"]
             if f.model is not None:
                 lines.append(f"            _nested(out, v, '{item}', inner)")

@@ -495,9 +495,7 @@ class PrisonerAddress(CanonicalModel):
     start_date: dt.date | None = None
     primary_address: bool | None = None
     no_fixed_address: bool | None = None
-    phone_numbers: Annotated[
-        tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")
-    ] = None
+    phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
 
 
 class PrisonerEmailAddress(CanonicalModel):
@@ -510,12 +508,10 @@ class ContactDetails(_Group):
     """Group ``contact-details``: addresses, email addresses and telephone numbers."""
 
     addresses: Annotated[tuple[PrisonerAddress, ...] | None, XmlItem("Address")] = None
-    email_addresses: Annotated[
-        tuple[PrisonerEmailAddress, ...] | None, XmlItem("EmailAddress")
-    ] = None
-    phone_numbers: Annotated[
-        tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")
-    ] = None
+    email_addresses: Annotated[tuple[PrisonerEmailAddress, ...] | None, XmlItem("EmailAddress")] = (
+        None
+    )
+    phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
 
 
 #: The change groups of a prisoner record (hmpps-prisoner-search's ``categoriesChanged``, in
