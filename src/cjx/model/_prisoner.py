@@ -508,9 +508,9 @@ class ContactDetails(_Group):
     """Group ``contact-details``: addresses, email addresses and telephone numbers."""
 
     addresses: Annotated[tuple[PrisonerAddress, ...] | None, XmlItem("Address")] = None
-    email_addresses: Annotated[
-        tuple[PrisonerEmailAddress, ...] | None, XmlItem("EmailAddress")
-    ] = None
+    email_addresses: Annotated[tuple[PrisonerEmailAddress, ...] | None, XmlItem("EmailAddress")] = (
+        None
+    )
     phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
 
 
