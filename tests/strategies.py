@@ -637,30 +637,27 @@ def recorded_identifiers(draw: st.DrawFn) -> RecordedIdentifier:
     )
 
 
+#: The fields an alias shares with the person's details (but gender, drawn as a pair).
+_IDENTITY_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "title": optional(record_texts),
+    "first_name": optional(record_texts),
+    "middle_names": optional(record_texts),
+    "last_name": optional(record_texts),
+    "date_of_birth": optional(dates),
+    "ethnicity": optional(record_texts),
+    "race_code": optional(codes),
+}
+
+
 @st.composite
 def prisoner_aliases(draw: st.DrawFn) -> PrisonerAlias:
-    return PrisonerAlias(
-        title=draw(optional(record_texts)),
-        first_name=draw(optional(record_texts)),
-        middle_names=draw(optional(record_texts)),
-        last_name=draw(optional(record_texts)),
-        date_of_birth=draw(optional(dates)),
-        ethnicity=draw(optional(record_texts)),
-        race_code=draw(optional(codes)),
-        **_gender_fields(draw),
-    )
+    return PrisonerAlias(**draw(st.fixed_dictionaries(_IDENTITY_FIELDS)), **_gender_fields(draw))
 
 
 @st.composite
 def personal_details(draw: st.DrawFn) -> PersonalDetails:
     fields = {
-        "title": optional(record_texts),
-        "first_name": optional(record_texts),
-        "middle_names": optional(record_texts),
-        "last_name": optional(record_texts),
-        "date_of_birth": optional(dates),
-        "ethnicity": optional(record_texts),
-        "race_code": optional(codes),
+        **_IDENTITY_FIELDS,
         "youth_offender": optional(st.booleans()),
         "marital_status": optional(record_texts),
         "religion": optional(record_texts),

@@ -48,10 +48,9 @@ from cjx.model import (
     Identifier,
     IdentifierError,
     InOutStatus,
-    NomisIdentifierType,
     NomsNumber,
-    PncId,
     PrisonerRecord,
+    RecordedIdentifier,
     Source,
     SubjectId,
     SubjectScheme,
@@ -76,11 +75,6 @@ _IDENTIFIERS: Final[dict[str, type[Identifier]]] = {
     "noms": NomsNumber,
     "cro": CroNumber,
     "book-number": BookNumber,
-}
-#: Recorded identifier types whose values cjx checks.
-_RECORDED_CHECKED: Final[dict[str, type[Identifier]]] = {
-    NomisIdentifierType.PNC.value: PncId,
-    NomisIdentifierType.CRO.value: CroNumber,
 }
 
 
@@ -248,11 +242,10 @@ def _written_pnc(raw: Any, pointer: str) -> tuple[WrittenPnc | None, Issue | Non
 
 def _recorded_value(raw: Any, kind: Any, pointer: str) -> Issue | None:
     """A recorded PNC or CRO identifier must be valid (kept as recorded either way)."""
-    identifier = _RECORDED_CHECKED.get(kind) if isinstance(kind, str) else None
-    if identifier is None or not isinstance(raw, str):
+    if not isinstance(kind, str) or not isinstance(raw, str):
         return None
     try:
-        identifier.parse(raw)
+        RecordedIdentifier.check_value(kind, raw)
     except IdentifierError as exc:
         return error(exc.code, pointer, exc.message)
     return None

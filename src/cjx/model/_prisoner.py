@@ -237,13 +237,19 @@ class RecordedIdentifier(CanonicalModel):
 
     @model_validator(mode="after")
     def _checked_value(self) -> RecordedIdentifier:
-        kind = _CHECKED_IDENTIFIERS.get(str(self.type))
-        if kind is not None:
-            try:
-                kind.parse(self.value)
-            except IdentifierError as exc:
-                raise PydanticCustomError(exc.code, exc.message) from None
+        try:
+            self.check_value(self.type, self.value)
+        except IdentifierError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
         return self
+
+    @staticmethod
+    def check_value(kind: str, value: str) -> None:
+        """:class:`IdentifierError` when ``value`` of type ``kind`` is a PNC ID or CRO number
+        that is not valid (in any form they accept)."""
+        checked = _CHECKED_IDENTIFIERS.get(str(kind))
+        if checked is not None:
+            checked.parse(value)
 
 
 class PrisonerIdentifiers(_Group):
@@ -273,8 +279,8 @@ class PrisonerIdentifiers(_Group):
         return None
 
 
-class PrisonerAlias(CanonicalModel):
-    """Another name (and date of birth...) the person is recorded under."""
+class _Identity(CanonicalModel):
+    """Who a name belongs to, as NOMIS records it for a person and for each alias."""
 
     title: Text | None = None
     first_name: Text | None = None
@@ -287,9 +293,13 @@ class PrisonerAlias(CanonicalModel):
     race_code: Code | None = None
 
     @model_validator(mode="after")
-    def _gender(self) -> PrisonerAlias:
+    def _gender(self) -> Any:
         _check_gender(self.gender, self.gender_text)
         return self
+
+
+class PrisonerAlias(_Identity):
+    """Another name (and date of birth...) the person is recorded under."""
 
 
 class PersonalCareNeed(CanonicalModel):
@@ -315,20 +325,11 @@ class PrisonerLanguage(CanonicalModel):
     interpreter_requested: bool | None = None
 
 
-class PersonalDetails(_Group):
+class PersonalDetails(_Group, _Identity):
     """Group ``personal-details``: names, date of birth, gender and the person's profile.
 
     A group holds at least one value (the model's rule)."""
 
-    title: Text | None = None
-    first_name: Text | None = None
-    middle_names: Text | None = None
-    last_name: Text | None = None
-    date_of_birth: dt.date | None = None
-    gender: Gender | None = None
-    gender_text: Text | None = None
-    ethnicity: Text | None = None
-    race_code: Code | None = None
     youth_offender: bool | None = None
     marital_status: Text | None = None
     religion: Text | None = None
@@ -340,11 +341,6 @@ class PersonalDetails(_Group):
     languages: Annotated[tuple[PrisonerLanguage, ...] | None, XmlItem("Language")] = None
     current_facial_image_id: JavaLong | None = None
     aliases: Annotated[tuple[PrisonerAlias, ...] | None, XmlItem("Alias")] = None
-
-    @model_validator(mode="after")
-    def _gender(self) -> PersonalDetails:
-        _check_gender(self.gender, self.gender_text)
-        return self
 
 
 class PrisonerAlert(CanonicalModel):
