@@ -70,6 +70,8 @@ __all__ = ["decode"]
 CONTRADICTION: Final = f"{FORMAT_NAME}.contradiction"
 UNKNOWN_CODE: Final = f"{FORMAT_NAME}.unknown-code"
 _IDENTIFIER_KINDS: Final = frozenset({"noms", "cro", "book-number", "pnc", "recorded-value"})
+#: Kinds whose value the schema's acceptance makes the body's value, as sent.
+_AS_SENT: Final = frozenset({"text", "code", "bool"})
 _PNC_MEMBERS: Final = tuple(m for m in MEMBERS if m.kind == "pnc")
 _IDENTIFIERS: Final[dict[str, type[Identifier]]] = {
     "noms": NomsNumber,
@@ -117,14 +119,20 @@ class _Reader:
         self, members: tuple[Member, ...], obj: dict[str, Any], base: str
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {}
+        reported = self.reported
         for member in members:
-            pointer = f"{base}/{member.key}"
             raw = obj.get(member.key)
+            kind = member.kind
             if raw is None:
-                if member.kind == "noms":
+                if kind == "noms":
+                    pointer = f"{base}/{member.key}"
                     self.issues.append(error("noms.missing", pointer, "NOMS number is required"))
                 continue
-            if pointer in self.reported and member.kind not in _IDENTIFIER_KINDS:
+            if kind in _AS_SENT and not reported:  # the common case, kept fast
+                _place(fields, member.loc, raw)
+                continue
+            pointer = f"{base}/{member.key}"
+            if pointer in reported and kind not in _IDENTIFIER_KINDS:
                 continue
             for loc, value in self.read(member, raw, pointer, obj):
                 _place(fields, loc, value)
@@ -222,6 +230,9 @@ class _Reader:
 
 
 def _place(fields: dict[str, Any], loc: tuple[str, ...], value: Any) -> None:
+    if len(loc) == 1:
+        fields[loc[0]] = value
+        return
     node = fields
     for part in loc[:-1]:
         node = node.setdefault(part, {})
