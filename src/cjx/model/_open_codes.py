@@ -37,6 +37,7 @@ __all__ = [
     "InOutStatus",
     "KeyDateCode",
     "LegalStatus",
+    "LengthUnit",
     "LicenceKind",
     "LicenceStatus",
     "LicenceType",
@@ -47,6 +48,7 @@ __all__ = [
     "OpenInOutStatus",
     "OpenKeyDateCode",
     "OpenLegalStatus",
+    "OpenLengthUnit",
     "OpenLicenceKind",
     "OpenLicenceStatus",
     "OpenLicenceType",
@@ -122,6 +124,17 @@ class KeyDateCode(enum.StrEnum):
     POM_HANDOVER = "POM2"
     SUSPENSION_DATE_IF_RESET = "PR1"
     FINAL_THIRD_START = "FTHRD"
+
+
+class LengthUnit(enum.StrEnum):
+    """Delius units of a length (``UNITS`` reference list), sent by their description: a
+    sentence's ``originalLengthUnits``, a SentenceStatus's ``lengthUnit``."""
+
+    DAYS = "Days"
+    WEEKS = "Weeks"
+    MONTHS = "Months"
+    YEARS = "Years"
+    HOURS = "Hours"
 
 
 class LicenceKind(enum.StrEnum):
@@ -268,6 +281,7 @@ OpenInOutStatus = Annotated[InOutStatus | str, OpenCode(InOutStatus)]
 OpenNonDtoReleaseDateType = Annotated[NonDtoReleaseDateType | str, OpenCode(NonDtoReleaseDateType)]
 OpenCustodialStatus = Annotated[CustodialStatus | str, OpenCode(CustodialStatus)]
 OpenKeyDateCode = Annotated[KeyDateCode | str, OpenCode(KeyDateCode)]
+OpenLengthUnit = Annotated[LengthUnit | str, OpenCode(LengthUnit)]
 OpenLicenceKind = Annotated[LicenceKind | str, OpenCode(LicenceKind)]
 OpenLicenceType = Annotated[LicenceType | str, OpenCode(LicenceType)]
 OpenLicenceStatus = Annotated[LicenceStatus | str, OpenCode(LicenceStatus)]
@@ -284,4 +298,5 @@ OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
     LicenceType,
     LicenceStatus,
     PolicyVersion,
+    LengthUnit,
 )

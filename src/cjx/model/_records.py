@@ -50,11 +50,13 @@ __all__ = [
     "CUSTODY_MANAGED_KEY_DATES",
     "SENTENCE_CALC_DATES_MEMBERS",
     "BookingId",
+    "JavaLong",
     "KeyDate",
     "KeyDatesReplaced",
     "ReleaseDates",
     "SentenceDate",
     "SentenceDates",
+    "key_date_set",
 ]
 
 #: A NOMIS booking id, kept as the source sends it: an integer in the 64-bit range, negative
@@ -62,6 +64,8 @@ __all__ = [
 BookingId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 #: A count in the range of a Java ``Integer`` (the sources' type).
 JavaInt = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+#: A number in the range of a Java ``Long`` (community-api's ids and counts).
+JavaLong = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 #: The key-date types community-api's ReplaceCustodyKeyDates replaces (its
 #: ``custodyManagedKeyDates``): the scope of every replacement it makes.
@@ -349,6 +353,14 @@ def _unique_sorted(codes: Sequence[Any], what: str) -> list[Any]:
     return sorted(codes, key=_KEY_DATE_ORDER)
 
 
+def key_date_set(value: Sequence[KeyDate], what: str) -> tuple[KeyDate, ...]:
+    """``value`` as a set of key dates: each code once (else ``ValueError`` naming ``what``),
+    in :class:`~cjx.model.KeyDateCode` order, then unknown codes by text."""
+    by_code = {str(k.code): k for k in value}
+    codes = _unique_sorted([k.code for k in value], what)
+    return tuple(by_code[str(c)] for c in codes)
+
+
 class KeyDatesReplaced(Body):
     """``probation.key-dates-replaced``: the complete key dates of one custody, within a scope.
 
@@ -372,9 +384,7 @@ class KeyDatesReplaced(Body):
     @field_validator("key_dates")
     @classmethod
     def _key_dates_are_a_set(cls, value: tuple[KeyDate, ...]) -> tuple[KeyDate, ...]:
-        by_code = {str(k.code): k for k in value}
-        codes = _unique_sorted([k.code for k in value], "key_dates")
-        return tuple(by_code[str(c)] for c in codes)
+        return key_date_set(value, "key_dates")
 
     @model_validator(mode="after")
     def _key_dates_within_scope(self) -> KeyDatesReplaced:
