@@ -312,6 +312,8 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 CR = "c:Body/c:CaseResulted"
 RD = "c:Body/c:ReleaseDates/c:Dates"
 KDR = "c:Body/c:KeyDatesReplaced"
+CRB = "c:Body/c:CustodyRecord"
+OFFD = f"{CRB}/c:Conviction/c:Offences/c:Offence/c:Detail"
 DEF = f"{CR}/c:Defendant"
 OFF1 = f"{CR}/c:Offences/c:Offence"
 
@@ -589,6 +591,69 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         ],
         _json_set("body/scope", []),
         None,
+    ),
+    (
+        "custody-record-without-conviction",
+        "custody-record",
+        _remove(f"{CRB}/c:Conviction"),
+        _json_del("body/conviction"),
+        None,
+    ),
+    (
+        "conviction-without-event-number",
+        "custody-record",
+        _remove(f"{CRB}/c:Conviction/c:EventNumber"),
+        _json_del("body/conviction/event_number"),
+        None,
+    ),
+    (
+        "event-number-not-digits",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:EventNumber", "3A"),
+        _json_set("body/conviction/event_number", "3A"),
+        None,
+    ),
+    (
+        "home-office-code-is-a-cjs-code",
+        "custody-record",
+        _set_text(f"{OFFD}/c:Code", "TH68010"),
+        _json_set("body/conviction/offences/0/detail/code", "TH68010"),
+        "TH68010",
+    ),
+    (
+        "offence-id-without-m-or-a",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Offences/c:Offence/c:OffenceId", "X2500283547"),
+        _json_set("body/conviction/offences/0/offence_id", "X2500283547"),
+        None,
+    ),
+    (
+        "custodial-status-not-a-code",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Custody/c:Status/c:Code", "SECRET STATUS"),
+        _json_set("body/conviction/custody/status/code", "SECRET STATUS"),
+        "SECRET STATUS",
+    ),
+    (
+        "offence-date-without-offset",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Offences/c:Offence/c:OffenceDate", "2019-03-18T00:00:00"),
+        _json_set("body/conviction/offences/0/offence_date", "2019-03-18T00:00:00"),
+        None,
+    ),
+    (
+        "conviction-id-out-of-range",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:ConvictionId", str(2**63)),
+        _json_set("body/conviction/conviction_id", 2**63),
+        None,
+    ),
+    (
+        "unknown-element-in-custody",
+        "custody-record",
+        _append(f"{CRB}/c:Conviction/c:Custody", "Secret", "SECRETCUSTODY"),
+        _json_set("body/conviction/custody/secret", "SECRETCUSTODY"),
+        "SECRETCUSTODY",
     ),
 ]
 

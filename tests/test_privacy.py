@@ -289,12 +289,43 @@ RECORD_CASES = [
     ("delius-key-dates", "bookingNumber", "S1948Q", None),  # valid: reported masked, if at all
     ("delius-key-dates", "keyDates/sentenceExpiryDate", "11/11/1948", "schema.pattern"),
     ("delius-key-dates", "keyDates/licenceExpiryDate", "1948-11-31", "date.format"),
+    ("delius-custody", "otherIds/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "otherIds/pncNumber", "11/11/1948", "pnc.format"),
+    ("delius-custody", "otherIds/croNumber", "SECRET&AMP", "cro.format"),
+    ("delius-custody", "otherIds/niNumber", "SECRET&AMP", "schema.max-length"),
+    ("delius-custody", "otherIds/niNumber", "SECRET194", None),  # valid: carried, never shown
+    ("delius-custody", "otherIds/immigrationNumber", "SECRET\u0001QUOTE", "text.characters"),
+    ("delius-custody", "conviction/orderManagers/0/name", "SECRET\u0001", "text.characters"),
+    (
+        "delius-custody",
+        "conviction/sentence/additionalSentences/0/notes",
+        "SECRET\u0002QUOTE 11/11/1948",
+        "text.characters",
+    ),
+    (
+        "delius-custody",
+        "licenceConditions/0/licenceConditionNotes",
+        "SECRET\u0003",
+        "text.characters",
+    ),
+    ("delius-custody", "conviction/offences/0/offenceDate", "11/11/1948", "schema.pattern"),
+    (
+        "delius-custody",
+        "conviction/offences/0/offenceDate",
+        "1948-11-31T00:00:00",
+        "local-datetime.format",
+    ),
+    ("delius-custody", "conviction/custody/bookingNumber", "SECRET&AMP", "book-number.format"),
+    ("delius-custody", "conviction/courtAppearance/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "conviction/custody/status/code", 'SECRET"QUOTE', "schema.pattern"),
+    ("delius-custody", "sentenceStatus/sentenceDate", "11/11/1948", "schema.pattern"),
 ]
 RECORD_SAMPLES = {
     "prison-api-sentence": ROOT
     / "adapters/cjx_prison_api_sentence/tests/golden/shared.getSentenceDetail_1200835.input.json",
     "delius-key-dates": ROOT
     / "adapters/cjx_delius_key_dates/tests/golden/handover.A5089DY-38339A.input.json",
+    "delius-custody": ROOT / "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
 }
 
 
@@ -302,9 +333,9 @@ def _record_case(fmt: str, where: str, value: str) -> bytes:
     """The format's sample with the member at ``where`` set to ``value``."""
     document: dict[str, Any] = json.loads(RECORD_SAMPLES[fmt].read_bytes())
     *parents, last = where.split("/")
-    node = document
+    node: Any = document
     for part in parents:
-        node = node[part]
+        node = node[int(part)] if isinstance(node, list) else node[part]
     node[last] = value
     return json.dumps(document).encode()
 
