@@ -63,6 +63,10 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
         "adapters/cjx_delius_key_dates/tests/golden/all-seven.input.json",
         "schemas/formats/delius-key-dates/replace-custody-key-dates.schema.json",
     ),
+    "delius-custody": (
+        "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
+        "schemas/formats/delius-custody/custody-record.schema.json",
+    ),
 }
 
 STAGES: Final = {

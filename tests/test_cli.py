@@ -512,6 +512,7 @@ def test_formats_lists_every_installed_format(capsys: pytest.CaptureFixture[str]
         "hmpps-events",
         "prison-api-sentence",
         "delius-key-dates",
+        "delius-custody",
         "canonical-xml",
         "canonical-json",
     ):
