@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from cjx.model import (
+    COMMUNITY_API_KEY_DATES,
     BookNumber,
     Crn,
     CroNumber,
@@ -288,19 +289,8 @@ INSTITUTION: Final = Shape(
     ),
 )
 
-#: ``CustodyRelatedKeyDates`` member -> Delius key-date code, in community-api's order
-#: (its ``CustodyKeyDatesMapper``; POM1 and POM2 from manage-pom-cases-and-delius).
-KEY_DATES: Final[dict[str, KeyDateCode]] = {
-    "conditionalReleaseDate": KeyDateCode.AUTOMATIC_CONDITIONAL_RELEASE,
-    "licenceExpiryDate": KeyDateCode.LICENCE_EXPIRY,
-    "hdcEligibilityDate": KeyDateCode.HOME_DETENTION_CURFEW_ELIGIBILITY,
-    "paroleEligibilityDate": KeyDateCode.PAROLE_ELIGIBILITY,
-    "sentenceExpiryDate": KeyDateCode.SENTENCE_EXPIRY,
-    "expectedReleaseDate": KeyDateCode.EXPECTED_RELEASE,
-    "postSentenceSupervisionEndDate": KeyDateCode.POST_SENTENCE_SUPERVISION_END,
-    "expectedPrisonOffenderManagerHandoverStartDate": KeyDateCode.POM_HANDOVER_START,
-    "expectedPrisonOffenderManagerHandoverDate": KeyDateCode.POM_HANDOVER,
-}
+#: ``CustodyRelatedKeyDates`` member -> Delius key-date code, in community-api's order.
+KEY_DATES: Final[dict[str, KeyDateCode]] = COMMUNITY_API_KEY_DATES
 KEY_DATES_BY_CODE: Final[dict[str, str]] = {code.value: key for key, code in KEY_DATES.items()}
 
 CUSTODY: Final = Shape(

@@ -126,6 +126,7 @@ from cjx.model._open_codes import (
     code_order,
 )
 from cjx.model._records import (
+    COMMUNITY_API_KEY_DATES,
     CUSTODY_MANAGED_KEY_DATES,
     SENTENCE_CALC_DATES_MEMBERS,
     BookingId,
@@ -222,6 +223,7 @@ __all__ = [
     "DeliusLicenceCondition",
     "DeliusSentenceStatus",
     "AMOUNT_PATTERN",
+    "COMMUNITY_API_KEY_DATES",
     "CUSTODY_MANAGED_KEY_DATES",
     "SENTENCE_CALC_DATES_MEMBERS",
     # identifiers

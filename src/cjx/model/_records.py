@@ -47,6 +47,7 @@ from cjx.model._open_codes import (
 )
 
 __all__ = [
+    "COMMUNITY_API_KEY_DATES",
     "CUSTODY_MANAGED_KEY_DATES",
     "SENTENCE_CALC_DATES_MEMBERS",
     "BookingId",
@@ -78,6 +79,21 @@ CUSTODY_MANAGED_KEY_DATES: Final[tuple[KeyDateCode, ...]] = (
     KeyDateCode.EXPECTED_RELEASE,
     KeyDateCode.POST_SENTENCE_SUPERVISION_END,
 )
+
+#: community-api's names of the Delius key dates of a custody (its ``CustodyRelatedKeyDates``
+#: and ``ReplaceCustodyKeyDates`` members, its ``CustodyKeyDatesMapper``; POM1 and POM2 from
+#: manage-pom-cases-and-delius), in community-api's order.
+COMMUNITY_API_KEY_DATES: Final[dict[str, KeyDateCode]] = {
+    "conditionalReleaseDate": KeyDateCode.AUTOMATIC_CONDITIONAL_RELEASE,
+    "licenceExpiryDate": KeyDateCode.LICENCE_EXPIRY,
+    "hdcEligibilityDate": KeyDateCode.HOME_DETENTION_CURFEW_ELIGIBILITY,
+    "paroleEligibilityDate": KeyDateCode.PAROLE_ELIGIBILITY,
+    "sentenceExpiryDate": KeyDateCode.SENTENCE_EXPIRY,
+    "expectedReleaseDate": KeyDateCode.EXPECTED_RELEASE,
+    "postSentenceSupervisionEndDate": KeyDateCode.POST_SENTENCE_SUPERVISION_END,
+    "expectedPrisonOffenderManagerHandoverStartDate": KeyDateCode.POM_HANDOVER_START,
+    "expectedPrisonOffenderManagerHandoverDate": KeyDateCode.POM_HANDOVER,
+}
 
 
 # --- NOMIS sentence dates -------------------------------------------------------------------
