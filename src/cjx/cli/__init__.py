@@ -19,6 +19,7 @@ outputs). No traceback is printed for bad input.
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
+    cjx identity link|show|retract|conflicts|export|import|migrate --index URL ...
     cjx asyncapi --config FILE [--out FILE] [--format yaml|json]
 """
 
@@ -102,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._services import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
+    from ._identity import add_parsers as add_identity_parsers  # noqa: PLC0415
+
+    add_identity_parsers(sub)
     from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
 
     add_asyncapi(sub)
@@ -133,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)
+        if args.command == "identity":
+            from ._identity import dispatch as identity  # noqa: PLC0415
+
+            return identity(args)
     except (UsageError, UnknownFormat, ConfigurationError) as exc:
         print(f"cjx: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
