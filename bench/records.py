@@ -67,6 +67,10 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
         "adapters/cjx_prisoner_search/tests/golden/every-member-index-document.input.json",
         "schemas/formats/prisoner-search/prisoner.schema.json",
     ),
+    "delius-custody": (
+        "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
+        "schemas/formats/delius-custody/custody-record.schema.json",
+    ),
 }
 
 STAGES: Final = {

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from cjx.model import (
     CODE_PATTERN,
     LONDON,
+    AdditionalSentence,
     Address,
     AlcoholLevel,
     Asn,
@@ -48,19 +49,37 @@ from cjx.model import (
     ContactDetails,
     ConvictedOffence,
     ConvictedStatus,
+    Conviction,
     CourtCase,
     Crn,
     CroNumber,
     CurrentIncentive,
     CurrentLocation,
     CurrentPrisonStatus,
+    CustodialStatus,
+    CustodialStatusValue,
+    CustodyKeyDates,
+    CustodyRecord,
     Defendant,
+    DeliusCode,
+    DeliusCourt,
+    DeliusCourtAppearance,
+    DeliusCustody,
+    DeliusInstitution,
+    DeliusLicenceCondition,
+    DeliusLicenceConditions,
+    DeliusOffence,
+    DeliusOffenceDetail,
+    DeliusOrderManager,
+    DeliusSentence,
+    DeliusSentenceStatus,
     Duration,
     DurationUnit,
     Envelope,
     Finding,
     Gender,
     Hearing,
+    HomeOfficeOffenceCode,
     IdentifiersLinked,
     IncentiveLevel,
     InOutStatus,
@@ -68,6 +87,7 @@ from cjx.model import (
     KeyDateCode,
     KeyDatesReplaced,
     LegalStatus,
+    LengthUnit,
     NextHearing,
     NomisIdentifierType,
     NomsNumber,
@@ -115,6 +135,8 @@ from cjx.model import (
     SubjectId,
     SubjectScheme,
     Timestamp,
+    UnpaidWork,
+    UnpaidWorkAppointments,
     WrittenPnc,
     check_character,
     make_envelope,
@@ -205,6 +227,7 @@ ou_code_texts = st.builds(
 prison_id_texts = chars(UPPER, 3)
 book_number_texts = chars(UPPER_DIGITS, 6)
 offence_code_texts = st.text(UPPER_DIGITS, min_size=1, max_size=8)
+ho_offence_code_texts = chars(DIGITS, 5)
 
 asns = asn_texts().map(Asn.parse)
 pnc_ids = pnc_texts().map(PncId.parse)
@@ -216,6 +239,7 @@ ou_codes = ou_code_texts.map(OuCode.parse)
 prison_ids = prison_id_texts.map(PrisonId.parse)
 offence_codes = offence_code_texts.map(OffenceCode.parse)
 book_numbers = book_number_texts.map(BookNumber.parse)
+ho_offence_codes = ho_offence_code_texts.map(HomeOfficeOffenceCode.parse)
 #: NOMIS booking ids: any 64-bit integer, negative ones included (prison-api's test data).
 booking_ids = st.integers(-(2**63), 2**63 - 1)
 
@@ -231,6 +255,7 @@ IDENTIFIER_TEXTS: dict[str, tuple[type[Any], st.SearchStrategy[str]]] = {
     "prison-id": (PrisonId, prison_id_texts),
     "offence-code": (OffenceCode, offence_code_texts),
     "book-number": (BookNumber, book_number_texts),
+    "ho-offence-code": (HomeOfficeOffenceCode, ho_offence_code_texts),
 }
 
 # --- time -----------------------------------------------------------------------------------
@@ -869,6 +894,268 @@ prisoner_record_bodies = st.builds(
 )
 
 
+# --- version 1.1: probation.custody-record --------------------------------------------------
+
+#: Java ``Long`` values (community-api's ids and counts).
+java_longs = st.integers(-(2**63), 2**63 - 1)
+delius_texts = texts(0, 30)
+delius_codes = st.builds(
+    DeliusCode, code=optional(texts(1, 20)), description=optional(delius_texts)
+)
+custodial_status_values = st.builds(
+    CustodialStatusValue,
+    code=optional(open_codes(CustodialStatus)),
+    description=optional(delius_texts),
+)
+
+
+def _amounts(max_digits: int) -> st.SearchStrategy[Decimal]:
+    """Amounts of at most ``max_digits`` significant digits and 10 fraction digits, in their
+    shortest plain form (as the model holds them)."""
+    return st.integers(0, 10).flatmap(
+        lambda places: st.integers(-(10**max_digits - 1), 10**max_digits - 1).map(
+            lambda n: Decimal(format(Decimal(n).scaleb(-places).normalize(), "f"))
+        )
+    )
+
+
+#: Amounts of additional sentences: any sign, up to 28 integer and 10 fraction digits.
+delius_amounts = _amounts(28)
+#: Amounts a JSON number read as a binary float gives back exactly: 15 significant digits
+#: (what community-api's documents carry through Python's JSON reader).
+float_amounts = _amounts(15)
+
+
+def _optional_model(cls: type[Any], **fields: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``cls`` with each field given or left out (absent means null)."""
+    return st.builds(cls, **{name: optional(value) for name, value in fields.items()})
+
+
+@st.composite
+def custody_key_date_sets(
+    draw: st.DrawFn, codes: st.SearchStrategy[Any] | None = None
+) -> CustodyKeyDates:
+    """A custody's key dates: distinct codes (any open code unless ``codes`` is given)."""
+    chosen = draw(
+        st.lists(codes if codes is not None else open_codes(KeyDateCode), max_size=6, unique_by=str)
+    )
+    return CustodyKeyDates(dates=tuple(KeyDate(code=c, date=draw(dates)) for c in chosen))
+
+
+@st.composite
+def custody_record_bodies(
+    draw: st.DrawFn,
+    *,
+    key_date_codes: st.SearchStrategy[Any] | None = None,
+    amounts: st.SearchStrategy[Decimal] = delius_amounts,
+) -> CustodyRecord:
+    """A probation custody record: any part present or absent, lists possibly empty.
+
+    ``key_date_codes`` and ``amounts`` narrow what an adapter can carry (the key dates of
+    community-api's CustodyRelatedKeyDates; amounts a binary float holds exactly)."""
+    wall = wall_clock_timestamps()
+    detail = _optional_model(
+        DeliusOffenceDetail,
+        code=ho_offence_codes,
+        description=delius_texts,
+        abbreviation=delius_texts,
+        main_category_code=chars(DIGITS, 3),
+        main_category_description=delius_texts,
+        main_category_abbreviation=delius_texts,
+        ogrs_offence_category=delius_texts,
+        sub_category_code=chars(DIGITS, 2),
+        sub_category_description=delius_texts,
+        sub_category_abbreviation=delius_texts,
+        form20_code=delius_texts,
+        cjit_code=delius_texts,
+    )
+    offence = _optional_model(
+        DeliusOffence,
+        offence_id=st.from_regex(r"[MA][0-9]{1,19}", fullmatch=True),
+        main_offence=st.booleans(),
+        detail=detail,
+        offence_date=wall,
+        offence_count=java_longs,
+        tics=java_longs,
+        verdict=delius_texts,
+        offender_id=java_longs,
+        created_datetime=wall,
+        last_updated_datetime=wall,
+    )
+    unpaid_work = _optional_model(
+        UnpaidWork,
+        minutes_ordered=java_longs,
+        minutes_completed=java_longs,
+        appointments=_optional_model(
+            UnpaidWorkAppointments,
+            total=java_longs,
+            attended=java_longs,
+            acceptable_absences=java_longs,
+            unacceptable_absences=java_longs,
+            no_outcome_recorded=java_longs,
+        ),
+        status=delius_texts,
+    )
+    additional = _optional_model(
+        AdditionalSentence,
+        additional_sentence_id=java_longs,
+        type=delius_codes,
+        amount=amounts,
+        length=java_longs,
+        notes=free_texts,
+    )
+    sentence = st.builds(
+        DeliusSentence,
+        sentence_id=optional(java_longs),
+        description=optional(delius_texts),
+        original_length=optional(java_longs),
+        original_length_units=optional(open_codes(LengthUnit)),
+        second_length=optional(java_longs),
+        second_length_units=optional(open_codes(LengthUnit)),
+        default_length=optional(java_longs),
+        effective_length=optional(java_longs),
+        length_in_days=optional(java_longs),
+        expected_sentence_end_date=optional(dates),
+        unpaid_work=optional(unpaid_work),
+        start_date=optional(dates),
+        termination_date=optional(dates),
+        termination_reason=optional(delius_texts),
+        sentence_type=optional(delius_codes),
+        additional_sentences=st.lists(additional, max_size=2).map(tuple),
+        failure_to_comply_limit=optional(java_longs),
+        cja2003_order=optional(st.booleans()),
+        legacy_order=optional(st.booleans()),
+    )
+    institution = _optional_model(
+        DeliusInstitution,
+        institution_id=java_longs,
+        is_establishment=st.booleans(),
+        code=texts(1, 6),
+        description=delius_texts,
+        institution_name=delius_texts,
+        establishment_type=delius_codes,
+        is_private=st.booleans(),
+        noms_prison_institution_code=texts(1, 10),
+    )
+    custody = _optional_model(
+        DeliusCustody,
+        book_number=book_numbers,
+        institution=institution,
+        key_dates=custody_key_date_sets(key_date_codes),
+        status=custodial_status_values,
+        sentence_start_date=dates,
+    )
+    court = _optional_model(
+        DeliusCourt,
+        court_id=java_longs,
+        code=delius_texts,
+        selectable=st.booleans(),
+        court_name=delius_texts,
+        telephone_number=delius_texts,
+        fax=delius_texts,
+        building_name=delius_texts,
+        street=delius_texts,
+        locality=delius_texts,
+        town=delius_texts,
+        county=delius_texts,
+        postcode=delius_texts,
+        country=delius_texts,
+        court_type_id=java_longs,
+        created_datetime=wall,
+        last_updated_datetime=wall,
+        probation_area_id=java_longs,
+        secure_email_address=delius_texts,
+        probation_area=delius_codes,
+        court_type=delius_codes,
+    )
+    appearance = _optional_model(
+        DeliusCourtAppearance,
+        court_appearance_id=java_longs,
+        appearance_date=wall,
+        court_code=delius_texts,
+        court_name=delius_texts,
+        appearance_type=delius_codes,
+        crn=crns,
+    )
+    order_manager = _optional_model(
+        DeliusOrderManager,
+        probation_area_id=java_longs,
+        team_id=java_longs,
+        officer_id=java_longs,
+        name=delius_texts,
+        staff_code=delius_texts,
+        date_start_of_allocation=wall,
+        date_end_of_allocation=wall,
+        grade_code=delius_texts,
+        team_code=delius_texts,
+        probation_area_code=delius_texts,
+    )
+    conviction = st.builds(
+        Conviction,
+        conviction_id=java_longs,
+        event_number=st.text(DIGITS, min_size=1, max_size=10),
+        active=optional(st.booleans()),
+        in_breach=optional(st.booleans()),
+        failure_to_comply_count=optional(java_longs),
+        breach_end=optional(dates),
+        awaiting_psr=optional(st.booleans()),
+        conviction_date=optional(dates),
+        referral_date=optional(dates),
+        offences=st.lists(offence, max_size=2).map(tuple),
+        sentence=optional(sentence),
+        latest_court_appearance_outcome=optional(delius_codes),
+        custody=optional(custody),
+        responsible_court=optional(court),
+        court_appearance=optional(appearance),
+        order_managers=st.lists(order_manager, max_size=2).map(tuple),
+    )
+    condition = _optional_model(
+        DeliusLicenceCondition,
+        notes=free_texts,
+        start_date=dates,
+        commencement_date=dates,
+        commencement_notes=free_texts,
+        termination_date=dates,
+        termination_notes=free_texts,
+        created_datetime=wall,
+        active=st.booleans(),
+        main_category=delius_codes,
+        sub_category=delius_codes,
+    )
+    status = _optional_model(
+        DeliusSentenceStatus,
+        sentence_id=java_longs,
+        custodial_type=custodial_status_values,
+        sentence=delius_codes,
+        main_offence=delius_codes,
+        sentence_date=dates,
+        actual_release_date=dates,
+        licence_expiry_date=dates,
+        pss_end_date=dates,
+        length=java_longs,
+        length_unit=open_codes(LengthUnit),
+    )
+    identified = draw(st.booleans())
+    return CustodyRecord(
+        crn=draw(crns) if identified else None,
+        pnc_id=draw(optional(pnc_ids)) if identified else None,
+        cro_number=draw(optional(cro_numbers)) if identified else None,
+        ni_number=draw(optional(texts(1, 9))) if identified else None,
+        noms_number=draw(optional(noms_numbers)) if identified else None,
+        immigration_number=draw(optional(texts(1, 20))) if identified else None,
+        most_recent_book_number=draw(optional(book_numbers)) if identified else None,
+        conviction=draw(conviction),
+        licence_conditions=draw(
+            optional(
+                st.lists(condition, max_size=3).map(
+                    lambda c: DeliusLicenceConditions(conditions=tuple(c))
+                )
+            )
+        ),
+        sentence_status=draw(optional(status)),
+    )
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -882,6 +1169,7 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     ReleaseDates.message_type: release_dates_bodies,
     KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
     PrisonerRecord.message_type: prisoner_record_bodies,
+    CustodyRecord.message_type: custody_record_bodies(),
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 
@@ -947,6 +1235,9 @@ def mutated_json(draw: st.DrawFn, document: Any) -> Any:
 __all__ = [
     "BODIES",
     "FIXED_CLOCK",
+    "custody_record_bodies",
+    "float_amounts",
+    "ho_offence_codes",
     "FIXED_INSTANT",
     "IDENTIFIER_TEXTS",
     "NOT_XML_CHARACTERS",

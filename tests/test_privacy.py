@@ -305,6 +305,36 @@ RECORD_CASES: list[tuple[str, str, Any, str | None]] = [
     ("prisoner-search", "gender", 'SECRET"QUOTE', None),  # valid: an unreadable gender, kept
     ("prisoner-search", "identifiers/2/value", "SECRET1948", None),  # valid: a NINO as recorded
     ("prisoner-search", "dischargeDetails", "SECRET 11/11/1948", None),  # valid: free text
+    ("delius-custody", "otherIds/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "otherIds/pncNumber", "11/11/1948", "pnc.format"),
+    ("delius-custody", "otherIds/croNumber", "SECRET&AMP", "cro.format"),
+    ("delius-custody", "otherIds/niNumber", "SECRET&AMP", "schema.max-length"),
+    ("delius-custody", "otherIds/niNumber", "SECRET194", None),  # valid: carried, never shown
+    ("delius-custody", "otherIds/immigrationNumber", "SECRET\u0001QUOTE", "text.characters"),
+    ("delius-custody", "conviction/orderManagers/0/name", "SECRET\u0001", "text.characters"),
+    (
+        "delius-custody",
+        "conviction/sentence/additionalSentences/0/notes",
+        "SECRET\u0002QUOTE 11/11/1948",
+        "text.characters",
+    ),
+    (
+        "delius-custody",
+        "licenceConditions/0/licenceConditionNotes",
+        "SECRET\u0003",
+        "text.characters",
+    ),
+    ("delius-custody", "conviction/offences/0/offenceDate", "11/11/1948", "schema.pattern"),
+    (
+        "delius-custody",
+        "conviction/offences/0/offenceDate",
+        "1948-11-31T00:00:00",
+        "local-datetime.format",
+    ),
+    ("delius-custody", "conviction/custody/bookingNumber", "SECRET&AMP", "book-number.format"),
+    ("delius-custody", "conviction/courtAppearance/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "conviction/custody/status/code", 'SECRET"QUOTE', "schema.pattern"),
+    ("delius-custody", "sentenceStatus/sentenceDate", "11/11/1948", "schema.pattern"),
 ]
 RECORD_SAMPLES = {
     "prison-api-sentence": ROOT
@@ -313,6 +343,7 @@ RECORD_SAMPLES = {
     / "adapters/cjx_delius_key_dates/tests/golden/handover.A5089DY-38339A.input.json",
     "prisoner-search": ROOT
     / "adapters/cjx_prisoner_search/tests/golden/every-member-rest-response.input.json",
+    "delius-custody": ROOT / "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
 }
 
 

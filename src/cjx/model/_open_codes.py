@@ -39,6 +39,7 @@ __all__ = [
     "InOutStatus",
     "KeyDateCode",
     "LegalStatus",
+    "LengthUnit",
     "LicenceKind",
     "LicenceStatus",
     "LicenceType",
@@ -52,6 +53,7 @@ __all__ = [
     "OpenInOutStatus",
     "OpenKeyDateCode",
     "OpenLegalStatus",
+    "OpenLengthUnit",
     "OpenLicenceKind",
     "OpenLicenceStatus",
     "OpenLicenceType",
@@ -161,6 +163,17 @@ class KeyDateCode(enum.StrEnum):
     POM_HANDOVER = "POM2"
     SUSPENSION_DATE_IF_RESET = "PR1"
     FINAL_THIRD_START = "FTHRD"
+
+
+class LengthUnit(enum.StrEnum):
+    """Delius units of a length (``UNITS`` reference list), sent by their description: a
+    sentence's ``originalLengthUnits``, a SentenceStatus's ``lengthUnit``."""
+
+    DAYS = "Days"
+    WEEKS = "Weeks"
+    MONTHS = "Months"
+    YEARS = "Years"
+    HOURS = "Hours"
 
 
 class LicenceKind(enum.StrEnum):
@@ -311,6 +324,7 @@ OpenSmokerStatus = Annotated[SmokerStatus | str, OpenCode(SmokerStatus)]
 OpenNomisIdentifierType = Annotated[NomisIdentifierType | str, OpenCode(NomisIdentifierType)]
 OpenCustodialStatus = Annotated[CustodialStatus | str, OpenCode(CustodialStatus)]
 OpenKeyDateCode = Annotated[KeyDateCode | str, OpenCode(KeyDateCode)]
+OpenLengthUnit = Annotated[LengthUnit | str, OpenCode(LengthUnit)]
 OpenLicenceKind = Annotated[LicenceKind | str, OpenCode(LicenceKind)]
 OpenLicenceType = Annotated[LicenceType | str, OpenCode(LicenceType)]
 OpenLicenceStatus = Annotated[LicenceStatus | str, OpenCode(LicenceStatus)]
@@ -331,4 +345,5 @@ OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
     LicenceType,
     LicenceStatus,
     PolicyVersion,
+    LengthUnit,
 )
