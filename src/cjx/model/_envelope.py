@@ -53,6 +53,7 @@ from cjx.model._identifiers import (
     OuCode,
     PncId,
 )
+from cjx.model._licence import LicenceRecord
 from cjx.model._records import KeyDatesReplaced, ReleaseDates
 from cjx.model._timestamp import Timestamp
 
@@ -88,6 +89,7 @@ BODY_TYPES: dict[str, type[Body]] = {
         # 1.1
         ReleaseDates,
         KeyDatesReplaced,
+        LicenceRecord,
     )
 }
 
