@@ -63,6 +63,10 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
         "adapters/cjx_delius_key_dates/tests/golden/all-seven.input.json",
         "schemas/formats/delius-key-dates/replace-custody-key-dates.schema.json",
     ),
+    "cvl-licence": (
+        "adapters/cjx_cvl_licence/tests/golden/every-member.input.json",
+        "schemas/formats/cvl-licence/licence.schema.json",
+    ),
 }
 
 STAGES: Final = {

@@ -349,6 +349,7 @@ def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
             "adapters/cjx_prison_api_sentence/tests/golden/every-member.input.json",
         ),
         ("delius-key-dates", "adapters/cjx_delius_key_dates/tests/golden/all-seven.input.json"),
+        ("cvl-licence", "adapters/cjx_cvl_licence/tests/golden/every-member.input.json"),
     ],
 )
 def test_record_formats_round_trip_through_the_cli(
@@ -463,6 +464,7 @@ def test_formats_lists_every_installed_format(capsys: pytest.CaptureFixture[str]
         "hmpps-events",
         "prison-api-sentence",
         "delius-key-dates",
+        "cvl-licence",
         "canonical-xml",
         "canonical-json",
     ):
@@ -488,6 +490,7 @@ def test_schema_export_writes_every_schema(
     assert "formats/libra-spi/deliver-request.xsd" in written
     assert "formats/prison-api-sentence/sentence-calc-dates.schema.json" in written
     assert "formats/delius-key-dates/replace-custody-key-dates.schema.json" in written
+    assert "formats/cvl-licence/licence.schema.json" in written
 
 
 def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
