@@ -8,8 +8,8 @@ name), so two adapters claiming one document would send it to the wrong one. Che
   adapter accepts is claimed by it and by no other; a rejected one by no other;
 * the shared samples of the formats whose documents resemble each other (``tests/fixtures/
   samples/``): the Prisoner document, community-api's Conviction and OffenderDetail, a CVL
-  licence and CVL's policy catalogue, prison-api's InmateDetail and sentence terms. Each may be claimed by its own format's
-  adapter (when it is installed) and by no other.
+  licence and CVL's policy catalogue, prison-api's InmateDetail and sentence terms. Each may be
+  claimed by its own format's adapter (when it is installed) and by no other.
 """
 
 from __future__ import annotations
