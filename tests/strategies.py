@@ -34,11 +34,15 @@ from hypothesis import strategies as st
 from cjx.model import (
     CODE_PATTERN,
     LONDON,
+    AdditionalCondition,
+    AdditionalConditionType,
     AdditionalSentence,
     Address,
     AlcoholLevel,
+    ApConditions,
     Asn,
     BailStatus,
+    BespokeCondition,
     Body,
     BodyPartDetail,
     BookingActivity,
@@ -75,6 +79,7 @@ from cjx.model import (
     DeliusSentenceStatus,
     Duration,
     DurationUnit,
+    ElectronicMonitoringType,
     Envelope,
     Finding,
     Gender,
@@ -88,6 +93,11 @@ from cjx.model import (
     KeyDatesReplaced,
     LegalStatus,
     LengthUnit,
+    LicenceConditions,
+    LicenceKind,
+    LicenceRecord,
+    LicenceStatus,
+    LicenceType,
     NextHearing,
     NomisIdentifierType,
     NomsNumber,
@@ -104,6 +114,7 @@ from cjx.model import (
     PhysicalDetails,
     Plea,
     PncId,
+    PolicyVersion,
     Presence,
     PrisonerAddress,
     PrisonerAlert,
@@ -119,6 +130,7 @@ from cjx.model import (
     PrisonerSentence,
     PrisonerStatus,
     PrisonId,
+    PssConditions,
     PtiUrn,
     ReceiveReason,
     RecordedIdentifier,
@@ -132,6 +144,7 @@ from cjx.model import (
     SentenceDatesChanged,
     SmokerStatus,
     Source,
+    StandardCondition,
     SubjectId,
     SubjectScheme,
     Timestamp,
@@ -585,6 +598,113 @@ def key_dates_replaced_bodies(draw: st.DrawFn) -> KeyDatesReplaced:
         book_number=draw(book_numbers),
         scope=tuple(scope),
         key_dates=tuple(KeyDate(code=code, date=draw(dates)) for code in dated),
+    )
+
+
+# --- version 1.1: licence.licence-record ----------------------------------------------------
+
+#: CVL ids (Java ``Long``).
+long_ids = st.integers(-(2**63), 2**63 - 1)
+#: The last day CVL recorded approvals without a time (the next one, 2023-04-01, has times).
+_LAST_DAY_ONLY_APPROVAL = dt.date(2023, 3, 31)
+
+
+def _is_day_only_approval(stamp: Timestamp) -> bool:
+    """Europe/London midnight to the second, no fraction, before 2023-04-01 (built here with
+    zoneinfo, not with the model's own function)."""
+    local = stamp.to_datetime().astimezone(LONDON)
+    return (
+        stamp.seconds_written
+        and stamp.fraction_digits == 0
+        and local.time() == dt.time(0)
+        and local.date() <= _LAST_DAY_ONLY_APPROVAL
+    )
+
+
+standard_conditions = st.builds(StandardCondition, code=short_texts, text=free_texts)
+bespoke_conditions = st.builds(BespokeCondition, text=free_texts)
+_UPLOAD_TYPES = (
+    AdditionalConditionType.MULTIPLE_EXCLUSION_ZONE,
+    AdditionalConditionType.MULTIPLE_UPLOADS,
+    AdditionalConditionType.SINGLE_UPLOAD,
+)
+
+
+@st.composite
+def additional_conditions(draw: st.DrawFn) -> AdditionalCondition:
+    """An additional condition with the members its type has (any of them for a type cjx does
+    not know)."""
+    kind = draw(open_codes(AdditionalConditionType))
+    restrictions: tuple[Any, ...] = ()
+    has_image_upload: bool | None = None
+    known = isinstance(kind, AdditionalConditionType)
+    if kind == AdditionalConditionType.ELECTRONIC_MONITORING or not known:
+        restrictions = tuple(draw(st.lists(open_codes(ElectronicMonitoringType), max_size=3)))
+    if kind in _UPLOAD_TYPES:
+        has_image_upload = draw(st.booleans())
+    elif not known:
+        has_image_upload = draw(optional(st.booleans()))
+    return AdditionalCondition(
+        id=draw(long_ids),
+        category=draw(free_texts),
+        type=kind,
+        code=draw(short_texts),
+        text=draw(free_texts),
+        restrictions=restrictions,
+        has_image_upload=has_image_upload,
+    )
+
+
+def _some(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.lists(strategy, max_size=3).map(tuple)
+
+
+licence_condition_sets = st.builds(
+    LicenceConditions,
+    ap=st.builds(
+        ApConditions,
+        standard=_some(standard_conditions),
+        additional=_some(additional_conditions()),
+        bespoke=_some(bespoke_conditions),
+    ),
+    pss=st.builds(
+        PssConditions,
+        standard=_some(standard_conditions),
+        additional=_some(additional_conditions()),
+    ),
+)
+
+
+@st.composite
+def licence_record_bodies(draw: st.DrawFn) -> LicenceRecord:
+    """A CVL licence: approved at a time, on a day (before 2023-04-01), or not approved."""
+    approval = draw(st.sampled_from(["at", "on", "none"]))
+    return LicenceRecord(
+        licence_id=draw(long_ids),
+        kind=draw(open_codes(LicenceKind)),
+        licence_type=draw(open_codes(LicenceType)),
+        policy_version=draw(open_codes(PolicyVersion)),
+        version=draw(short_texts),
+        status=draw(open_codes(LicenceStatus)),
+        noms_number=draw(noms_numbers),
+        booking_id=draw(booking_ids),
+        crn=draw(crns),
+        approved_by_username=draw(optional(short_texts)),
+        approved_at=draw(
+            wall_clock_timestamps().filter(lambda t: not _is_day_only_approval(t))
+            if approval == "at"
+            else st.none()
+        ),
+        approved_on=draw(
+            st.dates(max_value=_LAST_DAY_ONLY_APPROVAL) if approval == "on" else st.none()
+        ),
+        created_by_username=draw(short_texts),
+        created_at=draw(optional(wall_clock_timestamps())),
+        updated_by_username=draw(optional(short_texts)),
+        updated_at=draw(optional(wall_clock_timestamps())),
+        licence_start_date=draw(optional(dates)),
+        in_pss_period=draw(st.booleans()),
+        conditions=draw(licence_condition_sets),
     )
 
 
@@ -1168,6 +1288,7 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     # 1.1
     ReleaseDates.message_type: release_dates_bodies,
     KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
+    LicenceRecord.message_type: licence_record_bodies(),
     PrisonerRecord.message_type: prisoner_record_bodies,
     CustodyRecord.message_type: custody_record_bodies(),
 }
@@ -1248,6 +1369,10 @@ __all__ = [
     "booking_ids",
     "json_values",
     "key_dates_replaced_bodies",
+    "additional_conditions",
+    "licence_condition_sets",
+    "licence_record_bodies",
+    "long_ids",
     "mutated_json",
     "open_codes",
     "gender_texts",

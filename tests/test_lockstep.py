@@ -32,9 +32,12 @@ from cjx.model import (
     OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
     WALL_CLOCK_TIMESTAMP_PATTERN,
+    AdditionalCondition,
     AdditionalSentence,
     Address,
     AlcoholLevel,
+    ApConditions,
+    BespokeCondition,
     BodyPartDetail,
     BookingStatus,
     CaseResulted,
@@ -68,6 +71,8 @@ from cjx.model import (
     IncentiveLevel,
     KeyDate,
     KeyDatesReplaced,
+    LicenceConditions,
+    LicenceRecord,
     NextHearing,
     Offence,
     Organisation,
@@ -89,6 +94,7 @@ from cjx.model import (
     PrisonerReleased,
     PrisonerSentence,
     PrisonerStatus,
+    PssConditions,
     RecordedIdentifier,
     RegistrationAdded,
     ReleaseDates,
@@ -98,6 +104,7 @@ from cjx.model import (
     SentenceDates,
     SentenceDatesChanged,
     Source,
+    StandardCondition,
     SubjectId,
     UnpaidWork,
     UnpaidWorkAppointments,
@@ -150,6 +157,13 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     SentenceDate,
     KeyDatesReplaced,
     KeyDate,
+    LicenceRecord,
+    LicenceConditions,
+    ApConditions,
+    PssConditions,
+    StandardCondition,
+    AdditionalCondition,
+    BespokeCondition,
     PrisonerRecord,
     PrisonerIdentifiers,
     WrittenPnc,
@@ -358,6 +372,8 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 CR = "c:Body/c:CaseResulted"
 RD = "c:Body/c:ReleaseDates/c:Dates"
 KDR = "c:Body/c:KeyDatesReplaced"
+LR = "c:Body/c:LicenceRecord"
+LR_AP = f"{LR}/c:Conditions/c:Ap"
 PR = "c:Body/c:PrisonerRecord"
 CRB = "c:Body/c:CustodyRecord"
 OFFD = f"{CRB}/c:Conviction/c:Offences/c:Offence/c:Detail"
@@ -627,6 +643,58 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         "key-dates-replaced",
         _remove(f"{KDR}/c:Scope"),
         _json_del("body/scope"),
+        None,
+    ),
+    (
+        "licence-without-conditions",
+        "licence-record",
+        _remove(f"{LR}/c:Conditions"),
+        _json_del("body/conditions"),
+        None,
+    ),
+    (
+        "licence-conditions-without-pss",
+        "licence-record",
+        _remove(f"{LR}/c:Conditions/c:Pss"),
+        _json_del("body/conditions/pss"),
+        None,
+    ),
+    (
+        "licence-in-pss-period-not-a-boolean",
+        "licence-record",
+        _set_text(f"{LR}/c:InPssPeriod", "SECRETYES"),
+        _json_set("body/in_pss_period", "SECRETYES"),
+        "SECRETYES",
+    ),
+    (
+        "licence-additional-condition-without-id",
+        "licence-record",
+        _remove(f"{LR_AP}/c:Additional/c:AdditionalCondition/c:Id"),
+        _json_del("body/conditions/ap/additional/0/id"),
+        None,
+    ),
+    (
+        "licence-unknown-element-in-a-condition",
+        "licence-record",
+        _append(f"{LR_AP}/c:Bespoke/c:BespokeCondition", "Address", "SECRET ROAD"),
+        _json_set("body/conditions/ap/bespoke/0/address", "SECRET ROAD"),
+        "SECRET ROAD",
+    ),
+    (
+        "licence-restriction-not-a-code",
+        "licence-record",
+        _set_text(
+            f"{LR_AP}/c:Additional/c:AdditionalCondition[2]/c:Restrictions/c:Restriction",
+            "SECRET ZONE",
+        ),
+        _json_set("body/conditions/ap/additional/1/restrictions/0", "SECRET ZONE"),
+        "SECRET ZONE",
+    ),
+    (
+        "licence-empty-condition-code",
+        "licence-record",
+        _set_text(f"{LR_AP}/c:Standard/c:StandardCondition/c:Code", ""),
+        _json_set("body/conditions/ap/standard/0/code", ""),
         None,
     ),
     (

@@ -56,6 +56,7 @@ from cjx.model._identifiers import (
     OuCode,
     PncId,
 )
+from cjx.model._licence import LicenceRecord
 from cjx.model._prisoner import PrisonerRecord
 from cjx.model._records import KeyDatesReplaced, ReleaseDates
 from cjx.model._timestamp import Timestamp
@@ -94,6 +95,7 @@ BODY_TYPES: dict[str, type[Body]] = {
         KeyDatesReplaced,
         PrisonerRecord,
         CustodyRecord,
+        LicenceRecord,
     )
 }
 
