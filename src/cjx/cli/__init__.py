@@ -6,7 +6,8 @@ outputs). No traceback is printed for bad input.
 
 ::
 
-    cjx translate --from FORMAT --to FORMAT [--index URL] [--out-dir DIR] [--report FILE] PATH...
+    cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--index URL]
+                  [--out-dir DIR] [--report FILE] PATH...
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
     cjx rules [--format text|json]
@@ -64,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("translate", help="translate messages from one format to another")
     t.add_argument("--from", dest="from_format", required=True, metavar="FORMAT")
     t.add_argument("--to", dest="to_format", required=True, metavar="FORMAT")
+    t.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of the --from format's reader, e.g. crn=X320741 for delius-custody "
+        "(the CRN a bare Conviction was fetched for); repeatable",
+    )
     t.add_argument("--out-dir", type=Path, metavar="DIR", help="write one file per message")
     t.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
     t.add_argument(
@@ -169,6 +178,19 @@ def _entry(item: Input, report: Report, outputs: list[str]) -> dict[str, Any]:
     }
 
 
+def _options(given: list[str]) -> dict[str, str]:
+    """``--option NAME=VALUE`` arguments as a mapping; each name at most once."""
+    options: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError("--option expects NAME=VALUE")
+        if name in options:
+            raise UsageError(f"--option {name} is given twice")
+        options[name] = value
+    return options
+
+
 def _translate(args: argparse.Namespace) -> int:
     from ._identity import index_url  # noqa: PLC0415
     from ._rules import LazyIndex  # noqa: PLC0415
@@ -184,7 +206,7 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
-    reader = get_adapter(args.from_format)
+    reader = get_adapter(args.from_format).with_options(_options(args.option))
     writer = get_adapter(args.to_format)
     inputs = collect(args.paths)
     if not inputs:

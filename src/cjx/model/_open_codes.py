@@ -33,26 +33,40 @@ from cjx.errors import Issue, warning
 
 __all__ = [
     "CODE_PATTERN",
+    "BookingActivity",
+    "ConvictedStatus",
+    "AdditionalConditionType",
     "CustodialStatus",
+    "ElectronicMonitoringType",
     "InOutStatus",
     "KeyDateCode",
     "LegalStatus",
+    "LengthUnit",
     "LicenceKind",
     "LicenceStatus",
     "LicenceType",
+    "NomisIdentifierType",
     "NonDtoReleaseDateType",
     "OPEN_CODE_LISTS",
+    "OpenBookingActivity",
+    "OpenAdditionalConditionType",
     "OpenCode",
+    "OpenConvictedStatus",
     "OpenCustodialStatus",
+    "OpenElectronicMonitoringType",
     "OpenInOutStatus",
     "OpenKeyDateCode",
     "OpenLegalStatus",
+    "OpenLengthUnit",
     "OpenLicenceKind",
     "OpenLicenceStatus",
     "OpenLicenceType",
+    "OpenNomisIdentifierType",
     "OpenNonDtoReleaseDateType",
     "OpenPolicyVersion",
+    "OpenSmokerStatus",
     "PolicyVersion",
+    "SmokerStatus",
     "check_code",
     "code_order",
 ]
@@ -94,6 +108,37 @@ class NonDtoReleaseDateType(enum.StrEnum):
     POST_RECALL_RELEASE = "PRRD"
 
 
+class BookingActivity(enum.StrEnum):
+    """Whether a NOMIS booking is active: the first word of a Prisoner document's ``status``."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class ConvictedStatus(enum.StrEnum):
+    """NOMIS convicted status of a prisoner (hmpps-prisoner-search ``convictedStatus``)."""
+
+    CONVICTED = "Convicted"
+    REMAND = "Remand"
+
+
+class SmokerStatus(enum.StrEnum):
+    """NOMIS smoker profile (hmpps-prisoner-search ``smoker``)."""
+
+    SMOKER = "Y"
+    NON_SMOKER = "N"
+    VAPES = "V"
+
+
+class NomisIdentifierType(enum.StrEnum):
+    """Type of a NOMIS offender identifier (hmpps-prisoner-search ``identifiers[].type``)."""
+
+    PNC = "PNC"
+    CRO = "CRO"
+    NATIONAL_INSURANCE_NUMBER = "NINO"
+    DRIVING_LICENCE = "DL"
+
+
 class CustodialStatus(enum.StrEnum):
     """Delius custodial status of a custody (``CustodialStatusCode``)."""
 
@@ -122,6 +167,17 @@ class KeyDateCode(enum.StrEnum):
     POM_HANDOVER = "POM2"
     SUSPENSION_DATE_IF_RESET = "PR1"
     FINAL_THIRD_START = "FTHRD"
+
+
+class LengthUnit(enum.StrEnum):
+    """Delius units of a length (``UNITS`` reference list), sent by their description: a
+    sentence's ``originalLengthUnits``, a SentenceStatus's ``lengthUnit``."""
+
+    DAYS = "Days"
+    WEEKS = "Weeks"
+    MONTHS = "Months"
+    YEARS = "Years"
+    HOURS = "Hours"
 
 
 class LicenceKind(enum.StrEnum):
@@ -170,6 +226,33 @@ class PolicyVersion(enum.StrEnum):
     V2_1 = "V2_1"
     V3_0 = "V3_0"
     V4_0 = "V4_0"
+
+
+class AdditionalConditionType(enum.StrEnum):
+    """CVL additional licence condition type: the ``type`` that chooses its members."""
+
+    #: ``{id, category, type, code, text}``
+    STANDARD = "STANDARD"
+    #: adds ``restrictions``: what the electronic monitoring is for
+    ELECTRONIC_MONITORING = "ELECTRONIC_MONITORING"
+    #: adds ``hasImageUpload`` (deprecated in CVL for ``MULTIPLE_UPLOADS``)
+    MULTIPLE_EXCLUSION_ZONE = "MULTIPLE_EXCLUSION_ZONE"
+    #: adds ``hasImageUpload``
+    MULTIPLE_UPLOADS = "MULTIPLE_UPLOADS"
+    #: adds ``hasImageUpload``
+    SINGLE_UPLOAD = "SINGLE_UPLOAD"
+
+
+class ElectronicMonitoringType(enum.StrEnum):
+    """What a CVL electronic monitoring condition monitors (``ElectronicMonitoringType``)."""
+
+    EXCLUSION_ZONE = "EXCLUSION_ZONE"
+    CURFEW = "CURFEW"
+    LOCATION_MONITORING = "LOCATION_MONITORING"
+    ATTENDANCE_AT_APPOINTMENTS = "ATTENDANCE_AT_APPOINTMENTS"
+    ALCOHOL_MONITORING = "ALCOHOL_MONITORING"
+    ALCOHOL_ABSTINENCE = "ALCOHOL_ABSTINENCE"
+    RESTRICTION_ZONE = "RESTRICTION_ZONE"
 
 
 class OpenCode:
@@ -266,22 +349,40 @@ def code_order(codes: type[enum.StrEnum]) -> Callable[[enum.StrEnum | str], tupl
 OpenLegalStatus = Annotated[LegalStatus | str, OpenCode(LegalStatus)]
 OpenInOutStatus = Annotated[InOutStatus | str, OpenCode(InOutStatus)]
 OpenNonDtoReleaseDateType = Annotated[NonDtoReleaseDateType | str, OpenCode(NonDtoReleaseDateType)]
+OpenBookingActivity = Annotated[BookingActivity | str, OpenCode(BookingActivity)]
+OpenConvictedStatus = Annotated[ConvictedStatus | str, OpenCode(ConvictedStatus)]
+OpenSmokerStatus = Annotated[SmokerStatus | str, OpenCode(SmokerStatus)]
+OpenNomisIdentifierType = Annotated[NomisIdentifierType | str, OpenCode(NomisIdentifierType)]
 OpenCustodialStatus = Annotated[CustodialStatus | str, OpenCode(CustodialStatus)]
 OpenKeyDateCode = Annotated[KeyDateCode | str, OpenCode(KeyDateCode)]
+OpenLengthUnit = Annotated[LengthUnit | str, OpenCode(LengthUnit)]
 OpenLicenceKind = Annotated[LicenceKind | str, OpenCode(LicenceKind)]
 OpenLicenceType = Annotated[LicenceType | str, OpenCode(LicenceType)]
 OpenLicenceStatus = Annotated[LicenceStatus | str, OpenCode(LicenceStatus)]
 OpenPolicyVersion = Annotated[PolicyVersion | str, OpenCode(PolicyVersion)]
+OpenAdditionalConditionType = Annotated[
+    AdditionalConditionType | str, OpenCode(AdditionalConditionType)
+]
+OpenElectronicMonitoringType = Annotated[
+    ElectronicMonitoringType | str, OpenCode(ElectronicMonitoringType)
+]
 
 #: Every open code list, in the order the XSD declares them.
 OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
     LegalStatus,
     InOutStatus,
     NonDtoReleaseDateType,
+    BookingActivity,
+    ConvictedStatus,
+    SmokerStatus,
+    NomisIdentifierType,
     CustodialStatus,
     KeyDateCode,
     LicenceKind,
     LicenceType,
     LicenceStatus,
     PolicyVersion,
+    LengthUnit,
+    AdditionalConditionType,
+    ElectronicMonitoringType,
 )
