@@ -265,7 +265,8 @@ def run_demo(
     target = out_dir or Path(tempfile.mkdtemp(prefix="cjx-demo-"))
     target.mkdir(parents=True, exist_ok=True)
     console.print(
-        f"cjx demo: {len(_services_config(root, broker_url).services)} services ({root / 'services.toml'}) on {redact_url(broker_url)}; "
+        f"cjx demo: {len(_services_config(root, broker_url).services)} services "
+        f"({root / 'services.toml'}) on {redact_url(broker_url)}; "
         "publishing the bundled examples to cjx.inbound"
     )
     with Progress(console=console, transient=True) as bar:
