@@ -28,30 +28,89 @@ from cjx.codec import CANONICAL_NS, decode_json, decode_xml, encode_json, encode
 from cjx.errors import ValidationFailed
 from cjx.model import (
     BODY_TYPES,
+    CODE_PATTERN,
+    OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
+    WALL_CLOCK_TIMESTAMP_PATTERN,
+    AddedIdentifier,
+    AdditionalCondition,
+    AdditionalSentence,
     Address,
     AlcoholLevel,
+    ApConditions,
+    BespokeCondition,
+    BodyPartDetail,
+    BookingStatus,
     CaseResulted,
     CodedValue,
+    ContactDetails,
+    ConvictedOffence,
+    Conviction,
     CourtCase,
+    CurrentIncentive,
+    CustodialStatusValue,
+    CustodyKeyDates,
+    CustodyRecord,
     Defendant,
+    DeliusCode,
+    DeliusCourt,
+    DeliusCourtAppearance,
+    DeliusCustody,
+    DeliusInstitution,
+    DeliusLicenceCondition,
+    DeliusLicenceConditions,
+    DeliusOffence,
+    DeliusOffenceDetail,
+    DeliusOrderManager,
+    DeliusSentence,
+    DeliusSentenceStatus,
     Duration,
     Envelope,
     Hearing,
     Identifier,
     IdentifiersLinked,
+    IncentiveLevel,
+    KeyDate,
+    KeyDatesReplaced,
+    LicenceConditions,
+    LicenceRecord,
     NextHearing,
     Offence,
     Organisation,
     Person,
+    PersonalCareNeed,
+    PersonalDetails,
     PersonMerged,
+    PhysicalDetails,
+    PrisonerAddress,
+    PrisonerAlert,
+    PrisonerAlias,
+    PrisonerEmailAddress,
+    PrisonerIdentifiers,
+    PrisonerLanguage,
+    PrisonerLocation,
+    PrisonerPhoneNumber,
     PrisonerReceived,
+    PrisonerRecord,
     PrisonerReleased,
+    PrisonerSentence,
+    PrisonerStatus,
+    PssConditions,
+    RecordedIdentifier,
     RegistrationAdded,
+    ReleaseDates,
+    RestrictedPatient,
     Result,
+    SentenceDate,
+    SentenceDates,
     SentenceDatesChanged,
     Source,
+    StandardCondition,
+    SubjectEnriched,
     SubjectId,
+    UnpaidWork,
+    UnpaidWorkAppointments,
+    WrittenPnc,
     XmlItem,
     _codes,
 )
@@ -94,7 +153,68 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     IdentifiersLinked,
     RegistrationAdded,
     CodedValue,
+    # 1.1
+    ReleaseDates,
+    SentenceDates,
+    SentenceDate,
+    KeyDatesReplaced,
+    KeyDate,
+    LicenceRecord,
+    LicenceConditions,
+    ApConditions,
+    PssConditions,
+    StandardCondition,
+    AdditionalCondition,
+    BespokeCondition,
+    PrisonerRecord,
+    PrisonerIdentifiers,
+    WrittenPnc,
+    RecordedIdentifier,
+    PersonalDetails,
+    PrisonerAlias,
+    PersonalCareNeed,
+    PrisonerLanguage,
+    PrisonerAlert,
+    PrisonerStatus,
+    BookingStatus,
+    PrisonerLocation,
+    PrisonerSentence,
+    ConvictedOffence,
+    RestrictedPatient,
+    CurrentIncentive,
+    IncentiveLevel,
+    PhysicalDetails,
+    BodyPartDetail,
+    ContactDetails,
+    PrisonerAddress,
+    PrisonerPhoneNumber,
+    PrisonerEmailAddress,
+    CustodyRecord,
+    Conviction,
+    DeliusCode,
+    CustodialStatusValue,
+    DeliusOffence,
+    DeliusOffenceDetail,
+    DeliusSentence,
+    UnpaidWork,
+    UnpaidWorkAppointments,
+    AdditionalSentence,
+    DeliusCustody,
+    DeliusInstitution,
+    CustodyKeyDates,
+    DeliusCourt,
+    DeliusCourtAppearance,
+    DeliusOrderManager,
+    DeliusLicenceConditions,
+    DeliusLicenceCondition,
+    DeliusSentenceStatus,
+    SubjectEnriched,
+    AddedIdentifier,
 )
+
+#: Models whose XSD type is a choice of sequences that repeat element names (at least one of
+#: several optional fields): their particles are compared by first occurrence.
+CHOICE_MODELS: tuple[type[BaseModel], ...] = (SentenceDate,)
 
 
 def _load_make_examples() -> ModuleType:
@@ -254,6 +374,14 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 CR = "c:Body/c:CaseResulted"
+RD = "c:Body/c:ReleaseDates/c:Dates"
+KDR = "c:Body/c:KeyDatesReplaced"
+LR = "c:Body/c:LicenceRecord"
+LR_AP = f"{LR}/c:Conditions/c:Ap"
+PR = "c:Body/c:PrisonerRecord"
+CRB = "c:Body/c:CustodyRecord"
+OFFD = f"{CRB}/c:Conviction/c:Offences/c:Offence/c:Detail"
+SE = "c:Body/c:SubjectEnriched"
 DEF = f"{CR}/c:Defendant"
 OFF1 = f"{CR}/c:Offences/c:Offence"
 
@@ -455,6 +583,282 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         _json_set("body/event_version", 0),
         None,
     ),
+    # version 1.1
+    (
+        "empty-sentence-date",
+        "release-dates",
+        _both(
+            _remove(f"{RD}/c:ConditionalRelease/c:Reported"),
+            _remove(f"{RD}/c:ConditionalRelease/c:Override"),
+        ),
+        _json_set("body/dates/conditional_release", {}),
+        None,
+    ),
+    (
+        "unknown-element-in-sentence-dates",
+        "release-dates",
+        _append(RD, "Secret", "SECRETDATE"),
+        _json_set("body/dates/secret", "SECRETDATE"),
+        "SECRETDATE",
+    ),
+    (
+        "booking-id-not-an-integer",
+        "release-dates",
+        _set_text("c:Body/c:ReleaseDates/c:BookingId", "12X"),
+        _json_set("body/booking_id", "12X"),
+        None,
+    ),
+    (
+        "booking-id-out-of-range",
+        "release-dates",
+        _set_text("c:Body/c:ReleaseDates/c:BookingId", str(2**63)),
+        _json_set("body/booking_id", 2**63),
+        None,
+    ),
+    (
+        "open-code-not-a-code",
+        "release-dates",
+        _set_text(f"{RD}/c:NonDtoReleaseDateType", "C R D"),
+        _json_set("body/dates/non_dto_release_date_type", "C R D"),
+        None,
+    ),
+    (
+        "bad-book-number-pattern",
+        "key-dates-replaced",
+        _set_text(f"{KDR}/c:BookNumber", "38339"),
+        _json_set("body/book_number", "38339"),
+        "38339",
+    ),
+    (
+        "key-date-code-not-a-code",
+        "key-dates-replaced",
+        _set_text(f"{KDR}/c:KeyDates/c:KeyDate/c:Code", "SECRET CODE"),
+        _json_set("body/key_dates/0/code", "SECRET CODE"),
+        "SECRET CODE",
+    ),
+    (
+        "key-date-without-date",
+        "key-dates-replaced",
+        _remove(f"{KDR}/c:KeyDates/c:KeyDate/c:Date"),
+        _json_del("body/key_dates/0/date"),
+        None,
+    ),
+    (
+        "replacement-without-scope",
+        "key-dates-replaced",
+        _remove(f"{KDR}/c:Scope"),
+        _json_del("body/scope"),
+        None,
+    ),
+    (
+        "licence-without-conditions",
+        "licence-record",
+        _remove(f"{LR}/c:Conditions"),
+        _json_del("body/conditions"),
+        None,
+    ),
+    (
+        "licence-conditions-without-pss",
+        "licence-record",
+        _remove(f"{LR}/c:Conditions/c:Pss"),
+        _json_del("body/conditions/pss"),
+        None,
+    ),
+    (
+        "licence-in-pss-period-not-a-boolean",
+        "licence-record",
+        _set_text(f"{LR}/c:InPssPeriod", "SECRETYES"),
+        _json_set("body/in_pss_period", "SECRETYES"),
+        "SECRETYES",
+    ),
+    (
+        "licence-additional-condition-without-id",
+        "licence-record",
+        _remove(f"{LR_AP}/c:Additional/c:AdditionalCondition/c:Id"),
+        _json_del("body/conditions/ap/additional/0/id"),
+        None,
+    ),
+    (
+        "licence-unknown-element-in-a-condition",
+        "licence-record",
+        _append(f"{LR_AP}/c:Bespoke/c:BespokeCondition", "Address", "SECRET ROAD"),
+        _json_set("body/conditions/ap/bespoke/0/address", "SECRET ROAD"),
+        "SECRET ROAD",
+    ),
+    (
+        "licence-restriction-not-a-code",
+        "licence-record",
+        _set_text(
+            f"{LR_AP}/c:Additional/c:AdditionalCondition[2]/c:Restrictions/c:Restriction",
+            "SECRET ZONE",
+        ),
+        _json_set("body/conditions/ap/additional/1/restrictions/0", "SECRET ZONE"),
+        "SECRET ZONE",
+    ),
+    (
+        "licence-empty-condition-code",
+        "licence-record",
+        _set_text(f"{LR_AP}/c:Standard/c:StandardCondition/c:Code", ""),
+        _json_set("body/conditions/ap/standard/0/code", ""),
+        None,
+    ),
+    (
+        "replacement-with-empty-scope",
+        "key-dates-replaced",
+        lambda root: [
+            e.getparent().remove(e)  # type: ignore[union-attr]
+            for e in root.findall(f"{KDR}/c:Scope/c:Code", NS)
+        ],
+        _json_set("body/scope", []),
+        None,
+    ),
+    (
+        "prisoner-record-unknown-element-in-a-group",
+        "prisoner-record",
+        _append(f"{PR}/c:PersonalDetails", "Nickname", "SECRETNICK"),
+        _json_set("body/personal_details/nickname", "SECRETNICK"),
+        "SECRETNICK",
+    ),
+    (
+        "prisoner-record-written-pnc-not-pnc-text",
+        "prisoner-record",
+        _set_text(f"{PR}/c:Identifiers/c:PncNumber/c:Written", "12-394773H"),
+        _json_set("body/identifiers/pnc_number/written", "12-394773H"),
+        None,
+    ),
+    (
+        "prisoner-record-recorded-identifier-without-value",
+        "prisoner-record",
+        _remove(f"{PR}/c:Identifiers/c:RecordedIdentifiers/c:RecordedIdentifier/c:Value"),
+        _json_del("body/identifiers/recorded_identifiers/0/value"),
+        None,
+    ),
+    (
+        "prisoner-record-booking-status-without-in-out",
+        "prisoner-record",
+        _remove(f"{PR}/c:Status/c:BookingStatus/c:InOut"),
+        _json_del("body/status/booking_status/in_out"),
+        None,
+    ),
+    (
+        "prisoner-record-legal-status-not-a-code",
+        "prisoner-record",
+        _set_text(f"{PR}/c:Status/c:LegalStatus", "SECRET STATUS"),
+        _json_set("body/status/legal_status", "SECRET STATUS"),
+        "SECRET STATUS",
+    ),
+    (
+        "prisoner-record-gender-not-a-gender",
+        "prisoner-record",
+        _set_text(f"{PR}/c:PersonalDetails/c:Gender", "Male"),
+        _json_set("body/personal_details/gender", "Male"),
+        None,
+    ),
+    (
+        "prisoner-record-alert-without-code",
+        "prisoner-record",
+        _remove(f"{PR}/c:Alerts/c:Alert/c:AlertCode"),
+        _json_del("body/alerts/0/alert_code"),
+        None,
+    ),
+    (
+        "prisoner-record-class-not-a-java-name",
+        "prisoner-record",
+        _append(PR, "IndexDocumentClass", "uk..PrisonerB"),
+        _json_set("body/index_document_class", "uk..PrisonerB"),
+        None,
+    ),
+    (
+        "custody-record-without-conviction",
+        "custody-record",
+        _remove(f"{CRB}/c:Conviction"),
+        _json_del("body/conviction"),
+        None,
+    ),
+    (
+        "conviction-without-event-number",
+        "custody-record",
+        _remove(f"{CRB}/c:Conviction/c:EventNumber"),
+        _json_del("body/conviction/event_number"),
+        None,
+    ),
+    (
+        "event-number-not-digits",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:EventNumber", "3A"),
+        _json_set("body/conviction/event_number", "3A"),
+        None,
+    ),
+    (
+        "home-office-code-is-a-cjs-code",
+        "custody-record",
+        _set_text(f"{OFFD}/c:Code", "TH68010"),
+        _json_set("body/conviction/offences/0/detail/code", "TH68010"),
+        "TH68010",
+    ),
+    (
+        "offence-id-without-m-or-a",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Offences/c:Offence/c:OffenceId", "X2500283547"),
+        _json_set("body/conviction/offences/0/offence_id", "X2500283547"),
+        None,
+    ),
+    (
+        "custodial-status-not-a-code",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Custody/c:Status/c:Code", "SECRET STATUS"),
+        _json_set("body/conviction/custody/status/code", "SECRET STATUS"),
+        "SECRET STATUS",
+    ),
+    (
+        "offence-date-without-offset",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Offences/c:Offence/c:OffenceDate", "2019-03-18T00:00:00"),
+        _json_set("body/conviction/offences/0/offence_date", "2019-03-18T00:00:00"),
+        None,
+    ),
+    (
+        "conviction-id-out-of-range",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:ConvictionId", str(2**63)),
+        _json_set("body/conviction/conviction_id", 2**63),
+        None,
+    ),
+    (
+        "unknown-element-in-custody",
+        "custody-record",
+        _append(f"{CRB}/c:Conviction/c:Custody", "Secret", "SECRETCUSTODY"),
+        _json_set("body/conviction/custody/secret", "SECRETCUSTODY"),
+        "SECRETCUSTODY",
+    ),
+    (
+        "enriched-without-added-identifiers",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added"),
+        _json_del("body/added"),
+        None,
+    ),
+    (
+        "enriched-with-empty-added",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added/c:AddedIdentifier"),
+        _json_set("body/added", []),
+        None,
+    ),
+    (
+        "taught-by-not-a-message-id",
+        "subject-enriched",
+        _set_text(f"{SE}/c:Added/c:AddedIdentifier/c:TaughtBy/c:MessageId", "X757129"),
+        _json_set("body/added/0/taught_by/0", "X757129"),
+        "X757129",
+    ),
+    (
+        "added-identifier-without-resolved-from",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added/c:AddedIdentifier/c:ResolvedFrom"),
+        _json_del("body/added/0/resolved_from"),
+        None,
+    ),
 ]
 
 
@@ -515,6 +919,203 @@ def test_rules_neither_schema_states_are_left_to_the_model() -> None:
         with pytest.raises(ValidationFailed) as caught:
             decode(data)
         assert caught.value.report.codes == ("asn.check-character", "asn.check-character")
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate"),
+    [
+        (
+            "duplicate-key-date-code",
+            lambda obj: obj["body"]["key_dates"].append({"code": "ACR", "date": "2030-01-01"}),
+        ),
+        ("duplicate-scope-code", lambda obj: obj["body"]["scope"].append("LED")),
+        (
+            "key-date-outside-scope",
+            lambda obj: obj["body"]["key_dates"].append({"code": "POM1", "date": "2030-01-01"}),
+        ),
+    ],
+)
+def test_key_date_set_rules_are_left_to_the_model(
+    name: str, mutate: Callable[[dict[str, Any]], None]
+) -> None:
+    """A key-date set holds each code once and lies within its scope: neither schema states it
+    (it is documented in both), the model enforces it (canonical.invariant), in both forms."""
+    obj = json.loads((FIXTURES / "key-dates-replaced.json").read_bytes())
+    mutate(obj)
+    js = json.dumps(obj).encode()
+    assert _json_ok(js) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_json(js)
+    assert caught.value.report.codes == ("canonical.invariant",)
+    envelope_xml = (FIXTURES / "key-dates-replaced.xml").read_bytes()
+    root = etree.fromstring(envelope_xml)
+    body = _find(root, KDR)
+    body.remove(_find(root, f"{KDR}/c:Scope"))
+    scope = etree.SubElement(body, f"{{{CANONICAL_NS}}}Scope")
+    for code in obj["body"]["scope"]:
+        etree.SubElement(scope, f"{{{CANONICAL_NS}}}Code").text = code
+    kept = body.find("c:KeyDates", NS)
+    if kept is not None:
+        body.remove(kept)
+    key_dates = etree.SubElement(body, f"{{{CANONICAL_NS}}}KeyDates")
+    for item in obj["body"]["key_dates"]:
+        key_date = etree.SubElement(key_dates, f"{{{CANONICAL_NS}}}KeyDate")
+        etree.SubElement(key_date, f"{{{CANONICAL_NS}}}Code").text = item["code"]
+        etree.SubElement(key_date, f"{{{CANONICAL_NS}}}Date").text = item["date"]
+    xml = etree.tostring(root)
+    assert _xml_ok(xml) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_xml(xml)
+    assert caught.value.report.codes == ("canonical.invariant",)
+
+
+def _empty(path: str) -> XmlMutation:
+    def mutate(root: etree._Element) -> None:
+        element = _find(root, path)
+        for child in list(element):
+            element.remove(child)
+
+    return mutate
+
+
+def _gender_text(text: str) -> XmlMutation:
+    def mutate(root: etree._Element) -> None:
+        added = etree.Element(f"{{{CANONICAL_NS}}}GenderText")
+        added.text = text
+        _find(root, f"{PR}/c:PersonalDetails/c:Gender").addnext(added)
+
+    return mutate
+
+
+PNC_WRITTEN = f"{PR}/c:Identifiers/c:PncNumber/c:Written"
+RECORDED_VALUE = f"{PR}/c:Identifiers/c:RecordedIdentifiers/c:RecordedIdentifier/c:Value"
+
+
+@pytest.mark.parametrize(
+    ("xml_mutation", "json_mutation", "code"),
+    [
+        pytest.param(
+            _empty(f"{PR}/c:Location"),
+            _json_set("body/location", {}),
+            "canonical.invariant",
+            id="empty-group",
+        ),
+        pytest.param(
+            _empty(f"{PR}/c:Sentence/c:Dates"),
+            _json_set("body/sentence/dates", {}),
+            "canonical.invariant",
+            id="empty-sentence-dates",
+        ),
+        pytest.param(
+            _set_text(PNC_WRITTEN, "79/163001B"),
+            _json_set("body/identifiers/pnc_number/written", "79/163001B"),
+            "canonical.invariant",
+            id="written-pnc-reads-as-another",
+        ),
+        pytest.param(
+            _set_text(PNC_WRITTEN, "2012/0394773H"),
+            _json_set("body/identifiers/pnc_number/written", "2012/0394773H"),
+            "canonical.invariant",
+            id="written-pnc-is-the-canonical-form",
+        ),
+        pytest.param(
+            _set_text(PNC_WRITTEN, "12/394773J"),
+            _json_set("body/identifiers/pnc_number/written", "12/394773J"),
+            "pnc.check-character",
+            id="written-pnc-with-a-wrong-check-character",
+        ),
+        pytest.param(
+            _set_text(RECORDED_VALUE, "12/394773J"),
+            _json_set("body/identifiers/recorded_identifiers/0/value", "12/394773J"),
+            "pnc.check-character",
+            id="recorded-pnc-with-a-wrong-check-character",
+        ),
+        pytest.param(
+            _gender_text("F"),
+            _json_set("body/personal_details/gender_text", "F"),
+            "canonical.invariant",
+            id="gender-text-read-otherwise",
+        ),
+        pytest.param(
+            _gender_text("Male"),
+            _json_set("body/personal_details/gender_text", "Male"),
+            "canonical.invariant",
+            id="gender-text-that-is-the-description",
+        ),
+    ],
+)
+def test_prisoner_record_rules_are_left_to_the_model(
+    xml_mutation: XmlMutation, json_mutation: JsonMutation, code: str
+) -> None:
+    """Groups are absent or hold a value; a written PNC reads as its PNC ID; recorded PNC and
+    CRO identifiers are valid; gender is the reading of its text: both schemas accept the
+    message (the rules are named in their documentation), the model rejects it, in both forms."""
+    obj = json.loads((FIXTURES / "prisoner-record.json").read_bytes())
+    json_mutation(obj)
+    js = json.dumps(obj).encode()
+    root = etree.fromstring((FIXTURES / "prisoner-record.xml").read_bytes())
+    xml_mutation(root)
+    xml = etree.tostring(root)
+    assert _json_ok(js) == []
+    assert _xml_ok(xml) == []
+    for decode, data in ((decode_json, js), (decode_xml, xml)):
+        with pytest.raises(ValidationFailed) as caught:
+            decode(data)
+        assert caught.value.report.codes == (code,)
+
+
+def test_an_empty_list_and_an_absent_one_stay_apart_in_both_forms() -> None:
+    """``[]`` is an empty wrapper in XML; an absent list is no element; both come back."""
+    xml = (FIXTURES / "prisoner-record.xml").read_bytes()
+    assert b"<PhoneNumbers/>" in xml
+    envelope = decode_xml(xml)
+    assert envelope == decode_json((FIXTURES / "prisoner-record.json").read_bytes())
+    address = envelope.body.contact_details.addresses[0]
+    assert address.phone_numbers == ()
+    assert envelope.body.contact_details.email_addresses is None
+
+
+@pytest.mark.parametrize(
+    ("name", "identifier"),
+    [
+        ("a-scheme-added-twice", {"scheme": "CRN", "value": "X757129"}),
+        ("an-asn-added", {"scheme": "ASN", "value": "1101ZD0100000448754K"}),
+        ("a-booking-id-added", {"scheme": "BOOKING", "value": "1200835"}),
+    ],
+)
+def test_added_identifier_rules_are_left_to_the_model(
+    name: str, identifier: dict[str, str]
+) -> None:
+    """An enrichment adds PNC, CRO, NOMS and CRN identifiers only, each scheme once: neither
+    schema states it (both document it), the model enforces it, in both forms."""
+    obj = json.loads((FIXTURES / "subject-enriched.json").read_bytes())
+    added = dict(obj["body"]["added"][0], identifier=identifier)
+    obj["body"]["added"].append(added)
+    js = json.dumps(obj).encode()
+    assert _json_ok(js) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_json(js)
+    assert caught.value.report.codes == ("canonical.invariant",)
+    root = etree.fromstring((FIXTURES / "subject-enriched.xml").read_bytes())
+    wrapper = _find(root, f"{SE}/c:Added")
+    second = etree.fromstring(etree.tostring(_find(wrapper, "c:AddedIdentifier")))
+    _find(second, "c:Identifier/c:Scheme").text = identifier["scheme"]
+    _find(second, "c:Identifier/c:Value").text = identifier["value"]
+    wrapper.append(second)
+    xml = etree.tostring(root)
+    assert _xml_ok(xml) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_xml(xml)
+    assert caught.value.report.codes == ("canonical.invariant",)
+
+
+def test_key_date_sets_are_kept_in_the_code_lists_order() -> None:
+    """A set given in another order decodes to the same model (sets compare as sets)."""
+    obj = json.loads((FIXTURES / "key-dates-replaced.json").read_bytes())
+    expected = decode_json(json.dumps(obj).encode())
+    obj["body"]["scope"].reverse()
+    obj["body"]["key_dates"].reverse()
+    assert decode_json(json.dumps(obj).encode()) == expected
 
 
 def test_message_type_must_name_the_body() -> None:
@@ -630,6 +1231,13 @@ def _particles(node: etree._Element, *, optional: bool = False) -> list[tuple[st
     return out
 
 
+def _nullable(annotation: Any) -> bool:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    return origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation)
+
+
 def _unwrap(annotation: Any) -> Any:
     while True:
         origin = typing.get_origin(annotation)
@@ -646,6 +1254,9 @@ def _unwrap(annotation: Any) -> Any:
 def test_xsd_elements_follow_model_field_order_and_optionality(cls: type[BaseModel]) -> None:
     """Each model's complex type lists its fields' elements in field order; optional ones 0..1."""
     particles = _particles(_type(f"{cls.__name__}Type"))
+    if cls in CHOICE_MODELS:
+        seen: set[str] = set()
+        particles = [p for p in particles if not (p[0] in seen or seen.add(p[0]))]  # type: ignore[func-returns-value]
     expected = [(xml_name(n), not f.is_required()) for n, f in cls.model_fields.items()]
     actual = [(name, opt) for name, opt, _ in particles]
     if cls is Defendant:  # person XOR organisation is an xs:choice: each optional alone
@@ -663,7 +1274,8 @@ def test_xsd_elements_follow_model_field_order_and_optionality(cls: type[BaseMod
             wrapper = _type(element.get("type").split(":")[1])
             (item_name, item_optional, item_element), *rest = _particles(wrapper)
             assert rest == []
-            assert (item_name, item_optional) == (item.name, False)
+            # a list that may be absent is written as an empty wrapper when empty (1.1)
+            assert (item_name, item_optional) == (item.name, _nullable(info.annotation))
             limit = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
             assert item_element.get("maxOccurs") == (str(limit) if limit else "unbounded")
             inner = _unwrap(typing.get_args(inner)[0])
@@ -702,7 +1314,9 @@ def test_xsd_timestamp_pattern_is_the_model_pattern() -> None:
     assert pattern.get("value") == TIMESTAMP_PATTERN
 
 
-@pytest.mark.parametrize("enum", [getattr(_codes, n) for n in _codes.__all__], ids=str)
+@pytest.mark.parametrize(
+    "enum", [*(getattr(_codes, n) for n in _codes.__all__), *OPEN_CODE_LISTS], ids=str
+)
 def test_xsd_enumerations_are_the_model_code_lists(enum: Any) -> None:
     """Every code list of the model is an XSD enumeration with the same values, in order."""
     values = [
@@ -712,8 +1326,32 @@ def test_xsd_enumerations_are_the_model_code_lists(enum: Any) -> None:
     assert values == [member.value for member in enum]
 
 
+@pytest.mark.parametrize("enum", OPEN_CODE_LISTS, ids=str)
+def test_xsd_open_code_lists_are_the_union_of_the_list_and_any_code(enum: Any) -> None:
+    """Each open list's field type is ``Open<List>Type``: the enumeration or a code token."""
+    union = _type(f"Open{enum.__name__}Type", "simpleType").find("xs:union", NS)
+    assert union is not None
+    assert union.get("memberTypes") == f"cjx:{enum.__name__}Type cjx:CodeTokenType"
+
+
+def test_xsd_code_token_is_the_model_code_pattern() -> None:
+    """Unknown codes have one form in the model, the XSD and the JSON Schema."""
+    pattern = _type("CodeTokenType", "simpleType").find(".//xs:pattern", NS)
+    assert pattern is not None
+    assert pattern.get("value", "").replace("\\-", "-") == CODE_PATTERN
+    text = schema_file(CANONICAL_JSON_SCHEMA).read_text(encoding="utf-8")
+    assert json.dumps(f"^{CODE_PATTERN}$") in text
+
+
+def test_xsd_wall_clock_timestamp_pattern_is_the_model_pattern() -> None:
+    """Wall-clock timestamps (version 1.1) are text with exactly their model pattern."""
+    pattern = _type("WallClockTimestampType", "simpleType").find(".//xs:pattern", NS)
+    assert pattern is not None
+    assert pattern.get("value") == WALL_CLOCK_TIMESTAMP_PATTERN
+
+
 def test_xsd_message_types_and_body_elements_are_the_catalogue() -> None:
-    """MessageType lists the seven message types; Body holds one element per body class."""
+    """MessageType lists the message types; Body holds one element per body class."""
     values = {
         e.get("value") for e in _type("MessageTypeType", "simpleType").iter(f"{{{XS}}}enumeration")
     }

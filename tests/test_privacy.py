@@ -12,6 +12,7 @@ name, facet, expected type, pattern, set of values, limit); see ``cjx.validation
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -25,6 +26,17 @@ from lxml import etree
 
 import cjx
 from cjx.errors import Report
+from cjx.service import HEADER_ERROR_REPORT, ServiceConfig
+from cjx.transport import (
+    CANONICAL,
+    INBOUND,
+    Binding,
+    Exchange,
+    Message,
+    Queue,
+    Topology,
+    dlq_name,
+)
 
 ROOT = Path(__file__).parents[1]
 LIBRA_SAMPLE = ROOT / "adapters/cjx_libra_spi/tests/fixtures/samples/core-input-message-001.xml"
@@ -277,6 +289,137 @@ def test_hmpps_event_reports_never_contain_the_value(where: str, value: str) -> 
         assert_report_is_clean(report)
 
 
+#: (format, path of the member to replace, sentinel, expected code or None when still valid).
+#: Personal data (names, dates of birth, addresses, free text, identifiers) is never shown.
+RECORD_CASES: list[tuple[str, str, Any, str | None]] = [
+    ("prison-api-sentence", "sentenceExpiryDate", "11/11/1948", "schema.pattern"),
+    ("prison-api-sentence", "sentenceExpiryDate", "1948-02-30", "date.format"),
+    ("prison-api-sentence", "nonDtoReleaseDateType", 'SECRET"QUOTE', "schema.pattern"),
+    ("prison-api-sentence", "bookingId", "SECRET&AMP", "schema.type"),
+    ("prison-api-sentence", "releaseDate", "SECRETA'SECRETB", "schema.pattern"),
+    ("delius-key-dates", "nomsNumber", "SECRET1948", "noms.format"),
+    ("delius-key-dates", "bookingNumber", "SECRET&AMP", "book-number.format"),
+    ("delius-key-dates", "bookingNumber", "S1948Q", None),  # valid: reported masked, if at all
+    ("delius-key-dates", "keyDates/sentenceExpiryDate", "11/11/1948", "schema.pattern"),
+    ("delius-key-dates", "keyDates/licenceExpiryDate", "1948-11-31", "date.format"),
+    ("prisoner-search", "lastName", 'SECRETA"QUOTE' * 400, "schema.max-length"),
+    ("prisoner-search", "dateOfBirth", "11/11/1948", "schema.pattern"),
+    ("prisoner-search", "dateOfBirth", "1948-02-30", "date.format"),
+    ("prisoner-search", "aliases/0/dateOfBirth", "1948-11-31", "date.format"),
+    ("prisoner-search", "addresses/0/fullAddress", "SECRET&AMP, 1948 " * 300, "schema.max-length"),
+    ("prisoner-search", "addresses/0/startDate", "SECRET 11/11/1948", "schema.pattern"),
+    ("prisoner-search", "emailAddresses/0/email", ["SECRET@1948"], "schema.type"),
+    ("prisoner-search", "currentIncentive/dateTime", "1948-11-11T25:00", "local-datetime.format"),
+    ("prisoner-search", "prisonerNumber", "SECRET&AMP", "noms.format"),
+    ("prisoner-search", "pncNumber", "SECRET1948", "pnc.format"),
+    ("prisoner-search", "identifiers/0/value", "48/11111SECRET", "pnc.format"),
+    ("prisoner-search", "bookNumber", "S1948Q", None),  # valid: reported masked, if at all
+    ("prisoner-search", "gender", 'SECRET"QUOTE', None),  # valid: an unreadable gender, kept
+    ("prisoner-search", "identifiers/2/value", "SECRET1948", None),  # valid: a NINO as recorded
+    ("prisoner-search", "dischargeDetails", "SECRET 11/11/1948", None),  # valid: free text
+    ("delius-custody", "otherIds/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "otherIds/pncNumber", "11/11/1948", "pnc.format"),
+    ("delius-custody", "otherIds/croNumber", "SECRET&AMP", "cro.format"),
+    ("delius-custody", "otherIds/niNumber", "SECRET&AMP", "schema.max-length"),
+    ("delius-custody", "otherIds/niNumber", "SECRET194", None),  # valid: carried, never shown
+    ("delius-custody", "otherIds/immigrationNumber", "SECRET\u0001QUOTE", "text.characters"),
+    ("delius-custody", "conviction/orderManagers/0/name", "SECRET\u0001", "text.characters"),
+    (
+        "delius-custody",
+        "conviction/sentence/additionalSentences/0/notes",
+        "SECRET\u0002QUOTE 11/11/1948",
+        "text.characters",
+    ),
+    (
+        "delius-custody",
+        "licenceConditions/0/licenceConditionNotes",
+        "SECRET\u0003",
+        "text.characters",
+    ),
+    ("delius-custody", "conviction/offences/0/offenceDate", "11/11/1948", "schema.pattern"),
+    (
+        "delius-custody",
+        "conviction/offences/0/offenceDate",
+        "1948-11-31T00:00:00",
+        "local-datetime.format",
+    ),
+    ("delius-custody", "conviction/custody/bookingNumber", "SECRET&AMP", "book-number.format"),
+    ("delius-custody", "conviction/courtAppearance/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "conviction/custody/status/code", 'SECRET"QUOTE', "schema.pattern"),
+    ("delius-custody", "sentenceStatus/sentenceDate", "11/11/1948", "schema.pattern"),
+    # CVL licence conditions are free text filled in with names and addresses
+    ("cvl-licence", "conditions/AP/bespoke/0/text", "SECRET\u0007QUOTE 11/11", "text.characters"),
+    (
+        "cvl-licence",
+        "conditions/AP/additional/0/text",
+        "SECRET ROAD 1948 " * 300,
+        "schema.max-length",
+    ),
+    ("cvl-licence", "conditions/AP/bespoke/1/text", "SECRET PERSON, 11/11 SECRET ROAD", None),
+    ("cvl-licence", "conditions/AP/additional/1/restrictions/0", 'SECRET"QUOTE', "schema.pattern"),
+    ("cvl-licence", "conditions/PSS/standard/0/code", "", "schema.min-length"),
+    ("cvl-licence", "licenceStartDate", "11/11/1948", "schema.pattern"),
+    ("cvl-licence", "createdDateTime", "1948-11-31T10:00:00", "local-datetime.format"),
+    ("cvl-licence", "approvedDateTime", "1948-11-11T00:00:00", None),  # a day: information
+    ("cvl-licence", "crn", "SECRET1948", "crn.format"),
+    ("cvl-licence", "approvedByUsername", "SECRET&AMP", None),
+]
+RECORD_SAMPLES = {
+    "prison-api-sentence": ROOT
+    / "adapters/cjx_prison_api_sentence/tests/golden/shared.getSentenceDetail_1200835.input.json",
+    "delius-key-dates": ROOT
+    / "adapters/cjx_delius_key_dates/tests/golden/handover.A5089DY-38339A.input.json",
+    "prisoner-search": ROOT
+    / "adapters/cjx_prisoner_search/tests/golden/every-member-rest-response.input.json",
+    "delius-custody": ROOT / "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
+    "cvl-licence": ROOT / "adapters/cjx_cvl_licence/tests/golden/every-member.input.json",
+}
+
+
+def _record_case(fmt: str, where: str, value: Any) -> bytes:
+    """The format's sample with the member at ``where`` set to ``value``."""
+    document: dict[str, Any] = json.loads(RECORD_SAMPLES[fmt].read_bytes())
+    *parents, last = where.split("/")
+    node: Any = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return json.dumps(document).encode()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "where", "value", "code"), RECORD_CASES, ids=[f"{c[0]}:{c[1]}" for c in RECORD_CASES]
+)
+def test_record_reports_never_contain_the_value(
+    fmt: str, where: str, value: Any, code: str | None
+) -> None:
+    """A prison or probation record with one bad member is rejected as its format, fast and
+    detailed, without the member's value in any issue; recognised by content (a ``bookingId``
+    that is text is not prison-api's), its report is as clean."""
+    data = _record_case(fmt, where, value)
+    adapter = cjx.get_adapter(fmt)
+    for report in (adapter.validate(data), adapter.validate(data, detailed=True)):
+        assert report.ok is (code is None)
+        if code is not None:
+            assert code in report.codes
+        assert_report_is_clean(report)
+    assert_report_is_clean(cjx.validate(data))
+
+
+def test_record_cli_never_prints_the_values(tmp_path: Path) -> None:
+    """`cjx validate` (text and JSON, detailed) over every record case prints no sentinel."""
+    for index, (fmt, where, value, _) in enumerate(RECORD_CASES):
+        (tmp_path / f"case-{index}.json").write_bytes(_record_case(fmt, where, value))
+    for args in (("--format", "json"), ("--detailed",)):
+        run = run_cli(tmp_path, *args)
+        assert run.returncode == 1, run.stderr
+        assert_no_personal_data(run.stdout)
+        assert_no_personal_data(run.stderr)
+
+
 def test_unresolvable_xsi_type_is_reported_not_raised() -> None:
     """An xsi:type naming no schema type is an issue on both paths; its value is not shown."""
     data = mutated(LIBRA_SAMPLE, set_attribute(LIBRA_NS, "Gender", XSI_TYPE, "SECRET1948"))
@@ -379,3 +522,50 @@ def test_canonical_cli_never_prints_the_value(case: Case, canonical_cli: CliRuns
     assert case.detailed_code in _codes(canonical_cli.detailed_json[name])
     assert canonical_cli.detailed_text[name].split("\n")[0].endswith(f"{name}: INVALID")
     assert case.detailed_code in canonical_cli.detailed_text[name]
+
+
+async def test_licence_conditions_stay_out_of_service_logs_and_dead_letters(
+    memory_broker: Any, cjx_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An inbound ``cvl-licence`` service carries a licence's condition texts (names and
+    addresses filled into the policy's placeholders) exactly into the canonical message, and
+    never into its logs (at DEBUG) or a dead letter's report: one licence is translated (with a
+    contradiction warning), one is dead-lettered for a control character in a condition."""
+    caplog.set_level("DEBUG")
+    name = "privacy-licence-in"
+    tap = "privacy-licence-tap"
+    await memory_broker.declare(
+        Topology(
+            (Exchange(CANONICAL),),
+            (Queue(tap),),
+            (Binding(tap, CANONICAL, "licence.licence-record.v1"),),
+        )
+    )
+    await cjx_service(ServiceConfig(name=name, role="inbound", format="cvl-licence"))
+    secret = "SECRET PERSON, 11/11 SECRET ROAD"
+    carried = _record_case("cvl-licence", "conditions/AP/bespoke/1/text", secret)
+    document = json.loads(carried)
+    document["licenceType"] = "PSS"  # a contradiction: a warning in the report
+    await memory_broker.publish(
+        INBOUND, "cvl-licence", Message(body=json.dumps(document).encode(), message_id="l-1")
+    )
+    refused = _record_case("cvl-licence", "conditions/AP/bespoke/0/text", f"{secret}\u0007")
+    await memory_broker.publish(INBOUND, "cvl-licence", Message(body=refused, message_id="l-2"))
+
+    async def first(queue: str) -> Any:
+        for _ in range(400):
+            delivery = await memory_broker.get(queue)
+            if delivery is not None:
+                return delivery
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"nothing arrived on {queue}")
+
+    translated = await first(tap)
+    assert secret.encode() in translated.message.body  # carried exactly
+    dead = await first(dlq_name(name))
+    assert dead.message.body == refused  # the original bytes
+    report = str(dead.message.headers.get(HEADER_ERROR_REPORT))
+    assert "text.characters" in report
+    assert_no_personal_data(report)
+    assert_no_personal_data(caplog.text)
+    assert caplog.records, "the service logged nothing: the check above proves nothing"

@@ -14,8 +14,14 @@ its own format (``writer.translate``), and for a canonical output also checks th
 as the very message it was written from. A failure is a ``translate.verify`` error: a defect of
 cjx, never of the input.
 
+When the target cannot encode a message's type but a registered rule makes, from that type, one
+it can (``custody.release-dates`` to ``delius-key-dates``: ``release-dates-to-key-dates``), the
+rule runs between steps 1 and 2 (:func:`apply_rules`), with the person index it is given.
+
 It never raises for bad input: the :class:`Outcome` says what happened, with a report of every
-issue. Only a misuse (an unknown format name) raises.
+issue (a link the index lacks is ``identity.unresolved``). Only a misuse (an unknown format
+name, two rules that fit one route) raises, and an index that cannot be reached
+(:class:`~cjx.errors.TransientError`).
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ import os
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, get_adapter
-from cjx.errors import CjxError, Issue, Report, ValidationFailed, error
+from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, Translation, get_adapter
+from cjx.errors import CjxError, IdentityUnresolved, Issue, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
+from cjx.rules import RuleIndex, route
+from cjx.validation import canonical_gate
 
-__all__ = ["VERIFY_VARIABLE", "Outcome", "translate", "verify_by_default"]
+__all__ = ["VERIFY_VARIABLE", "Outcome", "apply_rules", "translate", "verify_by_default"]
 
 #: Set to ``1`` (or ``true``, ``yes``, ``on``) to verify every output by default.
 VERIFY_VARIABLE: Final = "CJX_VERIFY_OUTPUT"
@@ -62,11 +70,13 @@ def translate(
     source: str = "<input>",
     clock: Clock = system_clock,
     verify: bool | None = None,
+    index: RuleIndex | None = None,
 ) -> Outcome:
     """Translate one input; bad input gives a rejected outcome, never an exception.
 
     ``verify`` reads every output back through its own format's gate (off by default; ``None``
-    takes :func:`verify_by_default`).
+    takes :func:`verify_by_default`). ``index`` is the person index for the look-ups of a rule
+    the translation needs: without one, no rule runs (:func:`apply_rules`).
     """
     reader = get_adapter(from_format) if isinstance(from_format, str) else from_format
     writer = get_adapter(to_format) if isinstance(to_format, str) else to_format
@@ -76,6 +86,16 @@ def translate(
         translation = reader.translate(data, source=source, clock=clock)
     except ValidationFailed as exc:
         return Outcome(source, (), (), exc.report)
+    translation = apply_rules(
+        translation,
+        writer,
+        index=index,
+        source=source,
+        clock=clock,
+        # canonical input has passed the canonical gate on its way in; what cjx has just built
+        # from a source is gated only when verifying (docs/validation.md)
+        gated=isinstance(reader, CanonicalXml | CanonicalJson) or not verify,
+    )
     issues = list(translation.report.issues)
     outputs: list[bytes] = []
     for envelope in translation.envelopes:
@@ -130,3 +150,51 @@ def _verify(output: bytes, envelope: Envelope[Any], writer: Adapter, clock: Cloc
             )
         ]
     return []
+
+
+def apply_rules(
+    translation: Translation,
+    writer: Adapter,
+    *,
+    index: RuleIndex | None,
+    source: str,
+    clock: Clock,
+    gated: bool,
+) -> Translation:
+    """Each message whose type ``writer`` cannot encode, replaced by what a rule makes of it.
+
+    The rule is :func:`cjx.rules.route`'s: the one registered rule that takes the message's type
+    and makes a type ``writer`` encodes. Rules run only with an ``index``; without one, and for a
+    message no rule fits, the translation is unchanged (encoding then reports
+    ``translate.unsupported-message-type``, as it always did). A message a rule takes passes the
+    canonical gate first unless ``gated`` (a canonical reader has just validated it, or it was
+    built from a source message and its output is not being verified); a link the index lacks
+    rejects it (``identity.unresolved``); the rule's warnings join the report.
+    """
+    if index is None:
+        return translation
+    routes = [
+        (e, None if e.message_type in writer.encodes else route(e.message_type, writer.encodes))
+        for e in translation.envelopes
+    ]
+    if all(rule is None for _, rule in routes):
+        return translation
+    issues = list(translation.report.issues)
+    envelopes: list[Envelope[Any]] = []
+    for envelope, rule in routes:
+        if rule is None:
+            envelopes.append(envelope)
+            continue
+        if not gated:
+            gate = canonical_gate(envelope)[1]
+            if gate:
+                issues.extend(gate)
+                continue
+        try:
+            derivation = rule.derive(envelope, index, clock=clock)
+        except IdentityUnresolved as exc:
+            issues.extend(exc.report.issues)
+            continue
+        issues.extend(derivation.report.issues)
+        envelopes.extend(derivation.envelopes)
+    return Translation(tuple(envelopes), Report(source, tuple(issues)))

@@ -6,17 +6,22 @@ outputs). No traceback is printed for bad input.
 
 ::
 
-    cjx translate --from FORMAT --to FORMAT [--out-dir DIR] [--report FILE] [--verify] PATH...
+    cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--index URL]
+                  [--out-dir DIR] [--report FILE] [--verify] PATH...
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
+    cjx rules [--format text|json]
     cjx schema export DIR
     cjx schema check
+    cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
+    cjx identity link|show|retract|conflicts|export|import|migrate --index URL ...
+    cjx asyncapi --config FILE [--out FILE] [--format yaml|json]
 """
 
 from __future__ import annotations
@@ -26,15 +31,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cjx import __version__
 from cjx.adapter import adapters, broken, get_adapter
 from cjx.adapter import validate as validate_input
-from cjx.errors import ConfigurationError, Report, UnknownFormat, reports_to_junit
+from cjx.errors import ConfigurationError, Report, TransientError, UnknownFormat, reports_to_junit
 from cjx.pipeline import translate
 
 from ._inputs import Input, UsageError, check_directory, check_file, collect, read
+
+if TYPE_CHECKING:
+    from ._rules import LazyIndex
 
 __all__ = ["main"]
 
@@ -57,8 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("translate", help="translate messages from one format to another")
     t.add_argument("--from", dest="from_format", required=True, metavar="FORMAT")
     t.add_argument("--to", dest="to_format", required=True, metavar="FORMAT")
+    t.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of the --from format's reader, e.g. crn=X320741 for delius-custody "
+        "(the CRN a bare Conviction was fetched for); repeatable",
+    )
     t.add_argument("--out-dir", type=Path, metavar="DIR", help="write one file per message")
     t.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
+    t.add_argument(
+        "--index",
+        metavar="URL",
+        help="the person index for a rule the translation needs (sqlite:///PATH, "
+        "postgresql://...; CJX_IDENTITY_URL overrides it)",
+    )
     t.add_argument(
         "--verify",
         action="store_true",
@@ -74,12 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
 
     sub.add_parser("formats", help="list the formats cjx can read and write")
+    from ._rules import add_parser as add_rules  # noqa: PLC0415
+
+    add_rules(sub)
 
     s = sub.add_parser("schema", help="export or check the schemas")
     schema_sub = s.add_subparsers(dest="schema_command", required=True, parser_class=_Parser)
     export = schema_sub.add_parser("export", help="write every schema into DIR")
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
+    from ._schema_diff import add_parser as add_schema_diff  # noqa: PLC0415
+
+    add_schema_diff(schema_sub)
 
     d = sub.add_parser("demo", help="run the services on the bundled examples, show the outcome")
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
@@ -93,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     from ._services import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
+    from ._identity import add_parsers as add_identity_parsers  # noqa: PLC0415
+
+    add_identity_parsers(sub)
+    from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
+
+    add_asyncapi(sub)
     return parser
 
 
@@ -105,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "formats":
             return _formats()
+        if args.command == "rules":
+            from ._rules import run as run_rules  # noqa: PLC0415
+
+            return run_rules(args)
         if args.command == "schema":
             return _schema(args)
         if args.command == "demo":
@@ -113,10 +151,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.out_dir is not None:
                 check_directory(args.out_dir, "--out-dir")
             return run_demo(out_dir=args.out_dir, broker_url=args.broker)
+        if args.command == "asyncapi":
+            from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
+
+            return run_asyncapi(args)
         if args.command in ("run", "topology", "dlq", "health"):
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)
+        if args.command == "identity":
+            from ._identity import dispatch as identity  # noqa: PLC0415
+
+            return identity(args)
     except (UsageError, UnknownFormat, ConfigurationError) as exc:
         print(f"cjx: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -137,8 +183,35 @@ def _entry(item: Input, report: Report, outputs: list[str]) -> dict[str, Any]:
     }
 
 
+def _options(given: list[str]) -> dict[str, str]:
+    """``--option NAME=VALUE`` arguments as a mapping; each name at most once."""
+    options: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError("--option expects NAME=VALUE")
+        if name in options:
+            raise UsageError(f"--option {name} is given twice")
+        options[name] = value
+    return options
+
+
 def _translate(args: argparse.Namespace) -> int:
-    reader = get_adapter(args.from_format)
+    from ._identity import index_url  # noqa: PLC0415
+    from ._rules import LazyIndex  # noqa: PLC0415
+
+    index = LazyIndex(index_url(args.index))
+    try:
+        return _translate_inputs(args, index)
+    except TransientError as exc:  # the person index could not be reached
+        print(f"cjx: error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    finally:
+        index.close()
+
+
+def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
+    reader = get_adapter(args.from_format).with_options(_options(args.option))
     writer = get_adapter(args.to_format)
     inputs = collect(args.paths)
     if not inputs:
@@ -156,6 +229,7 @@ def _translate(args: argparse.Namespace) -> int:
             from_format=reader,
             to_format=writer,
             source=item.name,
+            index=index,
             verify=True if args.verify else None,
         )
         files: list[tuple[Path, bytes]] = []
@@ -239,18 +313,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _formats() -> int:
+    width = max([16, *(len(name) for name in (*adapters(), *broken()))])
     for name, adapter in adapters().items():
         types = ", ".join(sorted(adapter.decodes))
-        print(f"{name:<16} {adapter.media_type:<40} {adapter.description}")
-        print(f"{'':<16} message types: {types}")
+        print(f"{name:<{width}} {adapter.media_type:<40} {adapter.description}")
+        print(f"{'':<{width}} message types: {types}")
     for name, reason in broken().items():
-        print(f"{name:<16} BROKEN: {reason}", file=sys.stderr)
+        print(f"{name:<{width}} BROKEN: {reason}", file=sys.stderr)
     return EXIT_OK if not broken() else EXIT_REJECTED
 
 
 def _schema(args: argparse.Namespace) -> int:
     from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
 
+    if args.schema_command == "diff":
+        from ._schema_diff import run as run_schema_diff  # noqa: PLC0415
+
+        return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
         for path in schema_export.export(args.directory):

@@ -7,33 +7,36 @@ Rules kept here:
   SHA-256 digest of the body's canonical JSON. Re-translating a source message gives the same id;
   two different messages never share one even when a source reuses its ids.
 * ``message_type`` and ``schema_version`` agree with the body's class.
-* The first stable subject identifier (PNC, else NOMS, else CRN, else ASN) is the ordering key.
+* The first stable subject identifier (PNC, else NOMS, else CRN, else ASN) is the ordering key;
+  a message whose subject holds none of these but a booking id (``custody.release-dates``) is
+  ordered by the booking (``BOOKING:<id>``); one whose subject has none of them, by what its
+  body names the person by, if anything (``probation.custody-record``: ``BOOK-NUMBER:<book
+  number>``, else ``DELIUS-EVENT:<conviction id>``).
 * ``produced_at`` comes from an injectable clock, so golden files compare exactly.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from cjx.errors import UnknownMessageType
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
 from cjx.model._codes import SubjectScheme
 from cjx.model._court import CaseResulted
+from cjx.model._custody_record import CustodyRecord
+from cjx.model._enriched import SubjectEnriched
 from cjx.model._events import (
     IdentifiersLinked,
     PersonMerged,
@@ -42,16 +45,11 @@ from cjx.model._events import (
     RegistrationAdded,
     SentenceDatesChanged,
 )
-from cjx.model._identifiers import (
-    Asn,
-    Crn,
-    CroNumber,
-    Identifier,
-    IdentifierError,
-    NomsNumber,
-    OuCode,
-    PncId,
-)
+from cjx.model._identifiers import OuCode
+from cjx.model._licence import LicenceRecord
+from cjx.model._prisoner import PrisonerRecord
+from cjx.model._records import KeyDatesReplaced, ReleaseDates
+from cjx.model._subject import SubjectId
 from cjx.model._timestamp import Timestamp
 
 __all__ = [
@@ -75,7 +73,7 @@ _NAMESPACE_BYTES = MESSAGE_ID_NAMESPACE.bytes
 _CLEAR_VERSION_AND_VARIANT = ~((0xF000 << 64) | (0xC000 << 48))
 _VERSION_5_RFC_4122 = (5 << 76) | (0x8000 << 48)
 
-#: Every canonical body type of version 1, by message type.
+#: Every canonical body type of version 1 (1.0, then the types 1.1 added), by message type.
 BODY_TYPES: dict[str, type[Body]] = {
     cls.message_type: cls
     for cls in (
@@ -86,6 +84,13 @@ BODY_TYPES: dict[str, type[Body]] = {
         PersonMerged,
         IdentifiersLinked,
         RegistrationAdded,
+        # 1.1
+        ReleaseDates,
+        KeyDatesReplaced,
+        PrisonerRecord,
+        CustodyRecord,
+        LicenceRecord,
+        SubjectEnriched,
     )
 }
 
@@ -104,32 +109,13 @@ def body_type(message_type: str) -> type[Body]:
         raise UnknownMessageType(f"no canonical body for message type {message_type!r}") from None
 
 
-_SCHEME_TYPES: dict[SubjectScheme, type[Identifier]] = {
-    SubjectScheme.ASN: Asn,
-    SubjectScheme.PNC: PncId,
-    SubjectScheme.CRO: CroNumber,
-    SubjectScheme.NOMS: NomsNumber,
-    SubjectScheme.CRN: Crn,
-}
-_ORDERING_PREFERENCE = (SubjectScheme.PNC, SubjectScheme.NOMS, SubjectScheme.CRN, SubjectScheme.ASN)
-
-
-class SubjectId(CanonicalModel):
-    """One identifier of the person a message is about. Checked when its scheme has rules."""
-
-    scheme: SubjectScheme
-    value: Annotated[SafeText, Field(min_length=1, max_length=64)]
-
-    @field_validator("value")
-    @classmethod
-    def _check(cls, value: str, info: ValidationInfo) -> str:
-        kind = _SCHEME_TYPES.get(info.data.get("scheme"))  # type: ignore[arg-type]
-        if kind is None:
-            return value
-        try:
-            return str(kind.parse(value))
-        except IdentifierError as exc:
-            raise PydanticCustomError(exc.code, exc.message) from None
+_ORDERING_PREFERENCE = (
+    SubjectScheme.PNC,
+    SubjectScheme.NOMS,
+    SubjectScheme.CRN,
+    SubjectScheme.ASN,
+    SubjectScheme.BOOKING,  # last: a booking names one person, but only within NOMIS
+)
 
 
 class Source(CanonicalModel):
@@ -170,12 +156,14 @@ class Envelope(CanonicalModel, Generic[BodyT]):
 
     @property
     def ordering_key(self) -> str | None:
-        """The first stable subject identifier (PNC, else NOMS, else CRN, else ASN)."""
+        """The first stable subject identifier (PNC, else NOMS, else CRN, else ASN, else the
+        booking id); else what the body names the person by (``Body.fallback_ordering_key``:
+        a custody record's book number), else none."""
         for scheme in _ORDERING_PREFERENCE:
             for subject in self.subject:
                 if subject.scheme is scheme:
                     return f"{scheme.value}:{subject.value}"
-        return None
+        return self.body.fallback_ordering_key()
 
     @property
     def routing_key(self) -> str:
@@ -262,7 +250,9 @@ def envelope_type(message_type: str) -> type[Envelope[Any]]:
     return _parametrise(body_type(message_type))
 
 
-@cache
+@functools.cache
 def _parametrise(body: type[Body]) -> type[Envelope[Any]]:
+    # cached here: pydantic keeps parametrised classes only weakly, and building one again
+    # (when the last reference went) costs milliseconds
     generic: Any = Envelope  # parametrised at run time with a body class
     return cast("type[Envelope[Any]]", generic[body])

@@ -58,7 +58,7 @@ from xmlschema.validators import (
 
 from cjx._resources import schema_file
 from cjx.codec import element_path, json_pointer
-from cjx.errors import Issue, error
+from cjx.errors import Issue, error, information
 
 __all__ = [
     "element_path",
@@ -815,9 +815,19 @@ def _leaf_errors(errors: Iterable[JsonSchemaError]) -> Iterable[JsonSchemaError]
 
 
 def json_schema_issues(
-    validator: Draft202012Validator, instance: Any, *, base_path: str = ""
+    validator: Draft202012Validator,
+    instance: Any,
+    *,
+    base_path: str = "",
+    unknown_field_code: str | None = None,
 ) -> list[Issue]:
-    """Every JSON Schema violation as a ``schema.<keyword>`` issue with a JSON pointer."""
+    """Every JSON Schema violation as a ``schema.<keyword>`` issue with a JSON pointer.
+
+    ``unknown_field_code`` (``<format>.unknown-field``) is for source formats that grow: a
+    member an object's ``additionalProperties: false`` does not allow is then reported as
+    *information* under that code, one issue per member at its own pointer, instead of an error.
+    The decoder does not carry such a member.
+    """
     twin = _FAST.get(id(validator))
     if twin is not None and twin.is_valid(instance):
         return []
@@ -831,6 +841,16 @@ def json_schema_issues(
             # name the offending keys: property names are schema vocabulary, not data
             allowed = set((err.schema.get("properties") or {}).keys())
             names = [k for k in err.instance if k not in allowed]
+            if unknown_field_code is not None:
+                issues.extend(
+                    information(
+                        unknown_field_code,
+                        base_path + pointer + json_pointer((name,)),
+                        "this member is not part of the format as cjx knows it; it is not carried",
+                    )
+                    for name in names
+                )
+                continue
             if names:
                 pointer = pointer + "/" + str(names[0]).replace("~", "~0").replace("/", "~1")
                 extra = f" ({', '.join(repr(n) for n in names)})" if len(names) > 1 else ""
