@@ -468,18 +468,22 @@ class _Builder:
         out: dict[str, Any],
         loc: _Loc,
         limits: str | None = None,
+        *,
+        deep: bool = False,
     ) -> _Children:
         """Put ``el``'s leaf values in ``out`` (field ``loc + (field,)``; absent or empty ones
         left out) and return its other children by qualified tag, in order. ``limits`` names a
-        repeated-choice parent whose cardinalities the quick reading checks. The hot path of
-        decoding: kept inline."""
+        repeated-choice parent whose cardinalities the quick reading checks. ``deep`` reads all
+        of ``el``'s descendants in one pass instead: for a subtree of ``xs:all`` parents whose
+        leaves all have different names (``BaseOffenceDetails`` with its timing). The hot path
+        of decoding: kept inline."""
         rest: _Children = {}
         if el is None:
             return rest
         careful = self.careful
         table = leaves[careful]
         counted: dict[str, int] | None = {} if limits is not None and not careful else None
-        for child in el:
+        for child in el.iterdescendants() if deep else el:
             tag: Any = child.tag  # a str: the parser keeps no comments, PIs or entities
             if counted is not None:
                 counted[tag] = counted.get(tag, 0) + 1
@@ -630,11 +634,11 @@ class _Builder:
     def offence(self, el: etree._Element, loc: _Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
         kids = self.read(el, _OFFENCE, out, loc, "Offence")
-        details = self.read(_child(kids, "BaseOffenceDetails"), _OFFENCE_DETAILS, out, loc)
+        # the details and their timing (OffenceStart, OffenceEnd) in one pass
+        details = self.read(
+            _child(kids, "BaseOffenceDetails"), _OFFENCE_DETAILS, out, loc, deep=True
+        )
         out["wording"] = self.text(details, "OffenceWording", loc, "wording")
-        timing = self.read(_child(details, "OffenceTiming"), _OFFENCE_TIMING, out, loc)
-        self.read(_child(timing, "OffenceStart"), _OFFENCE_START, out, loc)
-        self.read(_child(timing, "OffenceEnd"), _OFFENCE_END, out, loc)
         alcohol = _child(details, "AlcoholRelatedOffence")
         if alcohol is not None:
             level: dict[str, Any] = {"amount": None, "method": None}
@@ -672,8 +676,7 @@ class _Builder:
         if next_hearing is not None:
             at = (*loc, "next_hearing")
             hearing: dict[str, Any] = {}
-            details = self.read(next_hearing, _NEXT_HEARING, hearing, at)
-            self.read(_child(details, "NextHearingDetails"), _NEXT_HEARING_DETAILS, hearing, at)
+            self.read(next_hearing, _NEXT_HEARING, hearing, at, deep=True)  # with its details
             out["next_hearing"] = hearing
         return out
 
@@ -791,6 +794,7 @@ _OFFENCE: Final = _leaves(
         "Finding": ("finding", codes.FINDING.__getitem__),
     }
 )
+#: BaseOffenceDetails and, below it, OffenceTiming, OffenceStart and OffenceEnd (read deep).
 _OFFENCE_DETAILS: Final = _leaves(
     {
         "OffenceSequenceNumber": ("sequence", int),
@@ -800,16 +804,12 @@ _OFFENCE_DETAILS: Final = _leaves(
         "ArrestDate": ("arrest_date", _date),
         "ChargeDate": ("charge_date", _date),
         "ConvictionDate": ("recorded_conviction_date", _date),
+        "OffenceDateCode": ("date_code", codes.OFFENCE_DATE_CODE.__getitem__),
+        "OffenceDateStartDate": ("start_date", _date),
+        "OffenceStartTime": ("start_time", _time),
+        "OffenceEndDate": ("end_date", _date),
+        "OffenceEndTime": ("end_time", _time),
     }
-)
-_OFFENCE_TIMING: Final = _leaves(
-    {"OffenceDateCode": ("date_code", codes.OFFENCE_DATE_CODE.__getitem__)}
-)
-_OFFENCE_START: Final = _leaves(
-    {"OffenceDateStartDate": ("start_date", _date), "OffenceStartTime": ("start_time", _time)}
-)
-_OFFENCE_END: Final = _leaves(
-    {"OffenceEndDate": ("end_date", _date), "OffenceEndTime": ("end_time", _time)}
 )
 _ALCOHOL: Final = _leaves(
     {"AlcoholLevelAmount": ("amount", int), "AlcoholLevelMethod": ("method", None)}
@@ -826,11 +826,11 @@ _DURATION: Final = _leaves(
         "SecondaryDurationUnit": ("secondary_unit", codes.DURATION_UNIT.__getitem__),
     }
 )
+#: NextHearing and, below it, NextHearingDetails (read deep).
 _NEXT_HEARING: Final = _leaves(
-    {"NextHearingReason": ("reason", None), "BailStatusOffence": ("bail_status", _bail_status)}
-)
-_NEXT_HEARING_DETAILS: Final = _leaves(
     {
+        "NextHearingReason": ("reason", None),
+        "BailStatusOffence": ("bail_status", _bail_status),
         "CourtHearingLocation": ("court", OuCode),
         "DateOfHearing": ("date", _date),
         "TimeOfHearing": ("time", _time),
