@@ -192,6 +192,14 @@ class Report:
     def codes(self) -> tuple[str, ...]:
         return tuple(i.code for i in self.issues)
 
+    @property
+    def omitted(self) -> tuple[int, bool]:
+        """(issues found but not listed, whether checking stopped before finding them all),
+        as the last ``report.truncated`` issue says; ``(0, False)`` for a complete report."""
+        if self.issues and self.issues[-1].code == TRUNCATED:
+            return _omitted(self.issues[-1])
+        return 0, False
+
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.issues)
 

@@ -101,7 +101,7 @@ __all__ = [
 DETAILED_MAX_ATTRIBUTES: Final = 64
 
 _lock = threading.Lock()
-_local = threading.local()
+_per_thread = threading.local()
 
 
 def lxml_schema(relative: str) -> etree.XMLSchema:
@@ -111,9 +111,9 @@ def lxml_schema(relative: str) -> etree.XMLSchema:
     two threads validating with one object would read each other's errors: a service translates
     large inputs in a worker thread while the event loop translates small ones.
     """
-    compiled: dict[str, etree.XMLSchema] | None = getattr(_local, "schemas", None)
+    compiled: dict[str, etree.XMLSchema] | None = getattr(_per_thread, "schemas", None)
     if compiled is None:
-        compiled = _local.schemas = {}
+        compiled = _per_thread.schemas = {}
     schema = compiled.get(relative)
     if schema is None:
         path = schema_file(relative)
@@ -744,7 +744,8 @@ def _xmlschema_issue(
 def _crowded(root: etree._Element) -> etree._Element | None:
     """The first element with more than DETAILED_MAX_ATTRIBUTES attributes (libxml2 counts)."""
     found = root.xpath(f"(//*[count(@*) > {DETAILED_MAX_ATTRIBUTES}])[1]")
-    return found[0] if isinstance(found, list) and found else None  # type: ignore[return-value]
+    first = found[0] if isinstance(found, list) and found else None
+    return first if isinstance(first, etree._Element) else None
 
 
 def xmlschema_issues(
