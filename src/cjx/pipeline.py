@@ -19,7 +19,7 @@ from typing import Any
 from cjx.adapter import Adapter, CanonicalXml, get_adapter
 from cjx.errors import CjxError, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
-from cjx.validation import canonical_gate
+from cjx.validation import canonical_gate, free_text_issues
 
 __all__ = ["Outcome", "translate"]
 
@@ -53,7 +53,7 @@ def translate(
         translation = reader.translate(data, source=source, clock=clock)
     except ValidationFailed as exc:
         return Outcome(source, (), (), exc.report)
-    issues = list(translation.report.issues)
+    issues = [*translation.report.issues, *free_text_issues(data, translation.envelopes)]
     outputs: list[bytes] = []
     # canonical XML input has just passed the canonical XSD on its way in: gating it again
     # would encode, parse and validate the same message a second time

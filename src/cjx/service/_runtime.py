@@ -56,7 +56,7 @@ from typing import Any, Final, Literal
 
 from cjx._text import shown_name
 from cjx.adapter import Adapter, get_adapter
-from cjx.errors import Report, TransientError, TransportError, error
+from cjx.errors import Report, Severity, TransientError, TransportError, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
 from cjx.service._config import ServiceConfig
@@ -581,6 +581,12 @@ class Service:
         message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
         if not outcome.ok:
             return Plan("dead-letter", message_type, report=outcome.report)
+        flagged = sorted({i.code for i in outcome.report.issues if i.severity is Severity.WARNING})
+        if flagged:  # such as text.bidi-control: passed on, and said so (codes only)
+            log.warning(
+                "translated with warnings",
+                extra={"cjx": self._fields(delivery, event="warnings", codes=flagged)},
+            )
         plan = Plan("publish", message_type)
         for envelope, body in zip(outcome.envelopes, outcome.outputs, strict=True):
             plan.outputs.append(self._output(delivery, envelope, body, writer))
