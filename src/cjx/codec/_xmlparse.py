@@ -110,36 +110,70 @@ _TRUNCATED = frozenset(
 )
 
 
+#: What each kind of well-formedness error means, in words of its own: libxml2's texts quote
+#: names from the document (``Entity 'JOHNSMITH' not defined``), so a report keeps only the
+#: kind and the position.
+_SYNTAX_WORDS: Final = {
+    "ERR_UNDECLARED_ENTITY": "a reference names an entity that is not declared",
+    "WAR_UNDECLARED_ENTITY": "a reference names an entity that is not declared",
+    "ERR_ENTITYREF_SEMICOL_MISSING": "an entity reference is not closed by ';'",
+    "ERR_TAG_NAME_MISMATCH": "an end tag does not match its start tag",
+    "ERR_ATTRIBUTE_REDEFINED": "an attribute appears twice on one element",
+    "NS_ERR_UNDEFINED_NAMESPACE": "a namespace prefix is used without being declared",
+    "ERR_NAME_REQUIRED": "a name is expected (an element or attribute name)",
+    "ERR_INVALID_CHAR": "a character XML does not allow",
+    "ERR_LT_IN_ATTRIBUTE": "a '<' inside an attribute value",
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": "an attribute without a value",
+    "ERR_SPACE_REQUIRED": "white space is required between attributes",
+    "ERR_GT_REQUIRED": "a start tag is not closed by '>'",
+    "ERR_LTSLASH_REQUIRED": "an element is not closed",
+    "ERR_TAG_NOT_FINISHED": "an element is not closed before the document ends",
+    "ERR_DOCUMENT_END": "there is content after the root element",
+    "ERR_LITERAL_NOT_FINISHED": "a quoted value is not closed",
+    "ERR_ATTRIBUTE_NOT_FINISHED": "an attribute value is not closed",
+    "ERR_COMMENT_NOT_FINISHED": "a comment is not closed",
+    "ERR_CDATA_NOT_FINISHED": "a CDATA section is not closed",
+    "ERR_PI_NOT_FINISHED": "a processing instruction is not closed",
+    "ERR_RESERVED_XML_NAME": "a processing instruction uses the reserved name 'xml'",
+}
+_SYNTAX_DEFAULT: Final = "the document is not well-formed XML"
+
+
 def _syntax_issue(exc: etree.XMLSyntaxError) -> Issue:
     entries = list(exc.error_log)
     last = entries[-1] if entries else None
     # The last error says why parsing stopped; a document cut short stops at its end.
     name = last.type_name if last is not None else ""
-    text = str(exc.msg or exc).split(" (<string>")[0]
+    text = str(exc.msg or exc)  # read for its kind only: it quotes names from the document
+    where = f" (line {last.line}, column {last.column})" if last is not None else ""
+    words = _SYNTAX_WORDS.get(name, _SYNTAX_DEFAULT)
     if last is not None and name in _TRUNCATED:
         return error(
             "xml.truncated",
             "/",
-            f"{last.message} (line {last.line}, column {last.column}); "
-            "the document ends before its root element is closed",
+            f"{words}{where}; the document ends before its root element is closed",
         )
     if "Excessive depth" in text:
         code = "xml.too-deep"
-        text = "elements are nested more deeply than the limit of 256"
+        words = "elements are nested more deeply than the limit of 256"
     elif name == "ERR_RESOURCE_LIMIT" or "huge" in text.lower():
         code = "xml.too-large"
+        words = "a text or name is longer than the parser's limit"
     elif "ENCODING" in name or "Invalid bytes" in text or "not proper UTF-8" in text:
         code = "xml.encoding"
+        words = "bytes that are not valid in the document's encoding"
     elif "Premature end" in text:
         code = "xml.truncated"
+        words = "the document ends too early"
     elif name == "ERR_DOCUMENT_EMPTY":
         code = "xml.not-xml"
-        text = "the input does not start with an XML element"
+        words = "the input does not start with an XML element"
+        where = ""
     elif "Entity" in text or "entity" in text:
         code = "xml.entity"
     else:
         code = "xml.not-well-formed"
-    return error(code, "/", f"{text}; expected a well-formed XML document")
+    return error(code, "/", f"{words}{where}; expected a well-formed XML document")
 
 
 def parse_xml(
