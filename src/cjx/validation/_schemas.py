@@ -771,12 +771,9 @@ def xmlschema_issues(
         where = base_path + element_path(crowded)
         if fast is None:
             return [error("schema.detailed-skipped", where, note)]
-        return [
-            *fast,
-            information(
-                "schema.detailed-skipped", where, note + "; issues above are the fast validator's"
-            ),
-        ]
+        # first: a report keeps its first MAX_ISSUES issues, and this one explains the rest
+        note += "; the issues that follow are the fast validator's"
+        return [information("schema.detailed-skipped", where, note), *fast]
     detailed = _xmlschema_only(schema, root, base_path)
     if fast and not any(i.severity is Severity.ERROR for i in detailed):
         return fast
