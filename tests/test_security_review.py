@@ -133,10 +133,14 @@ def test_finding_03_identifier_issues_under_one_parent_cost_grows_linearly(
     reads the siblings once, not once per issue (the review: 8,000 offences, 24 s)."""
     code = re.search(rb"<DC:OffenceCode>([^<]*)</DC:OffenceCode>", OFFENCE)
     assert code is not None
-    offence = OFFENCE.replace(code.group(0), code.group(0).lower())
+    offence = OFFENCE.replace(code.group(1), code.group(1).lower())
 
     def validate(n: int) -> Callable[[], object]:
-        return lambda: get_adapter("libra-spi").validate(with_offences(offence, n))
+        def run() -> None:
+            report = get_adapter("libra-spi").validate(with_offences(offence, n))
+            assert sum(i.path.endswith("/OffenceCode") for i in report.issues) >= n
+
+        return run
 
     validate(5)()
     assert grows_linearly(elements_read(validate(200)), elements_read(validate(400)))
@@ -218,15 +222,16 @@ def test_finding_05_issues_per_input_are_capped(make: Callable[[int], bytes], fm
     [(_event_with_identifiers, "hmpps-events"), (_canonical_with_offences, "canonical-json")],
     ids=["hmpps-event", "canonical-json"],
 )
-def test_finding_05_cost_stops_growing_once_a_report_is_full(
+def test_finding_05_issues_past_the_cap_are_not_looked_for(
     make: Callable[[int], bytes], fmt: str
 ) -> None:
-    """Past the cap, more bad items cost only their reading: no more issues are made."""
+    """Once a report is full, more bad items cost only their reading (done in C: the parser and
+    jsonschema-rs), not Python work per issue: 10,000 empty items cost about what 5,000 do."""
     adapter = get_adapter(fmt)
     adapter.validate(make(10))
     small = python_calls(lambda: adapter.validate(make(5_000)))
     large = python_calls(lambda: adapter.validate(make(10_000)))
-    assert grows_linearly(small, large)
+    assert large <= 1.25 * small, (small, large)
 
 
 def test_finding_05_the_report_itself_keeps_the_cap() -> None:
@@ -264,16 +269,7 @@ def test_finding_07_detailed_validation_skips_xmlschema_where_its_cost_is_quadra
     assert "schema.attribute" in report.codes
 
 
-def test_finding_07_detailed_validation_cost_grows_linearly() -> None:
-    """Twice the attributes: at most 2.5 times the work."""
-    adapter = get_adapter("libra-spi")
-    adapter.validate(COURT, detailed=True)
-    small = python_calls(lambda: adapter.validate(_session_with_attributes(2000), detailed=True))
-    large = python_calls(lambda: adapter.validate(_session_with_attributes(4000), detailed=True))
-    assert grows_linearly(small, large)
-
-
-def test_finding_07_detailed_validation_still_runs_xmlschema_on_ordinary_documents() -> None:
+def test_detailed_validation_still_runs_xmlschema_below_the_limit() -> None:
     """Below the limit the detailed validator reports as before (one issue per attribute)."""
     report = get_adapter("libra-spi").validate(_session_with_attributes(3), detailed=True)
     assert "schema.detailed-skipped" not in report.codes
@@ -463,7 +459,7 @@ def test_finding_11_well_formedness_issues_keep_only_the_position(data: bytes) -
     assert "line 1, column" in issue.message
 
 
-def test_finding_11_known_schema_names_are_still_shown() -> None:
+def test_names_the_schemas_declare_are_still_shown() -> None:
     """A name the schemas declare is vocabulary, shown as it is (an element out of place)."""
     data = COURT.replace(b"</DC:Session>", b"<DC:Session/></DC:Session>", 1)
     report = get_adapter("libra-spi").validate(data)
@@ -480,8 +476,6 @@ def test_finding_11_known_schema_names_are_still_shown() -> None:
         "http://localhost.attacker.example/ready",
         "http://127.attacker.example/ready",
         "http://localhost:80@10.0.0.5:9464/ready",
-        "https://127.0.0.1:9464/ready",
-        "http://user@127.0.0.1:9464/ready",
         "http://127.0.0.1:notaport/ready",
     ],
 )
@@ -542,10 +536,13 @@ def test_finding_14_health_follows_no_redirect(
     assert asked == ["/ready"]
 
 
-def test_finding_14_health_accepts_the_local_forms() -> None:
-    """127.0.0.0/8, localhost and [::1] are this machine."""
+def test_health_accepts_only_the_local_forms() -> None:
+    """127.0.0.0/8, localhost and [::1] are this machine; another scheme or a user is not."""
     from cjx.cli._services import local_url
 
+    for bad in ("https://127.0.0.1:9464/ready", "http://user@127.0.0.1:9464/ready"):
+        with pytest.raises(cjx.ConfigurationError):
+            local_url(bad)
     for url in ("http://127.0.0.1:9464/ready", "http://localhost:1/x", "http://[::1]:9/r",
                 "http://127.1.2.3:9464/ready"):  # fmt: skip
         assert local_url(url) == url
