@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from tests.messages import COURT, court_result, invalid_court_result, prisoner_received
-from tests.transport.helpers import Sink
+from tests.transport.helpers import Sink, reject_one
 from tests.transport.test_service import FAST_RETRY, Flaky, inbound, outbound
 
 from cjx.adapter import register
@@ -130,17 +130,7 @@ async def test_finding_01_a_broker_dead_letter_is_replayed_to_its_own_queue_too(
     await broker.publish(
         INBOUND, "libra-spi", Message(body=b"junk", message_id="bm", headers=FORGED)
     )
-    taken: list[Delivery] = []
-    got = asyncio.Event()
-
-    def take(delivery: Delivery) -> None:
-        taken.append(delivery)
-        got.set()
-
-    tag = await broker.consume(in_queue(name), take, prefetch=1)
-    await asyncio.wait_for(got.wait(), 10)
-    await broker.cancel(tag)
-    await taken[0].nack(requeue=False)
+    await reject_one(broker, in_queue(name))
     await _settle(broker, dlq_name(name), 1)
     (letter,) = await dlq.list_dead_letters(broker, name)
     assert letter.made_by == "broker"

@@ -156,6 +156,9 @@ _FIXED: dict[int, tuple[int, Callable[[bytes, int], Any]]] = {
 
 
 def _table(buf: bytes, pos: int, end: int, depth: int) -> dict[str, Any]:
+    """The entries of a table. In a frame's own table (depth 1), a header nested too deep
+    becomes one Undecodable value and the next header is read after it (its length says
+    where); deeper down, that is the enclosing header's business."""
     table: dict[str, Any] = {}
     while pos < end:
         width = buf[pos]
@@ -164,8 +167,14 @@ def _table(buf: bytes, pos: int, end: int, depth: int) -> dict[str, Any]:
             break
         key = buf[pos + 1 : pos + 1 + width].decode("utf-8", "replace")
         pos += 1 + width
+        start = pos
         try:
             table[key], pos = _value(buf, pos, end, depth)
+        except _TooDeep:
+            if depth > 1:
+                raise
+            table[key] = Undecodable(_TOO_DEEP)
+            pos = _sized(buf, start + 1, end)[1]  # a table or array: skipped whole
         except _Broken as exc:
             table[key] = Undecodable(exc.reason + "; the rest of its table is left out")
             break
@@ -184,28 +193,6 @@ def _array(buf: bytes, pos: int, end: int, depth: int) -> list[Any]:
     return items
 
 
-def _top_table(buf: bytes, pos: int, end: int) -> dict[str, Any]:
-    """A frame's table: a header too deep (or broken inside) becomes one Undecodable value."""
-    table: dict[str, Any] = {}
-    while pos < end:
-        width = buf[pos]
-        if pos + 1 + width > end:
-            table["?"] = Undecodable("a key past the end of its table")
-            break
-        key = buf[pos + 1 : pos + 1 + width].decode("utf-8", "replace")
-        pos += 1 + width
-        start = pos
-        try:
-            table[key], pos = _value(buf, pos, end, 1)
-        except _TooDeep:
-            table[key] = Undecodable(_TOO_DEEP)
-            pos = _sized(buf, start + 1, end)[1]  # a table or array: its length says where
-        except _Broken as exc:
-            table[key] = Undecodable(exc.reason + "; the rest of the table is left out")
-            break
-    return table
-
-
 def field_table(value: bytes) -> tuple[int, dict[str, Any]]:
     """pamqp's ``decode.field_table``, tolerant: (bytes consumed, table)."""
     if len(value) < 4:
@@ -213,7 +200,7 @@ def field_table(value: bytes) -> tuple[int, dict[str, Any]]:
     stop = 4 + _U32.unpack_from(value, 0)[0]
     if stop > len(value):
         raise ValueError("Field table length exceeds available data")
-    return stop, _top_table(value, 4, stop)
+    return stop, _table(value, 4, stop, 1)
 
 
 def field_array(value: bytes) -> tuple[int, list[Any]]:
