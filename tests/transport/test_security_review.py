@@ -376,13 +376,13 @@ def test_finding_06_carrying_headers_is_linear_and_capped() -> None:
     20,000 headers 19 s); at most CARRIED_HEADERS_COUNT are carried, the rest named."""
     from tests.test_security_review import grows_linearly, python_calls
 
-    from cjx.service._runtime import CARRIED_HEADERS_COUNT, _carried
+    from cjx.service._runtime import _carried
 
     small = python_calls(lambda: _carried(dict.fromkeys(_names(5_000))))
     large = python_calls(lambda: _carried(dict.fromkeys(_names(10_000))))
     assert grows_linearly(small, large)
     carried = _carried(dict.fromkeys(_names(26_000)))
-    assert len(carried) == CARRIED_HEADERS_COUNT + 1
+    assert len(carried) == 256 + 1  # CARRIED_HEADERS_COUNT, and the names of those dropped
     assert len(carried["cjx-headers-dropped"]) == 20
 
 
@@ -510,6 +510,31 @@ async def test_finding_13_forged_replay_headers_do_not_bypass_de_duplication(
     assert len(await tap.quiet(0.5)) == 1
     await tap.close()
     await broker.delete_queue(tap.queue)
+
+
+# --- 18: the health server and an overlong request line -------------------------------------------
+
+
+async def test_finding_18_an_overlong_request_line_is_not_an_unhandled_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 200 KB request line: the connection is closed, nothing is logged as an unhandled
+    exception, and the server keeps answering."""
+    runner = Runner(Config("memory://", (inbound("court"),)), broker=MemoryBroker())
+    server = await serve_health(runner, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /" + b"x" * 200_000 + b" HTTP/1.0\r\n\r\n")
+            await writer.drain()
+            await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+            await asyncio.sleep(0.1)
+        assert not [r for r in caplog.records if r.name == "asyncio"]
+        assert await _ready(port) == "HTTP/1.0 503 Service Unavailable"  # not started: 503
+    finally:
+        server.close()
 
 
 # --- principle 3: a large input never stops the event loop ------------------------------------

@@ -541,9 +541,12 @@ class Service:
         return f"{self.config.name}:{delivery.message.message_id or 'no-message-id'}"
 
     def plan(self, delivery: Delivery) -> Plan:
-        """Decide what ``delivery`` becomes (the adapter's translation). Must not block.
+        """Decide what ``delivery`` becomes (the adapter's translation).
 
-        This is the one step a subclass may replace (a benchmark's pass-through, an adapter
+        It runs on the event loop for an input up to :data:`OFFLOAD_BYTES` and in a worker
+        thread for a larger one (one input of a service at a time either way, in delivery
+        order), so it must not block and must not touch the event loop; the headers it sees are
+        already :func:`admitted`. This is the one step a subclass may replace (a benchmark's pass-through, an adapter
         that needs the AMQP properties); confirms, acknowledgement, retries, dead letters,
         de-duplication and ordering stay as this module's docstring says.
         """
