@@ -6,6 +6,10 @@ Every strategy here produces values the model accepts as they are, in canonical 
 * identifiers are built from their parts, with the check character computed by
   :func:`cjx.model.check_character` (never by copying the code under test);
 * timestamps are written as text with 0 to 9 fraction digits and ``Z`` or an offset, and parsed;
+  wall-clock timestamps (version 1.1) are Europe/London wall-clock times built with ``zoneinfo``
+  (never with the code under test), to the minute, second or fraction, skipping the
+  spring-forward gap and taking the earlier instant of the autumn fold, as a source's would be;
+* open codes (version 1.1) are a known member or any other code token;
 * text is any Unicode XML 1.0 can carry (no C0 controls but tab, newline and carriage return, no
   surrogates, no U+FFFE/U+FFFF), within the model's length limits;
 * envelopes come from :func:`cjx.model.make_envelope` with :data:`FIXED_CLOCK`.
@@ -17,6 +21,8 @@ loaded unless ``HYPOTHESIS_PROFILE`` names another registered one (``cjx-thoroug
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import json
 import os
 import string
 from decimal import Decimal
@@ -26,11 +32,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from cjx.model import (
+    CODE_PATTERN,
+    LONDON,
     Address,
     AlcoholLevel,
     Asn,
     BailStatus,
     Body,
+    BookNumber,
     CaseResulted,
     CodedValue,
     CourtCase,
@@ -46,8 +55,12 @@ from cjx.model import (
     Gender,
     Hearing,
     IdentifiersLinked,
+    KeyDate,
+    KeyDateCode,
+    KeyDatesReplaced,
     NextHearing,
     NomsNumber,
+    NonDtoReleaseDateType,
     Offence,
     OffenceCode,
     OffenceDateCode,
@@ -64,8 +77,11 @@ from cjx.model import (
     PtiUrn,
     ReceiveReason,
     RegistrationAdded,
+    ReleaseDates,
     ReleaseReason,
     Result,
+    SentenceDate,
+    SentenceDates,
     SentenceDatesChanged,
     Source,
     SubjectId,
@@ -157,6 +173,7 @@ ou_code_texts = st.builds(
     chars(UPPER_DIGITS, 6),
 )
 prison_id_texts = chars(UPPER, 3)
+book_number_texts = chars(UPPER_DIGITS, 6)
 offence_code_texts = st.text(UPPER_DIGITS, min_size=1, max_size=8)
 
 asns = asn_texts().map(Asn.parse)
@@ -168,6 +185,9 @@ pti_urns = pti_urn_texts.map(PtiUrn.parse)
 ou_codes = ou_code_texts.map(OuCode.parse)
 prison_ids = prison_id_texts.map(PrisonId.parse)
 offence_codes = offence_code_texts.map(OffenceCode.parse)
+book_numbers = book_number_texts.map(BookNumber.parse)
+#: NOMIS booking ids: any 64-bit integer, negative ones included (prison-api's test data).
+booking_ids = st.integers(-(2**63), 2**63 - 1)
 
 #: (identifier type, strategy of valid canonical texts) for every checked identifier.
 IDENTIFIER_TEXTS: dict[str, tuple[type[Any], st.SearchStrategy[str]]] = {
@@ -180,6 +200,7 @@ IDENTIFIER_TEXTS: dict[str, tuple[type[Any], st.SearchStrategy[str]]] = {
     "ou-code": (OuCode, ou_code_texts),
     "prison-id": (PrisonId, prison_id_texts),
     "offence-code": (OffenceCode, offence_code_texts),
+    "book-number": (BookNumber, book_number_texts),
 }
 
 # --- time -----------------------------------------------------------------------------------
@@ -205,6 +226,29 @@ def timestamp_texts(draw: st.DrawFn) -> str:
 
 
 timestamps = timestamp_texts().map(Timestamp.parse)
+
+
+@st.composite
+def wall_clock_timestamps(draw: st.DrawFn) -> Timestamp:
+    """A Europe/London wall-clock time as a source writes it, read as a timestamp: the offset
+    London had then, to the minute, the second or 1 to 9 fraction digits. Wall-clock times the
+    spring-forward gap skips are not drawn; the fold gives its earlier instant (fold=0)."""
+    naive = draw(
+        st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2199, 12, 31))
+    )
+    precision = draw(st.sampled_from(["minutes", "seconds", "fraction"]))
+    naive = naive.replace(microsecond=0)
+    if precision == "minutes":
+        naive = naive.replace(second=0)
+    aware = naive.replace(tzinfo=LONDON)
+    if aware.astimezone(dt.UTC).astimezone(LONDON).replace(tzinfo=None) != naive:
+        naive += dt.timedelta(hours=1)  # out of the gap (it is at most an hour long)
+        aware = naive.replace(tzinfo=LONDON)
+    digits = draw(st.integers(1, 9)) if precision == "fraction" else 0
+    nanos = draw(st.integers(0, 10**digits - 1)) * 10 ** (9 - digits) if digits else 0
+    return Timestamp(aware, nanos=nanos, digits=digits, seconds=precision != "minutes")
+
+
 dates = st.dates()
 times = st.times().map(lambda t: t.replace(microsecond=0))
 
@@ -247,6 +291,16 @@ subject_ids = st.one_of(
     _subject(SubjectScheme.BOOKING, digit_ids),
     _subject(SubjectScheme.PERSON, texts(1, 64)),
 )
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def open_codes(codes: type[E]) -> st.SearchStrategy[E | str]:
+    """A code of an open list: a known member, or any other code token (kept as sent)."""
+    known = {m.value for m in codes}
+    unknown = st.from_regex(CODE_PATTERN, fullmatch=True).filter(lambda t: t not in known)
+    return st.one_of(st.sampled_from(codes), unknown)
+
 
 # --- court.case-resulted --------------------------------------------------------------------
 
@@ -432,6 +486,53 @@ registration_added_bodies = st.builds(
     **_event_fields,
 )
 
+# --- version 1.1: custody.release-dates ----------------------------------------------------
+
+
+@st.composite
+def sentence_dates(draw: st.DrawFn) -> SentenceDate:
+    """One NOMIS sentence date: a non-empty choice of reported, calculated and override."""
+    parts = draw(
+        st.sets(st.sampled_from(["reported", "calculated", "override"]), min_size=1, max_size=3)
+    )
+    return SentenceDate(**{part: draw(dates) for part in parts})
+
+
+sentence_date_sets = st.builds(
+    SentenceDates,
+    **{
+        name: optional(sentence_dates())
+        for name, info in SentenceDates.model_fields.items()
+        if "SentenceDate" in str(info.annotation)
+    },
+    sentence_start_date=optional(dates),
+    non_dto_release_date=optional(dates),
+    non_dto_release_date_type=optional(open_codes(NonDtoReleaseDateType)),
+    confirmed_release_date=optional(dates),
+    release_date=optional(dates),
+    topup_supervision_start_date=optional(dates),
+    home_detention_curfew_end_date=optional(dates),
+    additional_days_awarded=optional(st.integers(-(2**31), 2**31 - 1)),
+)
+
+release_dates_bodies = st.builds(ReleaseDates, booking_id=booking_ids, dates=sentence_date_sets)
+
+# --- version 1.1: probation.key-dates-replaced ----------------------------------------------
+
+
+@st.composite
+def key_dates_replaced_bodies(draw: st.DrawFn) -> KeyDatesReplaced:
+    """A replacement: a non-empty scope of distinct codes, and dates for some of them."""
+    scope = draw(st.lists(open_codes(KeyDateCode), min_size=1, max_size=12, unique_by=str))
+    dated = draw(st.lists(st.sampled_from(scope), max_size=len(scope), unique_by=str))
+    return KeyDatesReplaced(
+        noms_number=draw(noms_numbers),
+        book_number=draw(book_numbers),
+        scope=tuple(scope),
+        key_dates=tuple(KeyDate(code=code, date=draw(dates)) for code in dated),
+    )
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -441,6 +542,9 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     PersonMerged.message_type: person_merged_bodies,
     IdentifiersLinked.message_type: identifiers_linked_bodies,
     RegistrationAdded.message_type: registration_added_bodies,
+    # 1.1
+    ReleaseDates.message_type: release_dates_bodies,
+    KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 
@@ -464,6 +568,45 @@ def envelopes_of(message_type: str) -> st.SearchStrategy[Envelope[Any]]:
     return envelopes(BODIES[message_type])
 
 
+# --- hostile input: documents with parts replaced or removed ---------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+def _locations(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [loc]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _locations(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _locations(value, (*loc, index))
+    return found
+
+
+@st.composite
+def mutated_json(draw: st.DrawFn, document: Any) -> Any:
+    """A copy of ``document`` (a JSON value) with one to three members replaced or removed."""
+    document = json.loads(json.dumps(document))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        locations = _locations(document)[1:]
+        if not locations:
+            break
+        *parents, last = draw(st.sampled_from(locations))
+        parent = document
+        for step in parents:
+            parent = parent[step]
+        if isinstance(parent, dict) and draw(st.booleans()):
+            del parent[last]
+        else:
+            parent[last] = draw(json_values)
+    return document
+
+
 __all__ = [
     "BODIES",
     "FIXED_CLOCK",
@@ -472,6 +615,17 @@ __all__ = [
     "NOT_XML_CHARACTERS",
     "asn_texts",
     "asns",
+    "book_number_texts",
+    "book_numbers",
+    "booking_ids",
+    "json_values",
+    "key_dates_replaced_bodies",
+    "mutated_json",
+    "open_codes",
+    "release_dates_bodies",
+    "sentence_date_sets",
+    "sentence_dates",
+    "wall_clock_timestamps",
     "bodies",
     "cro_texts",
     "crn_texts",

@@ -341,6 +341,35 @@ def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert original == final == 3
 
 
+@pytest.mark.parametrize(
+    ("fmt", "sample"),
+    [
+        (
+            "prison-api-sentence",
+            "adapters/cjx_prison_api_sentence/tests/golden/every-member.input.json",
+        ),
+        ("delius-key-dates", "adapters/cjx_delius_key_dates/tests/golden/all-seven.input.json"),
+    ],
+)
+def test_record_formats_round_trip_through_the_cli(
+    fmt: str, sample: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A version 1.1 record -> canonical XML -> canonical JSON -> back is the same document,
+    and `cjx validate` recognises each form by content."""
+    steps = [(fmt, "canonical-xml"), ("canonical-xml", "canonical-json"), ("canonical-json", fmt)]
+    current = ROOT / sample
+    for n, (src, dst) in enumerate(steps):
+        out = tmp_path / f"step{n}"
+        code, _, err = run(
+            ["translate", "--from", src, "--to", dst, "--out-dir", str(out), str(current)], capsys
+        )
+        assert code == 0, err
+        (current,) = list(out.iterdir())
+        code, _, _ = run(["validate", str(current)], capsys)
+        assert code == 0
+    assert json.loads(current.read_bytes()) == json.loads((ROOT / sample).read_bytes())
+
+
 # --- validate -------------------------------------------------------------------------------
 
 
@@ -426,11 +455,21 @@ def test_validate_reports_every_issue_not_only_the_first(
     assert {"asn.check-character", "pti-urn.format", "schema.enumeration"} <= codes
 
 
-def test_formats_lists_the_four_formats(capsys: pytest.CaptureFixture[str]) -> None:
+def test_formats_lists_every_installed_format(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["formats"], capsys)
     assert code == 0
-    for name in ("libra-spi", "hmpps-events", "canonical-xml", "canonical-json"):
+    for name in (
+        "libra-spi",
+        "hmpps-events",
+        "prison-api-sentence",
+        "delius-key-dates",
+        "canonical-xml",
+        "canonical-json",
+    ):
         assert name in out
+    # the names line up however long the longest is
+    starts = {line.index("application/") for line in out.splitlines() if "application/" in line}
+    assert len(starts) == 1
 
 
 def test_schema_check_passes_on_the_committed_schemas(capsys: pytest.CaptureFixture[str]) -> None:
@@ -447,6 +486,8 @@ def test_schema_export_writes_every_schema(
     assert "canonical/v1/cjx-canonical.xsd" in written
     assert "canonical/v1/cjx-canonical.schema.json" in written
     assert "formats/libra-spi/deliver-request.xsd" in written
+    assert "formats/prison-api-sentence/sentence-calc-dates.schema.json" in written
+    assert "formats/delius-key-dates/replace-custody-key-dates.schema.json" in written
 
 
 def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ from tests.strategies import IDENTIFIER_TEXTS, asn_texts, cro_texts, pnc_texts
 from cjx.model import (
     CHECK_ALPHABET,
     Asn,
+    BookNumber,
     Crn,
     CroNumber,
     Identifier,
@@ -129,6 +130,8 @@ def test_empty_asn_is_missing(raw: str) -> None:
         ("19790163001B", "1979/0163001B"),  # no slash
         ("1979/0163001b", "1979/0163001B"),  # upper-cased
         ("79/163001B", "1979/0163001B"),
+        ("2012/394773H", "2012/0394773H"),  # long form, serial unpadded (prisoner-search)
+        ("2014/9773K", "2014/0009773K"),
     ],
 )
 def test_pnc_forms(raw: str, canonical: str) -> None:
@@ -155,7 +158,29 @@ def test_pnc_century_pivot_is_fixed_at_38(raw: str, canonical: str) -> None:
     assert PncId.parse(raw) == canonical
 
 
-@pytest.mark.parametrize("raw", ["1979/01630B", "ABCD/0163001B", "1979-0163001B", "2012/394773H"])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("12/394773I", "pnc.format"),  # I is not in the check alphabet (prisoner-search fixture)
+        ("2012/394773I", "pnc.format"),
+        ("2014/009773W", "pnc.check-character"),  # prisoner-search fixture: should end in K
+        ("1979/01630B", "pnc.check-character"),  # unpadded serial: read, then checked
+    ],
+)
+def test_pnc_values_seen_in_the_prison_records_fail_with_a_pnc_code(raw: str, code: str) -> None:
+    """The negative PNC examples of the prison fixtures are rejected under ``pnc.``."""
+    assert _error(PncId, raw).code == code
+
+
+def test_pnc_long_form_with_an_unpadded_serial_is_reported_as_normalised() -> None:
+    """``2012/394773H`` is valid and written differently from its canonical form."""
+    value, issue = PncId.check("2012/394773H", "/pncNumberCanonicalLong")
+    assert value == "2012/0394773H"
+    assert issue is not None
+    assert (issue.code, issue.path) == ("pnc.normalised", "/pncNumberCanonicalLong")
+
+
+@pytest.mark.parametrize("raw", ["ABCD/0163001B", "1979-0163001B", "19790163001", "1979/12345678B"])
 def test_pnc_garbage_is_a_format_error(raw: str) -> None:
     """Values that are not a PNC ID in any accepted form fail with ``pnc.format``."""
     assert _error(PncId, raw).code == "pnc.format"
@@ -213,6 +238,9 @@ def test_cro_garbage_is_a_format_error(raw: str) -> None:
         (OffenceCode, "SX03001A", "SX03001A"),
         (OffenceCode, "COML025", "COML025"),
         (OffenceCode, "th68001", "TH68001"),
+        (BookNumber, "38339A", "38339A"),
+        (BookNumber, "V61585", "V61585"),
+        (BookNumber, " a00113 ", "A00113"),
     ],
 )
 def test_format_only_identifiers_are_upper_cased(
@@ -243,6 +271,10 @@ def test_format_only_identifiers_are_upper_cased(
         (PtiUrn, "", "pti-urn.missing"),
         (OuCode, "", "ou-code.missing"),
         (PrisonId, "", "prison-id.missing"),
+        (BookNumber, "38339", "book-number.format"),
+        (BookNumber, "38339A1", "book-number.format"),
+        (BookNumber, "3833-A", "book-number.format"),
+        (BookNumber, "", "book-number.missing"),
     ],
 )
 def test_format_errors_use_the_identifiers_own_code(

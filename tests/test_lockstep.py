@@ -28,7 +28,10 @@ from cjx.codec import CANONICAL_NS, decode_json, decode_xml, encode_json, encode
 from cjx.errors import ValidationFailed
 from cjx.model import (
     BODY_TYPES,
+    CODE_PATTERN,
+    OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
+    WALL_CLOCK_TIMESTAMP_PATTERN,
     Address,
     AlcoholLevel,
     CaseResulted,
@@ -40,6 +43,8 @@ from cjx.model import (
     Hearing,
     Identifier,
     IdentifiersLinked,
+    KeyDate,
+    KeyDatesReplaced,
     NextHearing,
     Offence,
     Organisation,
@@ -48,7 +53,10 @@ from cjx.model import (
     PrisonerReceived,
     PrisonerReleased,
     RegistrationAdded,
+    ReleaseDates,
     Result,
+    SentenceDate,
+    SentenceDates,
     SentenceDatesChanged,
     Source,
     SubjectId,
@@ -94,7 +102,17 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     IdentifiersLinked,
     RegistrationAdded,
     CodedValue,
+    # 1.1
+    ReleaseDates,
+    SentenceDates,
+    SentenceDate,
+    KeyDatesReplaced,
+    KeyDate,
 )
+
+#: Models whose XSD type is a choice of sequences that repeat element names (at least one of
+#: several optional fields): their particles are compared by first occurrence.
+CHOICE_MODELS: tuple[type[BaseModel], ...] = (SentenceDate,)
 
 
 def _load_make_examples() -> ModuleType:
@@ -254,6 +272,8 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 CR = "c:Body/c:CaseResulted"
+RD = "c:Body/c:ReleaseDates/c:Dates"
+KDR = "c:Body/c:KeyDatesReplaced"
 DEF = f"{CR}/c:Defendant"
 OFF1 = f"{CR}/c:Offences/c:Offence"
 
@@ -455,6 +475,83 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         _json_set("body/event_version", 0),
         None,
     ),
+    # version 1.1
+    (
+        "empty-sentence-date",
+        "release-dates",
+        _both(
+            _remove(f"{RD}/c:ConditionalRelease/c:Reported"),
+            _remove(f"{RD}/c:ConditionalRelease/c:Override"),
+        ),
+        _json_set("body/dates/conditional_release", {}),
+        None,
+    ),
+    (
+        "unknown-element-in-sentence-dates",
+        "release-dates",
+        _append(RD, "Secret", "SECRETDATE"),
+        _json_set("body/dates/secret", "SECRETDATE"),
+        "SECRETDATE",
+    ),
+    (
+        "booking-id-not-an-integer",
+        "release-dates",
+        _set_text("c:Body/c:ReleaseDates/c:BookingId", "12X"),
+        _json_set("body/booking_id", "12X"),
+        None,
+    ),
+    (
+        "booking-id-out-of-range",
+        "release-dates",
+        _set_text("c:Body/c:ReleaseDates/c:BookingId", str(2**63)),
+        _json_set("body/booking_id", 2**63),
+        None,
+    ),
+    (
+        "open-code-not-a-code",
+        "release-dates",
+        _set_text(f"{RD}/c:NonDtoReleaseDateType", "C R D"),
+        _json_set("body/dates/non_dto_release_date_type", "C R D"),
+        None,
+    ),
+    (
+        "bad-book-number-pattern",
+        "key-dates-replaced",
+        _set_text(f"{KDR}/c:BookNumber", "38339"),
+        _json_set("body/book_number", "38339"),
+        "38339",
+    ),
+    (
+        "key-date-code-not-a-code",
+        "key-dates-replaced",
+        _set_text(f"{KDR}/c:KeyDates/c:KeyDate/c:Code", "SECRET CODE"),
+        _json_set("body/key_dates/0/code", "SECRET CODE"),
+        "SECRET CODE",
+    ),
+    (
+        "key-date-without-date",
+        "key-dates-replaced",
+        _remove(f"{KDR}/c:KeyDates/c:KeyDate/c:Date"),
+        _json_del("body/key_dates/0/date"),
+        None,
+    ),
+    (
+        "replacement-without-scope",
+        "key-dates-replaced",
+        _remove(f"{KDR}/c:Scope"),
+        _json_del("body/scope"),
+        None,
+    ),
+    (
+        "replacement-with-empty-scope",
+        "key-dates-replaced",
+        lambda root: [
+            e.getparent().remove(e)  # type: ignore[union-attr]
+            for e in root.findall(f"{KDR}/c:Scope/c:Code", NS)
+        ],
+        _json_set("body/scope", []),
+        None,
+    ),
 ]
 
 
@@ -515,6 +612,63 @@ def test_rules_neither_schema_states_are_left_to_the_model() -> None:
         with pytest.raises(ValidationFailed) as caught:
             decode(data)
         assert caught.value.report.codes == ("asn.check-character", "asn.check-character")
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate"),
+    [
+        (
+            "duplicate-key-date-code",
+            lambda obj: obj["body"]["key_dates"].append({"code": "ACR", "date": "2030-01-01"}),
+        ),
+        ("duplicate-scope-code", lambda obj: obj["body"]["scope"].append("LED")),
+        (
+            "key-date-outside-scope",
+            lambda obj: obj["body"]["key_dates"].append({"code": "POM1", "date": "2030-01-01"}),
+        ),
+    ],
+)
+def test_key_date_set_rules_are_left_to_the_model(
+    name: str, mutate: Callable[[dict[str, Any]], None]
+) -> None:
+    """A key-date set holds each code once and lies within its scope: neither schema states it
+    (it is documented in both), the model enforces it (canonical.invariant), in both forms."""
+    obj = json.loads((FIXTURES / "key-dates-replaced.json").read_bytes())
+    mutate(obj)
+    js = json.dumps(obj).encode()
+    assert _json_ok(js) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_json(js)
+    assert caught.value.report.codes == ("canonical.invariant",)
+    envelope_xml = (FIXTURES / "key-dates-replaced.xml").read_bytes()
+    root = etree.fromstring(envelope_xml)
+    body = _find(root, KDR)
+    body.remove(_find(root, f"{KDR}/c:Scope"))
+    scope = etree.SubElement(body, f"{{{CANONICAL_NS}}}Scope")
+    for code in obj["body"]["scope"]:
+        etree.SubElement(scope, f"{{{CANONICAL_NS}}}Code").text = code
+    kept = body.find("c:KeyDates", NS)
+    if kept is not None:
+        body.remove(kept)
+    key_dates = etree.SubElement(body, f"{{{CANONICAL_NS}}}KeyDates")
+    for item in obj["body"]["key_dates"]:
+        key_date = etree.SubElement(key_dates, f"{{{CANONICAL_NS}}}KeyDate")
+        etree.SubElement(key_date, f"{{{CANONICAL_NS}}}Code").text = item["code"]
+        etree.SubElement(key_date, f"{{{CANONICAL_NS}}}Date").text = item["date"]
+    xml = etree.tostring(root)
+    assert _xml_ok(xml) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_xml(xml)
+    assert caught.value.report.codes == ("canonical.invariant",)
+
+
+def test_key_date_sets_are_kept_in_the_code_lists_order() -> None:
+    """A set given in another order decodes to the same model (sets compare as sets)."""
+    obj = json.loads((FIXTURES / "key-dates-replaced.json").read_bytes())
+    expected = decode_json(json.dumps(obj).encode())
+    obj["body"]["scope"].reverse()
+    obj["body"]["key_dates"].reverse()
+    assert decode_json(json.dumps(obj).encode()) == expected
 
 
 def test_message_type_must_name_the_body() -> None:
@@ -646,6 +800,9 @@ def _unwrap(annotation: Any) -> Any:
 def test_xsd_elements_follow_model_field_order_and_optionality(cls: type[BaseModel]) -> None:
     """Each model's complex type lists its fields' elements in field order; optional ones 0..1."""
     particles = _particles(_type(f"{cls.__name__}Type"))
+    if cls in CHOICE_MODELS:
+        seen: set[str] = set()
+        particles = [p for p in particles if not (p[0] in seen or seen.add(p[0]))]  # type: ignore[func-returns-value]
     expected = [(xml_name(n), not f.is_required()) for n, f in cls.model_fields.items()]
     actual = [(name, opt) for name, opt, _ in particles]
     if cls is Defendant:  # person XOR organisation is an xs:choice: each optional alone
@@ -702,7 +859,9 @@ def test_xsd_timestamp_pattern_is_the_model_pattern() -> None:
     assert pattern.get("value") == TIMESTAMP_PATTERN
 
 
-@pytest.mark.parametrize("enum", [getattr(_codes, n) for n in _codes.__all__], ids=str)
+@pytest.mark.parametrize(
+    "enum", [*(getattr(_codes, n) for n in _codes.__all__), *OPEN_CODE_LISTS], ids=str
+)
 def test_xsd_enumerations_are_the_model_code_lists(enum: Any) -> None:
     """Every code list of the model is an XSD enumeration with the same values, in order."""
     values = [
@@ -712,8 +871,32 @@ def test_xsd_enumerations_are_the_model_code_lists(enum: Any) -> None:
     assert values == [member.value for member in enum]
 
 
+@pytest.mark.parametrize("enum", OPEN_CODE_LISTS, ids=str)
+def test_xsd_open_code_lists_are_the_union_of_the_list_and_any_code(enum: Any) -> None:
+    """Each open list's field type is ``Open<List>Type``: the enumeration or a code token."""
+    union = _type(f"Open{enum.__name__}Type", "simpleType").find("xs:union", NS)
+    assert union is not None
+    assert union.get("memberTypes") == f"cjx:{enum.__name__}Type cjx:CodeTokenType"
+
+
+def test_xsd_code_token_is_the_model_code_pattern() -> None:
+    """Unknown codes have one form in the model, the XSD and the JSON Schema."""
+    pattern = _type("CodeTokenType", "simpleType").find(".//xs:pattern", NS)
+    assert pattern is not None
+    assert pattern.get("value", "").replace("\\-", "-") == CODE_PATTERN
+    text = schema_file(CANONICAL_JSON_SCHEMA).read_text(encoding="utf-8")
+    assert json.dumps(f"^{CODE_PATTERN}$") in text
+
+
+def test_xsd_wall_clock_timestamp_pattern_is_the_model_pattern() -> None:
+    """Wall-clock timestamps (version 1.1) are text with exactly their model pattern."""
+    pattern = _type("WallClockTimestampType", "simpleType").find(".//xs:pattern", NS)
+    assert pattern is not None
+    assert pattern.get("value") == WALL_CLOCK_TIMESTAMP_PATTERN
+
+
 def test_xsd_message_types_and_body_elements_are_the_catalogue() -> None:
-    """MessageType lists the seven message types; Body holds one element per body class."""
+    """MessageType lists the message types; Body holds one element per body class."""
     values = {
         e.get("value") for e in _type("MessageTypeType", "simpleType").iter(f"{{{XS}}}enumeration")
     }

@@ -81,9 +81,22 @@ def defendant(**overrides: Any) -> dict[str, Any]:
 # --- catalogue ------------------------------------------------------------------------------
 
 
-def test_catalogue_has_the_seven_message_types_of_version_1() -> None:
-    """The message types and body classes are those of DESIGN.md section 3."""
-    assert {t: c.__name__ for t, c in BODY_TYPES.items()} == {
+def test_catalogue_has_the_message_types_of_version_1() -> None:
+    """The message types and body classes are those of DESIGN.md section 3: seven of version
+    1.0, and the records version 1.1 adds (each with its schema version)."""
+    assert {t: (c.__name__, c.schema_version) for t, c in BODY_TYPES.items()} == {
+        "court.case-resulted": ("CaseResulted", "1.0"),
+        "custody.prisoner-received": ("PrisonerReceived", "1.0"),
+        "custody.prisoner-released": ("PrisonerReleased", "1.0"),
+        "custody.sentence-dates-changed": ("SentenceDatesChanged", "1.0"),
+        "identity.person-merged": ("PersonMerged", "1.0"),
+        "identity.identifiers-linked": ("IdentifiersLinked", "1.0"),
+        "probation.registration-added": ("RegistrationAdded", "1.0"),
+        "custody.release-dates": ("ReleaseDates", "1.1"),
+        "probation.key-dates-replaced": ("KeyDatesReplaced", "1.1"),
+    }
+    version_1_0 = {t: c.__name__ for t, c in BODY_TYPES.items() if c.schema_version == "1.0"}
+    assert version_1_0 == {
         "court.case-resulted": "CaseResulted",
         "custody.prisoner-received": "PrisonerReceived",
         "custody.prisoner-released": "PrisonerReleased",
@@ -322,14 +335,17 @@ BOOKING = (SubjectScheme.BOOKING, "1234567")
         ([ASN, CRN, NOMS], "NOMS:A8513EA"),
         ([ASN, CRN], "CRN:X757129"),
         ([BOOKING, CRO, ASN], "ASN:1101ZD0100000448754K"),
-        ([BOOKING, CRO], None),
+        ([BOOKING, CRO], "BOOKING:1234567"),
+        ([BOOKING, NOMS], "NOMS:A8513EA"),
+        ([CRO], None),
         ([], None),
     ],
 )
-def test_ordering_key_prefers_pnc_then_noms_then_crn_then_asn(
+def test_ordering_key_prefers_pnc_then_noms_then_crn_then_asn_then_booking(
     subject: list[tuple[SubjectScheme, str]], key: str | None
 ) -> None:
-    """The ordering key is the first stable identifier by scheme preference, not by position."""
+    """The ordering key is the first stable identifier by scheme preference, not by position;
+    a booking id (version 1.1: ``custody.release-dates`` carries no other) comes last."""
     assert envelope(subject=_subject(*subject)).ordering_key == key
 
 

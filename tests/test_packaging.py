@@ -50,15 +50,21 @@ def test_wheel_carries_schemas_examples_adapters_and_types(wheel: Path) -> None:
         "cjx/_schemas/formats/libra-spi/route-data.xsd",
         "cjx/_schemas/formats/libra-spi/resulted-case-message.xsd",
         "cjx/_schemas/formats/hmpps-events/envelope.schema.json",
+        "cjx/_schemas/formats/prison-api-sentence/sentence-calc-dates.schema.json",
+        "cjx/_schemas/formats/delius-key-dates/replace-custody-key-dates.schema.json",
         "cjx/_examples/demo.toml",
         "cjx_libra_spi/__init__.py",
         "cjx_hmpps_events/__init__.py",
+        "cjx_prison_api_sentence/__init__.py",
+        "cjx_delius_key_dates/__init__.py",
     ):
         assert required in names, required
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "libra-spi = cjx_libra_spi:adapter" in text
     assert "hmpps-events = cjx_hmpps_events:adapter" in text
+    assert "prison-api-sentence = cjx_prison_api_sentence:adapter" in text
+    assert "delius-key-dates = cjx_delius_key_dates:adapter" in text
     assert "cjx = cjx.cli:main" in text
 
 
@@ -77,6 +83,7 @@ def test_installed_wheel_works_without_the_checkout(wheel: Path, tmp_path: Path)
         f"assert cjx_libra_spi.__file__.startswith({str(site)!r});"
         "from cjx.cli import main;"
         f"sys.exit(main(['validate', {str(sample)!r}]) or main(['schema', 'check'])"
+        " or main(['schema', 'diff', '--against-released'])"
         f" or main(['demo', '--out-dir', {str(tmp_path / 'demo')!r}]))"
     )
     done = subprocess.run(

@@ -277,6 +277,68 @@ def test_hmpps_event_reports_never_contain_the_value(where: str, value: str) -> 
         assert_report_is_clean(report)
 
 
+#: (format, path of the member to replace, sentinel, expected code or None when still valid)
+RECORD_CASES = [
+    ("prison-api-sentence", "sentenceExpiryDate", "11/11/1948", "schema.pattern"),
+    ("prison-api-sentence", "sentenceExpiryDate", "1948-02-30", "date.format"),
+    ("prison-api-sentence", "nonDtoReleaseDateType", 'SECRET"QUOTE', "schema.pattern"),
+    ("prison-api-sentence", "bookingId", "SECRET&AMP", "schema.type"),
+    ("prison-api-sentence", "releaseDate", "SECRETA'SECRETB", "schema.pattern"),
+    ("delius-key-dates", "nomsNumber", "SECRET1948", "noms.format"),
+    ("delius-key-dates", "bookingNumber", "SECRET&AMP", "book-number.format"),
+    ("delius-key-dates", "bookingNumber", "S1948Q", None),  # valid: reported masked, if at all
+    ("delius-key-dates", "keyDates/sentenceExpiryDate", "11/11/1948", "schema.pattern"),
+    ("delius-key-dates", "keyDates/licenceExpiryDate", "1948-11-31", "date.format"),
+]
+RECORD_SAMPLES = {
+    "prison-api-sentence": ROOT
+    / "adapters/cjx_prison_api_sentence/tests/golden/shared.getSentenceDetail_1200835.input.json",
+    "delius-key-dates": ROOT
+    / "adapters/cjx_delius_key_dates/tests/golden/handover.A5089DY-38339A.input.json",
+}
+
+
+def _record_case(fmt: str, where: str, value: str) -> bytes:
+    """The format's sample with the member at ``where`` set to ``value``."""
+    document: dict[str, Any] = json.loads(RECORD_SAMPLES[fmt].read_bytes())
+    *parents, last = where.split("/")
+    node = document
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return json.dumps(document).encode()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "where", "value", "code"), RECORD_CASES, ids=[f"{c[0]}:{c[1]}" for c in RECORD_CASES]
+)
+def test_record_reports_never_contain_the_value(
+    fmt: str, where: str, value: str, code: str | None
+) -> None:
+    """A prison or probation record with one bad member is rejected as its format, fast and
+    detailed, without the member's value in any issue; recognised by content (a ``bookingId``
+    that is text is not prison-api's), its report is as clean."""
+    data = _record_case(fmt, where, value)
+    adapter = cjx.get_adapter(fmt)
+    for report in (adapter.validate(data), adapter.validate(data, detailed=True)):
+        assert report.ok is (code is None)
+        if code is not None:
+            assert code in report.codes
+        assert_report_is_clean(report)
+    assert_report_is_clean(cjx.validate(data))
+
+
+def test_record_cli_never_prints_the_values(tmp_path: Path) -> None:
+    """`cjx validate` (text and JSON, detailed) over every record case prints no sentinel."""
+    for index, (fmt, where, value, _) in enumerate(RECORD_CASES):
+        (tmp_path / f"case-{index}.json").write_bytes(_record_case(fmt, where, value))
+    for args in (("--format", "json"), ("--detailed",)):
+        run = run_cli(tmp_path, *args)
+        assert run.returncode == 1, run.stderr
+        assert_no_personal_data(run.stdout)
+        assert_no_personal_data(run.stderr)
+
+
 def test_unresolvable_xsi_type_is_reported_not_raised() -> None:
     """An xsi:type naming no schema type is an issue on both paths; its value is not shown."""
     data = mutated(LIBRA_SAMPLE, set_attribute(LIBRA_NS, "Gender", XSI_TYPE, "SECRET1948"))

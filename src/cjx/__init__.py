@@ -33,11 +33,13 @@ from cjx.errors import (
 )
 from cjx.model import (
     Asn,
+    BookNumber,
     CaseResulted,
     Crn,
     CroNumber,
     Envelope,
     IdentifiersLinked,
+    KeyDatesReplaced,
     NomsNumber,
     OuCode,
     PersonMerged,
@@ -47,6 +49,7 @@ from cjx.model import (
     PrisonId,
     PtiUrn,
     RegistrationAdded,
+    ReleaseDates,
     SentenceDatesChanged,
     Source,
     SubjectId,
@@ -83,6 +86,8 @@ __all__ = [
     "PersonMerged",
     "IdentifiersLinked",
     "RegistrationAdded",
+    "ReleaseDates",
+    "KeyDatesReplaced",
     "Asn",
     "PncId",
     "CroNumber",
@@ -91,6 +96,7 @@ __all__ = [
     "PtiUrn",
     "OuCode",
     "PrisonId",
+    "BookNumber",
     # reports and errors
     "Report",
     "Issue",

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
+from tests.strategies import mutated_json
 
 from cjx.model import (
     CodedValue,
@@ -161,39 +162,6 @@ def envelopes(draw: st.DrawFn) -> Envelope[Any]:
     )
 
 
-# --- hostile input: fixtures with parts replaced or removed ---------------------------------
+# --- hostile input: fixtures with parts replaced or removed (shared: tests/strategies.py) ------
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-)
-
-
-def _locations(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [loc]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _locations(value, (*loc, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _locations(value, (*loc, index))
-    return found
-
-
-@st.composite
-def mutated(draw: st.DrawFn, document: Any) -> Any:
-    """``document`` (a JSON value) with one to three members replaced or removed."""
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        locations = _locations(document)[1:]
-        if not locations:
-            break
-        *parents, last = draw(st.sampled_from(locations))
-        parent = document
-        for step in parents:
-            parent = parent[step]
-        if isinstance(parent, dict) and draw(st.booleans()):
-            del parent[last]
-        else:
-            parent[last] = draw(json_values)
-    return document
+mutated = mutated_json

@@ -18,10 +18,10 @@ the diff: ``CJX_REGENERATE_GOLDEN=1 pytest adapters/cjx_hmpps_events``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from tests.golden import compare_or_write
 
 from cjx.codec import decode_json, encode_json
 from cjx.errors import Report, ValidationFailed
@@ -29,22 +29,6 @@ from cjx.validation import json_schema_issues, json_validator
 from cjx_hmpps_events import EVENTS, adapter
 
 from .support import FIXTURES, GOLDEN, bare_event, comparable, fixed_clock, is_rejected, name_of
-
-REGENERATE = os.environ.get("CJX_REGENERATE_GOLDEN") == "1"
-
-
-def _compare_or_write(path: Path, actual: bytes | None) -> None:
-    """``actual`` is what the golden file must hold; ``None``: the file must not exist."""
-    if REGENERATE:
-        if actual is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(actual)
-    if actual is None:
-        assert not path.exists(), f"{path.name} should not exist (CJX_REGENERATE_GOLDEN=1)"
-        return
-    assert path.exists(), f"golden file {path.name} is missing (CJX_REGENERATE_GOLDEN=1)"
-    assert path.read_bytes() == actual, f"{path.name} differs from its golden file"
 
 
 def _codes(codes: list[str]) -> bytes | None:
@@ -73,14 +57,14 @@ def test_fixture_behaves_as_its_golden_files_say(fixture: Path) -> None:
         rejection = exc.report
     if rejection is not None:
         assert rejection.errors
-        _compare_or_write(GOLDEN / f"{name}.expected-issues.json", _codes(list(rejection.codes)))
-        _compare_or_write(GOLDEN / f"{name}.canonical.json", None)
-        _compare_or_write(GOLDEN / f"{name}.reencoded.json", None)
+        compare_or_write(GOLDEN / f"{name}.expected-issues.json", _codes(list(rejection.codes)))
+        compare_or_write(GOLDEN / f"{name}.canonical.json", None)
+        compare_or_write(GOLDEN / f"{name}.reencoded.json", None)
         return
     (envelope,) = translation.envelopes
-    _compare_or_write(GOLDEN / f"{name}.canonical.json", encode_json(envelope) + b"\n")
-    _compare_or_write(GOLDEN / f"{name}.reencoded.json", adapter.encode(envelope))
-    _compare_or_write(
+    compare_or_write(GOLDEN / f"{name}.canonical.json", encode_json(envelope) + b"\n")
+    compare_or_write(GOLDEN / f"{name}.reencoded.json", adapter.encode(envelope))
+    compare_or_write(
         GOLDEN / f"{name}.expected-issues.json", _codes(list(translation.report.codes))
     )
     assert translation.report.ok

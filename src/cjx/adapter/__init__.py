@@ -1,6 +1,16 @@
 """The adapter protocol and registry (entry-point group ``cjx.adapters``)."""
 
 from cjx.adapter._canonical import CanonicalJson, CanonicalXml
+from cjx.adapter._json_records import (
+    JsonRecordAdapter,
+    body_of,
+    checked_output,
+    dump_json,
+    read_identifier,
+    read_json_object,
+    read_record,
+    without_nulls,
+)
 from cjx.adapter._protocol import Adapter, Translation
 from cjx.adapter._registry import (
     ENTRY_POINT_GROUP,
@@ -26,4 +36,13 @@ __all__ = [
     "sniff",
     "translate",
     "validate",
+    # JSON record formats (version 1.1)
+    "JsonRecordAdapter",
+    "body_of",
+    "checked_output",
+    "dump_json",
+    "read_identifier",
+    "read_json_object",
+    "read_record",
+    "without_nulls",
 ]

@@ -17,12 +17,14 @@ names, message ids and types.
     cjx formats
     cjx schema export [--force] DIR
     cjx schema check
+    cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
+    cjx asyncapi --config FILE [--out FILE] [--force] [--format yaml|json]
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
+    from ._schema_diff import add_parser as add_schema_diff  # noqa: PLC0415
+
+    add_schema_diff(schema_sub)
 
     d = sub.add_parser("demo", help="run the services on the bundled examples, show the outcome")
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where to write the outputs")
@@ -112,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._services import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
+    from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
+
+    add_asyncapi(sub)
     return parser
 
 
@@ -137,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 force=args.force,
                 private=not args.umask,
             )
+        if args.command == "asyncapi":
+            from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
+
+            return run_asyncapi(args)
         if args.command in ("run", "topology", "dlq", "health"):
             from ._services import dispatch  # noqa: PLC0415
 
@@ -279,18 +291,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _formats() -> int:
+    width = max([16, *(len(name) for name in (*adapters(), *broken()))])
     for name, adapter in adapters().items():
         types = ", ".join(sorted(adapter.decodes))
-        print(f"{name:<16} {adapter.media_type:<40} {adapter.description}")
-        print(f"{'':<16} message types: {types}")
+        print(f"{name:<{width}} {adapter.media_type:<40} {adapter.description}")
+        print(f"{'':<{width}} message types: {types}")
     for name, reason in broken().items():
-        print(f"{name:<16} BROKEN: {reason}", file=sys.stderr)
+        print(f"{name:<{width}} BROKEN: {reason}", file=sys.stderr)
     return EXIT_OK if not broken() else EXIT_REJECTED
 
 
 def _schema(args: argparse.Namespace) -> int:
     from cjx import schema_export  # noqa: PLC0415 - only the schema commands need it
 
+    if args.schema_command == "diff":
+        from ._schema_diff import run as run_schema_diff  # noqa: PLC0415
+
+        return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
         for path in schema_export.export(args.directory, force=args.force):

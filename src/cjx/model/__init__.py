@@ -1,6 +1,9 @@
-"""The canonical model v1: envelope, seven message bodies, identifiers and code lists.
+"""The canonical model v1: envelope, message bodies, identifiers and code lists.
 
-Pure data, no I/O. Every model is frozen and forbids unknown fields.
+Version 1.0 has seven message types; version 1.1 adds the prison and probation records
+(``custody.release-dates``, ``probation.key-dates-replaced``, ...), open code lists, wall-clock
+timestamps and the local date-time helpers adapters share. Pure data, no I/O. Every model is
+frozen and forbids unknown fields.
 """
 
 from cjx.model._base import Body, CanonicalModel, XmlItem
@@ -59,6 +62,7 @@ from cjx.model._events import (
 from cjx.model._identifiers import (
     CHECK_ALPHABET,
     Asn,
+    BookNumber,
     Crn,
     CroNumber,
     Identifier,
@@ -71,7 +75,58 @@ from cjx.model._identifiers import (
     PtiUrn,
     check_character,
 )
-from cjx.model._timestamp import TIMESTAMP_PATTERN, Timestamp, TimestampError
+from cjx.model._open_codes import (
+    CODE_PATTERN,
+    OPEN_CODE_LISTS,
+    CustodialStatus,
+    InOutStatus,
+    KeyDateCode,
+    LegalStatus,
+    LicenceKind,
+    LicenceStatus,
+    LicenceType,
+    NonDtoReleaseDateType,
+    OpenCode,
+    OpenCustodialStatus,
+    OpenInOutStatus,
+    OpenKeyDateCode,
+    OpenLegalStatus,
+    OpenLicenceKind,
+    OpenLicenceStatus,
+    OpenLicenceType,
+    OpenNonDtoReleaseDateType,
+    OpenPolicyVersion,
+    PolicyVersion,
+    check_code,
+    code_order,
+)
+from cjx.model._records import (
+    CUSTODY_MANAGED_KEY_DATES,
+    SENTENCE_CALC_DATES_MEMBERS,
+    BookingId,
+    KeyDate,
+    KeyDatesReplaced,
+    ReleaseDates,
+    SentenceDate,
+    SentenceDates,
+)
+from cjx.model._timestamp import (
+    TIMESTAMP_PATTERN,
+    WALL_CLOCK_TIMESTAMP_PATTERN,
+    Timestamp,
+    TimestampError,
+    WallClockTimestamp,
+)
+from cjx.model._wall_clock import (
+    DATE_TEXT_PATTERN,
+    LOCAL_DATETIME_PATTERN,
+    LONDON,
+    LocalDateTimeError,
+    format_local_datetime,
+    parse_local_datetime,
+    read_date,
+    read_local_datetime,
+)
 
 __all__ = [
     # envelope
@@ -111,10 +166,20 @@ __all__ = [
     "IdentifiersLinked",
     "RegistrationAdded",
     "CodedValue",
+    # bodies of version 1.1 and their parts
+    "ReleaseDates",
+    "SentenceDates",
+    "SentenceDate",
+    "KeyDatesReplaced",
+    "KeyDate",
+    "BookingId",
+    "CUSTODY_MANAGED_KEY_DATES",
+    "SENTENCE_CALC_DATES_MEMBERS",
     # identifiers
     "Identifier",
     "IdentifierError",
     "Asn",
+    "BookNumber",
     "PncId",
     "CroNumber",
     "NomsNumber",
@@ -129,6 +194,17 @@ __all__ = [
     "Timestamp",
     "TimestampError",
     "TIMESTAMP_PATTERN",
+    "WallClockTimestamp",
+    "WALL_CLOCK_TIMESTAMP_PATTERN",
+    # local date-times and dates from the sources (Europe/London)
+    "LONDON",
+    "LOCAL_DATETIME_PATTERN",
+    "DATE_TEXT_PATTERN",
+    "LocalDateTimeError",
+    "parse_local_datetime",
+    "read_local_datetime",
+    "format_local_datetime",
+    "read_date",
     # code lists
     "BailStatus",
     "CurrentLocation",
@@ -142,4 +218,28 @@ __all__ = [
     "ReceiveReason",
     "ReleaseReason",
     "SubjectScheme",
+    # open code lists (version 1.1)
+    "OpenCode",
+    "CODE_PATTERN",
+    "OPEN_CODE_LISTS",
+    "check_code",
+    "code_order",
+    "LegalStatus",
+    "InOutStatus",
+    "NonDtoReleaseDateType",
+    "CustodialStatus",
+    "KeyDateCode",
+    "LicenceKind",
+    "LicenceType",
+    "LicenceStatus",
+    "PolicyVersion",
+    "OpenLegalStatus",
+    "OpenInOutStatus",
+    "OpenNonDtoReleaseDateType",
+    "OpenCustodialStatus",
+    "OpenKeyDateCode",
+    "OpenLicenceKind",
+    "OpenLicenceType",
+    "OpenLicenceStatus",
+    "OpenPolicyVersion",
 ]

@@ -7,7 +7,9 @@ Rules kept here:
   SHA-256 digest of the body's canonical JSON. Re-translating a source message gives the same id;
   two different messages never share one even when a source reuses its ids.
 * ``message_type`` and ``schema_version`` agree with the body's class.
-* The first stable subject identifier (PNC, else NOMS, else CRN, else ASN) is the ordering key.
+* The first stable subject identifier (PNC, else NOMS, else CRN, else ASN) is the ordering key;
+  a message whose subject holds none of these but a booking id (``custody.release-dates``) is
+  ordered by the booking (``BOOKING:<id>``).
 * ``produced_at`` comes from an injectable clock, so golden files compare exactly.
 """
 
@@ -51,6 +53,7 @@ from cjx.model._identifiers import (
     OuCode,
     PncId,
 )
+from cjx.model._records import KeyDatesReplaced, ReleaseDates
 from cjx.model._timestamp import Timestamp
 
 __all__ = [
@@ -71,7 +74,7 @@ __all__ = [
 MESSAGE_ID_NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-5d7e-9f10-2c3b4a5d6e7f")
 DEFAULT_CLASSIFICATION = "OFFICIAL-SENSITIVE"
 
-#: Every canonical body type of version 1, by message type.
+#: Every canonical body type of version 1 (1.0, then the types 1.1 added), by message type.
 BODY_TYPES: dict[str, type[Body]] = {
     cls.message_type: cls
     for cls in (
@@ -82,6 +85,9 @@ BODY_TYPES: dict[str, type[Body]] = {
         PersonMerged,
         IdentifiersLinked,
         RegistrationAdded,
+        # 1.1
+        ReleaseDates,
+        KeyDatesReplaced,
     )
 }
 
@@ -107,7 +113,13 @@ _SCHEME_TYPES: dict[SubjectScheme, type[Identifier]] = {
     SubjectScheme.NOMS: NomsNumber,
     SubjectScheme.CRN: Crn,
 }
-_ORDERING_PREFERENCE = (SubjectScheme.PNC, SubjectScheme.NOMS, SubjectScheme.CRN, SubjectScheme.ASN)
+_ORDERING_PREFERENCE = (
+    SubjectScheme.PNC,
+    SubjectScheme.NOMS,
+    SubjectScheme.CRN,
+    SubjectScheme.ASN,
+    SubjectScheme.BOOKING,  # last: a booking names one person, but only within NOMIS
+)
 
 
 class SubjectId(CanonicalModel):
@@ -166,7 +178,8 @@ class Envelope(CanonicalModel, Generic[BodyT]):
 
     @property
     def ordering_key(self) -> str | None:
-        """The first stable subject identifier (PNC, else NOMS, else CRN, else ASN)."""
+        """The first stable subject identifier (PNC, else NOMS, else CRN, else ASN, else the
+        booking id)."""
         for scheme in _ORDERING_PREFERENCE:
             for subject in self.subject:
                 if subject.scheme is scheme:

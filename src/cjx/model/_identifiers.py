@@ -9,12 +9,15 @@ This module is the only place the identifier rules live:
   left-padded to 11 digits. Then it must match ``^[0-9]{2}[A-Z0-9]{6,7}[0-9]{11}[A-HJ-NP-RT-Z]$``.
   Check number: force digits (if both are digits) + system digits (if both are digits) + year +
   11-digit sequence; the 21-character form drops the character after the year first.
-* PNC ID: canonical ``YYYY/NNNNNNNC``; accepts ``YYYYNNNNNNNC`` and short ``YY/N{1,7}C`` (serial
+* PNC ID: canonical ``YYYY/NNNNNNNC``; accepts ``YYYYNNNNNNNC``, short ``YY/N{1,7}C`` (serial
   left-padded to 7; YY 00-38 is 20YY, 39-99 is 19YY: a fixed pivot, so a message means the same
-  thing every year). Check number: last two year digits + 7-digit serial.
+  thing every year) and long with an unpadded serial ``YYYY/N{1,7}C`` (hmpps-prisoner-search's
+  ``pncNumberCanonicalLong``, e.g. ``2012/394773H``; padded to 7). Check number: last two year
+  digits + 7-digit serial.
 * CRO: ``N{1,6}/YYC`` (check number YY + serial left-padded to 6) or ``SFYY/N{1,6}C`` (check
   number YY + serial as written).
-* NOMS number, CRN, PTI-URN, OU code, prison id, offence code: format only, upper-cased.
+* NOMS number, CRN, PTI-URN, OU code, prison id, offence code, book number: format only,
+  upper-cased.
 
 Each identifier type is a ``str`` subclass holding the canonical form. ``parse`` normalises and
 checks, raising :class:`IdentifierError` whose ``code`` starts with the identifier's name
@@ -36,6 +39,7 @@ from cjx.errors import Issue, error, information, mask
 __all__ = [
     "CHECK_ALPHABET",
     "Asn",
+    "BookNumber",
     "CroNumber",
     "Crn",
     "Identifier",
@@ -220,6 +224,7 @@ class PncId(Identifier):
 
     _LONG = re.compile(r"([0-9]{4})/?([0-9]{7})([A-Z])")
     _SHORT = re.compile(r"([0-9]{2})/([0-9]{1,7})([A-Z])")
+    _LONG_UNPADDED = re.compile(r"([0-9]{4})/([0-9]{1,7})([A-Z])")
 
     @classmethod
     def _normalise(cls, text: str) -> str:
@@ -230,6 +235,8 @@ class PncId(Identifier):
             yy = int(m[1])
             century = "20" if yy <= PNC_CENTURY_PIVOT else "19"
             return f"{century}{m[1]}/{m[2].rjust(7, '0')}{m[3]}"
+        if m := cls._LONG_UNPADDED.fullmatch(value):
+            return f"{m[1]}/{m[2].rjust(7, '0')}{m[3]}"
         return value
 
     @classmethod
@@ -310,3 +317,17 @@ class OffenceCode(Identifier):
     scheme = "offence-code"
     label = "offence code"
     pattern = "[A-Z0-9]{1,8}"
+
+
+class BookNumber(Identifier):
+    """NOMIS book number, six letters and digits, e.g. ``38339A`` or ``V61585``.
+
+    It names one booking (one period in custody) of a prisoner. Delius keeps it as the custody's
+    prisoner number and finds the custody by (NOMS number, book number). No check character is
+    known.
+    """
+
+    __slots__ = ()
+    scheme = "book-number"
+    label = "book number"
+    pattern = "[A-Z0-9]{6}"

@@ -546,9 +546,9 @@ class Service:
         It runs on the event loop for an input up to :data:`OFFLOAD_BYTES` and in a worker
         thread for a larger one (one input of a service at a time either way, in delivery
         order), so it must not block and must not touch the event loop; the headers it sees are
-        already :func:`admitted`. This is the one step a subclass may replace (a benchmark's pass-through, an adapter
-        that needs the AMQP properties); confirms, acknowledgement, retries, dead letters,
-        de-duplication and ordering stay as this module's docstring says.
+        already :func:`admitted`. This is the one step a subclass may replace (a benchmark's
+        pass-through, an adapter that needs the AMQP properties); confirms, acknowledgement,
+        retries, dead letters, de-duplication and ordering stay as this module's docstring says.
         """
         message = delivery.message
         if len(message.body) > self.options.max_message_bytes:

@@ -907,9 +907,19 @@ def _leaf_errors(errors: Iterable[JsonSchemaError]) -> Iterable[JsonSchemaError]
 
 
 def json_schema_issues(
-    validator: Draft202012Validator, instance: Any, *, base_path: str = ""
+    validator: Draft202012Validator,
+    instance: Any,
+    *,
+    base_path: str = "",
+    unknown_field_code: str | None = None,
 ) -> list[Issue]:
-    """Every JSON Schema violation as a ``schema.<keyword>`` issue with a JSON pointer."""
+    """Every JSON Schema violation as a ``schema.<keyword>`` issue with a JSON pointer.
+
+    ``unknown_field_code`` (``<format>.unknown-field``) is for source formats that grow: a
+    member an object's ``additionalProperties: false`` does not allow is then reported as
+    *information* under that code, one issue per member at its own pointer, instead of an error.
+    The decoder does not carry such a member.
+    """
     twin = _FAST.get(id(validator))
     if twin is not None and twin.is_valid(instance):
         return []
@@ -928,6 +938,19 @@ def json_schema_issues(
             # declare is shown masked (a sender may key a map by a person's number)
             allowed = set((err.schema.get("properties") or {}).keys())
             names = [k for k in err.instance if k not in allowed]
+            if unknown_field_code is not None:
+                room = max(MAX_ISSUES - len(issues), 0)  # one object may hold a million
+                issues.extend(
+                    information(
+                        unknown_field_code,
+                        base_path + pointer + json_pointer((name,)),
+                        "this member is not part of the format as cjx knows it; it is not carried",
+                    )
+                    for name in names[:room]
+                )
+                if len(names) > room:
+                    issues.append(more_issues(len(names) - room, Severity.INFORMATION))
+                continue
             if names:
                 pointer = pointer + json_pointer((str(names[0]),))
                 if len(names) > 1:
