@@ -203,17 +203,15 @@ def _canonical_with_offences(n: int) -> bytes:
     ids=["hmpps-event", "canonical-json"],
 )
 def test_finding_05_issues_per_input_are_capped(make: Callable[[int], bytes], fmt: str) -> None:
-    """3,000 empty items (6,000 and 21,000 issues found before) give MAX_ISSUES issues and one
-    saying there were more; the review's 300,000 took 20 s / 2.3 GB and 97 s / 8 GB."""
-    from cjx.errors import MAX_ISSUES, TRUNCATED
-
+    """3,000 empty items (6,000 and 21,000 issues found before) give 1,000 issues (MAX_ISSUES)
+    and one saying there were more; the review's 300,000 took 20 s / 2.3 GB and 97 s / 8 GB."""
     report = get_adapter(fmt).validate(make(3000))
     assert not report.ok
-    assert len(report.issues) == MAX_ISSUES + 1
-    assert report.issues[-1].code == TRUNCATED
+    assert len(report.issues) == 1000 + 1
+    assert report.issues[-1].code == "report.truncated"
     assert "more issues not listed" in report.issues[-1].message
     via_translate = cjx.translate(make(3000), from_format=fmt, to_format="canonical-xml")
-    assert len(via_translate.report.issues) == MAX_ISSUES + 1
+    assert len(via_translate.report.issues) == 1000 + 1
 
 
 @pytest.mark.parametrize(
@@ -234,15 +232,14 @@ def test_finding_05_issues_past_the_cap_are_not_looked_for(
 
 
 def test_finding_05_the_report_itself_keeps_the_cap() -> None:
-    """However a report is built, it lists MAX_ISSUES issues and counts the rest in one."""
-    from cjx.errors import MAX_ISSUES, TRUNCATED
-
+    """However a report is built, it lists 1,000 issues (MAX_ISSUES) and counts the rest in
+    one last issue."""
     report = Report("x", tuple(error("schema.content", f"/a[{n}]", "m") for n in range(5000)))
-    assert len(report.issues) == MAX_ISSUES + 1
-    assert report.issues[-1].code == TRUNCATED
+    assert len(report.issues) == 1000 + 1
+    assert report.issues[-1].code == "report.truncated"
     assert report.issues[-1].message.startswith("4,000 more issue(s) not listed")
-    assert report.omitted == (4000, False)
     again = report.extended([error("x.y", "", "m")])
+    assert again.issues[-1].message.startswith("4,001 more issue(s) not listed")
     assert again.omitted == (4001, False)
 
 
@@ -645,11 +642,9 @@ def test_finding_17_a_huge_file_is_refused_without_being_read(tmp_path: Path) ->
 
 
 def test_finding_17_standard_input_is_read_only_to_the_limit(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """From standard input at most the limit and one byte are read."""
-    from cjx.cli._inputs import Input, TooLarge, read
-
+    """From standard input at most the limit and one byte are read; then `input.too-large`."""
     asked: list[int] = []
 
     class Stdin:
@@ -657,12 +652,13 @@ def test_finding_17_standard_input_is_read_only_to_the_limit(
             @staticmethod
             def read(n: int = -1) -> bytes:
                 asked.append(n)
-                return b"x" * (n if n >= 0 else 10**6)
+                return b" " * (n if n >= 0 else 11 * 1024 * 1024)
 
     monkeypatch.setattr(sys, "stdin", Stdin)
-    with pytest.raises(TooLarge):
-        read(Input("<stdin>", None), limit=1000)
-    assert asked == [1001]
+    assert main(["validate", "--format", "json", "-"]) == 1
+    (entry,) = json.loads(capsys.readouterr().out)["inputs"]
+    assert [i["code"] for i in entry["issues"]] == ["input.too-large"]
+    assert asked == [10 * 1024 * 1024 + 1]
 
 
 # --- 18: token userinfo, bidi controls ---------------------------------------------------------
