@@ -63,6 +63,14 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
         "adapters/cjx_delius_key_dates/tests/golden/all-seven.input.json",
         "schemas/formats/delius-key-dates/replace-custody-key-dates.schema.json",
     ),
+    "prisoner-search": (
+        "adapters/cjx_prisoner_search/tests/golden/every-member-index-document.input.json",
+        "schemas/formats/prisoner-search/prisoner.schema.json",
+    ),
+    "delius-custody": (
+        "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
+        "schemas/formats/delius-custody/custody-record.schema.json",
+    ),
 }
 
 STAGES: Final = {

@@ -34,31 +34,62 @@ from hypothesis import strategies as st
 from cjx.model import (
     CODE_PATTERN,
     LONDON,
+    AdditionalSentence,
     Address,
     AlcoholLevel,
     Asn,
     BailStatus,
     Body,
+    BodyPartDetail,
+    BookingActivity,
+    BookingStatus,
     BookNumber,
     CaseResulted,
     CodedValue,
+    ContactDetails,
+    ConvictedOffence,
+    ConvictedStatus,
+    Conviction,
     CourtCase,
     Crn,
     CroNumber,
+    CurrentIncentive,
     CurrentLocation,
     CurrentPrisonStatus,
+    CustodialStatus,
+    CustodialStatusValue,
+    CustodyKeyDates,
+    CustodyRecord,
     Defendant,
+    DeliusCode,
+    DeliusCourt,
+    DeliusCourtAppearance,
+    DeliusCustody,
+    DeliusInstitution,
+    DeliusLicenceCondition,
+    DeliusLicenceConditions,
+    DeliusOffence,
+    DeliusOffenceDetail,
+    DeliusOrderManager,
+    DeliusSentence,
+    DeliusSentenceStatus,
     Duration,
     DurationUnit,
     Envelope,
     Finding,
     Gender,
     Hearing,
+    HomeOfficeOffenceCode,
     IdentifiersLinked,
+    IncentiveLevel,
+    InOutStatus,
     KeyDate,
     KeyDateCode,
     KeyDatesReplaced,
+    LegalStatus,
+    LengthUnit,
     NextHearing,
+    NomisIdentifierType,
     NomsNumber,
     NonDtoReleaseDateType,
     Offence,
@@ -67,28 +98,49 @@ from cjx.model import (
     Organisation,
     OuCode,
     Person,
+    PersonalCareNeed,
+    PersonalDetails,
     PersonMerged,
+    PhysicalDetails,
     Plea,
     PncId,
     Presence,
+    PrisonerAddress,
+    PrisonerAlert,
+    PrisonerAlias,
+    PrisonerEmailAddress,
+    PrisonerIdentifiers,
+    PrisonerLanguage,
+    PrisonerLocation,
+    PrisonerPhoneNumber,
     PrisonerReceived,
+    PrisonerRecord,
     PrisonerReleased,
+    PrisonerSentence,
+    PrisonerStatus,
     PrisonId,
     PtiUrn,
     ReceiveReason,
+    RecordedIdentifier,
     RegistrationAdded,
     ReleaseDates,
     ReleaseReason,
+    RestrictedPatient,
     Result,
     SentenceDate,
     SentenceDates,
     SentenceDatesChanged,
+    SmokerStatus,
     Source,
     SubjectId,
     SubjectScheme,
     Timestamp,
+    UnpaidWork,
+    UnpaidWorkAppointments,
+    WrittenPnc,
     check_character,
     make_envelope,
+    split_gender,
 )
 
 settings.register_profile(
@@ -175,6 +227,7 @@ ou_code_texts = st.builds(
 prison_id_texts = chars(UPPER, 3)
 book_number_texts = chars(UPPER_DIGITS, 6)
 offence_code_texts = st.text(UPPER_DIGITS, min_size=1, max_size=8)
+ho_offence_code_texts = chars(DIGITS, 5)
 
 asns = asn_texts().map(Asn.parse)
 pnc_ids = pnc_texts().map(PncId.parse)
@@ -186,6 +239,7 @@ ou_codes = ou_code_texts.map(OuCode.parse)
 prison_ids = prison_id_texts.map(PrisonId.parse)
 offence_codes = offence_code_texts.map(OffenceCode.parse)
 book_numbers = book_number_texts.map(BookNumber.parse)
+ho_offence_codes = ho_offence_code_texts.map(HomeOfficeOffenceCode.parse)
 #: NOMIS booking ids: any 64-bit integer, negative ones included (prison-api's test data).
 booking_ids = st.integers(-(2**63), 2**63 - 1)
 
@@ -201,6 +255,7 @@ IDENTIFIER_TEXTS: dict[str, tuple[type[Any], st.SearchStrategy[str]]] = {
     "prison-id": (PrisonId, prison_id_texts),
     "offence-code": (OffenceCode, offence_code_texts),
     "book-number": (BookNumber, book_number_texts),
+    "ho-offence-code": (HomeOfficeOffenceCode, ho_offence_code_texts),
 }
 
 # --- time -----------------------------------------------------------------------------------
@@ -533,6 +588,574 @@ def key_dates_replaced_bodies(draw: st.DrawFn) -> KeyDatesReplaced:
     )
 
 
+# --- version 1.1: custody.prisoner-record ---------------------------------------------------
+
+codes = st.from_regex(CODE_PATTERN, fullmatch=True)
+JAVA_CLASS_NAME = r"[A-Za-z_$][A-Za-z0-9_$]{0,20}(\.[A-Za-z_$][A-Za-z0-9_$]{0,20}){0,5}"
+record_texts = texts(0, 30)
+java_ints = st.integers(-(2**31), 2**31 - 1)
+java_longs = st.integers(-(2**63), 2**63 - 1)
+
+
+@st.composite
+def pnc_spellings(draw: st.DrawFn) -> str:
+    """A valid PNC ID as a source may write it: canonical, short (``12/394773H``), long with an
+    unpadded serial (``2012/394773H``), without the slash, or with a lower-case check letter."""
+    text = draw(pnc_texts())
+    year, serial, check = text[:4], text[5:12], text[12]
+    unpadded = serial.lstrip("0") or "0"
+    forms = [text, f"{year}/{unpadded}{check}", f"{year}{serial}{check}", text.lower()]
+    century = "20" if int(year[2:]) <= 38 else "19"
+    if year[:2] == century:
+        forms.append(f"{year[2:]}/{unpadded}{check}")
+    return draw(st.sampled_from(forms))
+
+
+written_pncs = pnc_spellings().map(WrittenPnc.of)
+#: Gender texts as sources write them: NOMIS descriptions and codes in any case, or other text.
+gender_texts = st.one_of(
+    st.sampled_from(
+        [
+            *("Male", "Female", "Not Known / Not Recorded", "Not Specified (Indeterminate)"),
+            *("M", "F", "NK", "NS", "MALE", "female", "Refused"),
+        ]
+    ),
+    texts(1, 20),
+)
+
+
+def _gender_fields(draw: st.DrawFn) -> dict[str, Any]:
+    text = draw(optional(gender_texts))
+    gender, gender_text = split_gender(text) if text is not None else (None, None)
+    return {"gender": gender, "gender_text": gender_text}
+
+
+def _group(cls: type[T], fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[T]:
+    """A group of a prisoner record: its fields drawn, at least one present."""
+    return (
+        st.fixed_dictionaries(fields)
+        .filter(lambda values: any(v is not None for v in values.values()))
+        .map(lambda values: cls(**values))
+    )
+
+
+def _lists(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[tuple[T, ...] | None]:
+    """An optional list: absent, empty or holding items (the three stay apart)."""
+    return optional(st.lists(strategy, max_size=2).map(tuple))
+
+
+@st.composite
+def recorded_identifiers(draw: st.DrawFn) -> RecordedIdentifier:
+    kind = draw(open_codes(NomisIdentifierType))
+    if kind == NomisIdentifierType.PNC:
+        value = draw(pnc_spellings())
+    elif kind == NomisIdentifierType.CRO:
+        value = draw(cro_texts())
+    else:
+        value = draw(texts(1, 30))
+    return RecordedIdentifier(
+        type=kind,
+        value=value,
+        issued_date=draw(optional(dates)),
+        issued_authority_text=draw(optional(record_texts)),
+        created_date_time=draw(optional(wall_clock_timestamps())),
+    )
+
+
+#: The fields an alias shares with the person's details (but gender, drawn as a pair).
+_IDENTITY_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "title": optional(record_texts),
+    "first_name": optional(record_texts),
+    "middle_names": optional(record_texts),
+    "last_name": optional(record_texts),
+    "date_of_birth": optional(dates),
+    "ethnicity": optional(record_texts),
+    "race_code": optional(codes),
+}
+
+
+@st.composite
+def prisoner_aliases(draw: st.DrawFn) -> PrisonerAlias:
+    return PrisonerAlias(**draw(st.fixed_dictionaries(_IDENTITY_FIELDS)), **_gender_fields(draw))
+
+
+@st.composite
+def personal_details(draw: st.DrawFn) -> PersonalDetails:
+    fields = {
+        **_IDENTITY_FIELDS,
+        "youth_offender": optional(st.booleans()),
+        "marital_status": optional(record_texts),
+        "religion": optional(record_texts),
+        "nationality": optional(record_texts),
+        "smoker": optional(open_codes(SmokerStatus)),
+        "personal_care_needs": _lists(
+            st.builds(
+                PersonalCareNeed,
+                problem_type=optional(codes),
+                problem_code=optional(codes),
+                problem_status=optional(codes),
+                problem_description=optional(record_texts),
+                comment_text=optional(record_texts),
+                start_date=optional(dates),
+                end_date=optional(dates),
+            )
+        ),
+        "languages": _lists(
+            st.builds(
+                PrisonerLanguage,
+                type=optional(codes),
+                code=optional(codes),
+                read_skill=optional(codes),
+                write_skill=optional(codes),
+                speak_skill=optional(codes),
+                interpreter_requested=optional(st.booleans()),
+            )
+        ),
+        "current_facial_image_id": optional(java_longs),
+        "aliases": _lists(prisoner_aliases()),
+    }
+    values = {**draw(st.fixed_dictionaries(fields)), **_gender_fields(draw)}
+    if all(v is None for v in values.values()):
+        values["last_name"] = draw(record_texts)
+    return PersonalDetails(**values)
+
+
+body_part_details = st.builds(
+    BodyPartDetail, body_part=optional(record_texts), comment=optional(record_texts)
+)
+phone_numbers = st.builds(PrisonerPhoneNumber, type=optional(codes), number=record_texts)
+
+prisoner_record_bodies = st.builds(
+    PrisonerRecord,
+    noms_number=noms_numbers,
+    identifiers=optional(
+        _group(
+            PrisonerIdentifiers,
+            {
+                "pnc_number": optional(written_pncs),
+                "pnc_number_canonical_short": optional(written_pncs),
+                "pnc_number_canonical_long": optional(written_pncs),
+                "cro_number": optional(cro_numbers),
+                "booking_id": optional(booking_ids),
+                "book_number": optional(book_numbers),
+                "recorded_identifiers": _lists(recorded_identifiers()),
+            },
+        )
+    ),
+    personal_details=optional(personal_details()),
+    alerts=_lists(
+        st.builds(
+            PrisonerAlert,
+            alert_type=codes,
+            alert_code=codes,
+            active=optional(st.booleans()),
+            expired=optional(st.booleans()),
+        )
+    ),
+    status=optional(
+        _group(
+            PrisonerStatus,
+            {
+                "booking_status": optional(
+                    st.builds(
+                        BookingStatus,
+                        activity=open_codes(BookingActivity),
+                        in_out=open_codes(InOutStatus),
+                    )
+                ),
+                "in_out_status": optional(open_codes(InOutStatus)),
+                "csra": optional(record_texts),
+                "category": optional(codes),
+                "complexity_of_need_level": optional(record_texts),
+                "legal_status": optional(open_codes(LegalStatus)),
+                "imprisonment_status": optional(codes),
+                "imprisonment_status_description": optional(record_texts),
+                "convicted_status": optional(open_codes(ConvictedStatus)),
+                "recall": optional(st.booleans()),
+            },
+        )
+    ),
+    location=optional(
+        _group(
+            PrisonerLocation,
+            {
+                "last_movement_type_code": optional(codes),
+                "last_movement_reason_code": optional(codes),
+                "last_movement_date": optional(dates),
+                "prison_id": optional(codes),
+                "prison_name": optional(record_texts),
+                "last_prison_id": optional(codes),
+                "previous_prison_id": optional(codes),
+                "previous_prison_leaving_date": optional(dates),
+                "cell_location": optional(record_texts),
+                "last_admission_date": optional(dates),
+                "location_description": optional(record_texts),
+            },
+        )
+    ),
+    sentence=optional(
+        _group(
+            PrisonerSentence,
+            {
+                "most_serious_offence": optional(record_texts),
+                "indeterminate_sentence": optional(st.booleans()),
+                "reception_date": optional(dates),
+                "dates": optional(
+                    sentence_date_sets.filter(
+                        lambda d: any(v is not None for v in d.model_dump().values())
+                    )
+                ),
+                "convicted_offences": _lists(
+                    st.builds(
+                        ConvictedOffence,
+                        statute_code=optional(codes),
+                        offence_code=optional(codes),
+                        offence_description=optional(record_texts),
+                        offence_date=optional(dates),
+                        latest_booking=optional(st.booleans()),
+                        sentence_start_date=optional(dates),
+                        primary_sentence=optional(st.booleans()),
+                    )
+                ),
+            },
+        )
+    ),
+    restricted_patient=optional(
+        _group(
+            RestrictedPatient,
+            {
+                "is_restricted_patient": optional(st.booleans()),
+                "supporting_prison_id": optional(codes),
+                "discharged_hospital_id": optional(codes),
+                "discharged_hospital_description": optional(record_texts),
+                "discharge_date": optional(dates),
+                "discharge_details": optional(record_texts),
+            },
+        )
+    ),
+    incentive_level=optional(
+        _group(
+            CurrentIncentive,
+            {
+                "level": optional(
+                    st.builds(
+                        IncentiveLevel, code=optional(codes), description=optional(record_texts)
+                    )
+                ),
+                "date_time": optional(wall_clock_timestamps()),
+                "next_review_date": optional(dates),
+            },
+        )
+    ),
+    physical_details=optional(
+        _group(
+            PhysicalDetails,
+            {
+                "height_centimetres": optional(java_ints),
+                "weight_kilograms": optional(java_ints),
+                "hair_colour": optional(record_texts),
+                "right_eye_colour": optional(record_texts),
+                "left_eye_colour": optional(record_texts),
+                "facial_hair": optional(record_texts),
+                "shape_of_face": optional(record_texts),
+                "build": optional(record_texts),
+                "shoe_size": optional(java_ints),
+                "tattoos": _lists(body_part_details),
+                "scars": _lists(body_part_details),
+                "marks": _lists(body_part_details),
+            },
+        )
+    ),
+    contact_details=optional(
+        _group(
+            ContactDetails,
+            {
+                "addresses": _lists(
+                    st.builds(
+                        PrisonerAddress,
+                        full_address=optional(record_texts),
+                        postal_code=optional(record_texts),
+                        start_date=optional(dates),
+                        primary_address=optional(st.booleans()),
+                        no_fixed_address=optional(st.booleans()),
+                        phone_numbers=_lists(phone_numbers),
+                    )
+                ),
+                "email_addresses": _lists(st.builds(PrisonerEmailAddress, email=record_texts)),
+                "phone_numbers": _lists(phone_numbers),
+            },
+        )
+    ),
+    index_document_class=optional(
+        st.from_regex(
+            r"[A-Za-z_$][A-Za-z0-9_$]{0,20}(\.[A-Za-z_$][A-Za-z0-9_$]{0,20}){0,5}", fullmatch=True
+        )
+    ),
+)
+
+
+# --- version 1.1: probation.custody-record --------------------------------------------------
+
+#: Java ``Long`` values (community-api's ids and counts).
+java_longs = st.integers(-(2**63), 2**63 - 1)
+delius_texts = texts(0, 30)
+delius_codes = st.builds(
+    DeliusCode, code=optional(texts(1, 20)), description=optional(delius_texts)
+)
+custodial_status_values = st.builds(
+    CustodialStatusValue,
+    code=optional(open_codes(CustodialStatus)),
+    description=optional(delius_texts),
+)
+
+
+def _amounts(max_digits: int) -> st.SearchStrategy[Decimal]:
+    """Amounts of at most ``max_digits`` significant digits and 10 fraction digits, in their
+    shortest plain form (as the model holds them)."""
+    return st.integers(0, 10).flatmap(
+        lambda places: st.integers(-(10**max_digits - 1), 10**max_digits - 1).map(
+            lambda n: Decimal(format(Decimal(n).scaleb(-places).normalize(), "f"))
+        )
+    )
+
+
+#: Amounts of additional sentences: any sign, up to 28 integer and 10 fraction digits.
+delius_amounts = _amounts(28)
+#: Amounts a JSON number read as a binary float gives back exactly: 15 significant digits
+#: (what community-api's documents carry through Python's JSON reader).
+float_amounts = _amounts(15)
+
+
+def _optional_model(cls: type[Any], **fields: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``cls`` with each field given or left out (absent means null)."""
+    return st.builds(cls, **{name: optional(value) for name, value in fields.items()})
+
+
+@st.composite
+def custody_key_date_sets(
+    draw: st.DrawFn, codes: st.SearchStrategy[Any] | None = None
+) -> CustodyKeyDates:
+    """A custody's key dates: distinct codes (any open code unless ``codes`` is given)."""
+    chosen = draw(
+        st.lists(codes if codes is not None else open_codes(KeyDateCode), max_size=6, unique_by=str)
+    )
+    return CustodyKeyDates(dates=tuple(KeyDate(code=c, date=draw(dates)) for c in chosen))
+
+
+@st.composite
+def custody_record_bodies(
+    draw: st.DrawFn,
+    *,
+    key_date_codes: st.SearchStrategy[Any] | None = None,
+    amounts: st.SearchStrategy[Decimal] = delius_amounts,
+) -> CustodyRecord:
+    """A probation custody record: any part present or absent, lists possibly empty.
+
+    ``key_date_codes`` and ``amounts`` narrow what an adapter can carry (the key dates of
+    community-api's CustodyRelatedKeyDates; amounts a binary float holds exactly)."""
+    wall = wall_clock_timestamps()
+    detail = _optional_model(
+        DeliusOffenceDetail,
+        code=ho_offence_codes,
+        description=delius_texts,
+        abbreviation=delius_texts,
+        main_category_code=chars(DIGITS, 3),
+        main_category_description=delius_texts,
+        main_category_abbreviation=delius_texts,
+        ogrs_offence_category=delius_texts,
+        sub_category_code=chars(DIGITS, 2),
+        sub_category_description=delius_texts,
+        sub_category_abbreviation=delius_texts,
+        form20_code=delius_texts,
+        cjit_code=delius_texts,
+    )
+    offence = _optional_model(
+        DeliusOffence,
+        offence_id=st.from_regex(r"[MA][0-9]{1,19}", fullmatch=True),
+        main_offence=st.booleans(),
+        detail=detail,
+        offence_date=wall,
+        offence_count=java_longs,
+        tics=java_longs,
+        verdict=delius_texts,
+        offender_id=java_longs,
+        created_datetime=wall,
+        last_updated_datetime=wall,
+    )
+    unpaid_work = _optional_model(
+        UnpaidWork,
+        minutes_ordered=java_longs,
+        minutes_completed=java_longs,
+        appointments=_optional_model(
+            UnpaidWorkAppointments,
+            total=java_longs,
+            attended=java_longs,
+            acceptable_absences=java_longs,
+            unacceptable_absences=java_longs,
+            no_outcome_recorded=java_longs,
+        ),
+        status=delius_texts,
+    )
+    additional = _optional_model(
+        AdditionalSentence,
+        additional_sentence_id=java_longs,
+        type=delius_codes,
+        amount=amounts,
+        length=java_longs,
+        notes=free_texts,
+    )
+    sentence = st.builds(
+        DeliusSentence,
+        sentence_id=optional(java_longs),
+        description=optional(delius_texts),
+        original_length=optional(java_longs),
+        original_length_units=optional(open_codes(LengthUnit)),
+        second_length=optional(java_longs),
+        second_length_units=optional(open_codes(LengthUnit)),
+        default_length=optional(java_longs),
+        effective_length=optional(java_longs),
+        length_in_days=optional(java_longs),
+        expected_sentence_end_date=optional(dates),
+        unpaid_work=optional(unpaid_work),
+        start_date=optional(dates),
+        termination_date=optional(dates),
+        termination_reason=optional(delius_texts),
+        sentence_type=optional(delius_codes),
+        additional_sentences=st.lists(additional, max_size=2).map(tuple),
+        failure_to_comply_limit=optional(java_longs),
+        cja2003_order=optional(st.booleans()),
+        legacy_order=optional(st.booleans()),
+    )
+    institution = _optional_model(
+        DeliusInstitution,
+        institution_id=java_longs,
+        is_establishment=st.booleans(),
+        code=texts(1, 6),
+        description=delius_texts,
+        institution_name=delius_texts,
+        establishment_type=delius_codes,
+        is_private=st.booleans(),
+        noms_prison_institution_code=texts(1, 10),
+    )
+    custody = _optional_model(
+        DeliusCustody,
+        book_number=book_numbers,
+        institution=institution,
+        key_dates=custody_key_date_sets(key_date_codes),
+        status=custodial_status_values,
+        sentence_start_date=dates,
+    )
+    court = _optional_model(
+        DeliusCourt,
+        court_id=java_longs,
+        code=delius_texts,
+        selectable=st.booleans(),
+        court_name=delius_texts,
+        telephone_number=delius_texts,
+        fax=delius_texts,
+        building_name=delius_texts,
+        street=delius_texts,
+        locality=delius_texts,
+        town=delius_texts,
+        county=delius_texts,
+        postcode=delius_texts,
+        country=delius_texts,
+        court_type_id=java_longs,
+        created_datetime=wall,
+        last_updated_datetime=wall,
+        probation_area_id=java_longs,
+        secure_email_address=delius_texts,
+        probation_area=delius_codes,
+        court_type=delius_codes,
+    )
+    appearance = _optional_model(
+        DeliusCourtAppearance,
+        court_appearance_id=java_longs,
+        appearance_date=wall,
+        court_code=delius_texts,
+        court_name=delius_texts,
+        appearance_type=delius_codes,
+        crn=crns,
+    )
+    order_manager = _optional_model(
+        DeliusOrderManager,
+        probation_area_id=java_longs,
+        team_id=java_longs,
+        officer_id=java_longs,
+        name=delius_texts,
+        staff_code=delius_texts,
+        date_start_of_allocation=wall,
+        date_end_of_allocation=wall,
+        grade_code=delius_texts,
+        team_code=delius_texts,
+        probation_area_code=delius_texts,
+    )
+    conviction = st.builds(
+        Conviction,
+        conviction_id=java_longs,
+        event_number=st.text(DIGITS, min_size=1, max_size=10),
+        active=optional(st.booleans()),
+        in_breach=optional(st.booleans()),
+        failure_to_comply_count=optional(java_longs),
+        breach_end=optional(dates),
+        awaiting_psr=optional(st.booleans()),
+        conviction_date=optional(dates),
+        referral_date=optional(dates),
+        offences=st.lists(offence, max_size=2).map(tuple),
+        sentence=optional(sentence),
+        latest_court_appearance_outcome=optional(delius_codes),
+        custody=optional(custody),
+        responsible_court=optional(court),
+        court_appearance=optional(appearance),
+        order_managers=st.lists(order_manager, max_size=2).map(tuple),
+    )
+    condition = _optional_model(
+        DeliusLicenceCondition,
+        notes=free_texts,
+        start_date=dates,
+        commencement_date=dates,
+        commencement_notes=free_texts,
+        termination_date=dates,
+        termination_notes=free_texts,
+        created_datetime=wall,
+        active=st.booleans(),
+        main_category=delius_codes,
+        sub_category=delius_codes,
+    )
+    status = _optional_model(
+        DeliusSentenceStatus,
+        sentence_id=java_longs,
+        custodial_type=custodial_status_values,
+        sentence=delius_codes,
+        main_offence=delius_codes,
+        sentence_date=dates,
+        actual_release_date=dates,
+        licence_expiry_date=dates,
+        pss_end_date=dates,
+        length=java_longs,
+        length_unit=open_codes(LengthUnit),
+    )
+    identified = draw(st.booleans())
+    return CustodyRecord(
+        crn=draw(crns) if identified else None,
+        pnc_id=draw(optional(pnc_ids)) if identified else None,
+        cro_number=draw(optional(cro_numbers)) if identified else None,
+        ni_number=draw(optional(texts(1, 9))) if identified else None,
+        noms_number=draw(optional(noms_numbers)) if identified else None,
+        immigration_number=draw(optional(texts(1, 20))) if identified else None,
+        most_recent_book_number=draw(optional(book_numbers)) if identified else None,
+        conviction=draw(conviction),
+        licence_conditions=draw(
+            optional(
+                st.lists(condition, max_size=3).map(
+                    lambda c: DeliusLicenceConditions(conditions=tuple(c))
+                )
+            )
+        ),
+        sentence_status=draw(optional(status)),
+    )
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -545,6 +1168,8 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     # 1.1
     ReleaseDates.message_type: release_dates_bodies,
     KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
+    PrisonerRecord.message_type: prisoner_record_bodies,
+    CustodyRecord.message_type: custody_record_bodies(),
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 
@@ -610,6 +1235,9 @@ def mutated_json(draw: st.DrawFn, document: Any) -> Any:
 __all__ = [
     "BODIES",
     "FIXED_CLOCK",
+    "custody_record_bodies",
+    "float_amounts",
+    "ho_offence_codes",
     "FIXED_INSTANT",
     "IDENTIFIER_TEXTS",
     "NOT_XML_CHARACTERS",
@@ -622,6 +1250,9 @@ __all__ = [
     "key_dates_replaced_bodies",
     "mutated_json",
     "open_codes",
+    "gender_texts",
+    "pnc_spellings",
+    "prisoner_record_bodies",
     "release_dates_bodies",
     "sentence_date_sets",
     "sentence_dates",

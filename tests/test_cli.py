@@ -349,6 +349,15 @@ def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
             "adapters/cjx_prison_api_sentence/tests/golden/every-member.input.json",
         ),
         ("delius-key-dates", "adapters/cjx_delius_key_dates/tests/golden/all-seven.input.json"),
+        (
+            "prisoner-search",
+            "adapters/cjx_prisoner_search/tests/golden/every-member-index-document.input.json",
+        ),
+        (
+            "prisoner-search",
+            "adapters/cjx_prisoner_search/tests/golden/shared.get_prisoner_A7089EY.input.json",
+        ),
+        ("delius-custody", "adapters/cjx_delius_custody/tests/golden/every-member.input.json"),
     ],
 )
 def test_record_formats_round_trip_through_the_cli(
@@ -368,6 +377,54 @@ def test_record_formats_round_trip_through_the_cli(
         code, _, _ = run(["validate", str(current)], capsys)
         assert code == 0
     assert json.loads(current.read_bytes()) == json.loads((ROOT / sample).read_bytes())
+
+
+BARE_CONVICTION = (
+    ROOT
+    / "adapters/cjx_delius_custody/tests/golden/shared.conviction_X320741_2500295343.input.json"
+)
+
+
+def test_an_option_gives_the_reader_the_crn_of_a_bare_conviction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--option crn=...` is the CRN a bare community-api Conviction was fetched for (the CRN
+    is in community-api's URL, not in the document): the record and its subject carry it."""
+    argv = ["translate", "--from", "delius-custody", "--to", "canonical-json"]
+    code, out, err = run([*argv, "--option", "crn=X320741", str(BARE_CONVICTION)], capsys)
+    assert code == 0, err
+    message = json.loads(out)
+    assert message["body"]["crn"] == "X320741"
+    assert message["subject"] == [{"scheme": "CRN", "value": "X320741"}]
+    code, out, _ = run([*argv, str(BARE_CONVICTION)], capsys)
+    assert code == 0
+    assert "crn" not in json.loads(out)["body"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--option", "crn=X12345"], "option crn: crn.format"),
+        (["--option", "crn"], "--option expects NAME=VALUE"),
+        (["--option", "crn=X320741", "--option", "crn=X320741"], "given twice"),
+        (["--option", "book=38353A"], "has no option book"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["translate", "--from", "delius-custody", "--to", "canonical-json", *options]
+    code, out, err = run([*argv, str(BARE_CONVICTION)], capsys)
+    assert (code, out) == (2, "")
+    assert message in err
+    assert "X12345" not in err
+
+
+def test_a_format_without_options_refuses_one(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["translate", "--from", "libra-spi", "--to", "canonical-json", "--option", "crn=X1"]
+    code, _, err = run([*argv, str(GOOD)], capsys)
+    assert code == 2
+    assert "format libra-spi takes no options (given: crn)" in err
 
 
 # --- validate -------------------------------------------------------------------------------
@@ -463,6 +520,8 @@ def test_formats_lists_every_installed_format(capsys: pytest.CaptureFixture[str]
         "hmpps-events",
         "prison-api-sentence",
         "delius-key-dates",
+        "prisoner-search",
+        "delius-custody",
         "canonical-xml",
         "canonical-json",
     ):
@@ -488,6 +547,7 @@ def test_schema_export_writes_every_schema(
     assert "formats/libra-spi/deliver-request.xsd" in written
     assert "formats/prison-api-sentence/sentence-calc-dates.schema.json" in written
     assert "formats/delius-key-dates/replace-custody-key-dates.schema.json" in written
+    assert "formats/prisoner-search/prisoner.schema.json" in written
 
 
 def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -32,34 +32,76 @@ from cjx.model import (
     OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
     WALL_CLOCK_TIMESTAMP_PATTERN,
+    AdditionalSentence,
     Address,
     AlcoholLevel,
+    BodyPartDetail,
+    BookingStatus,
     CaseResulted,
     CodedValue,
+    ContactDetails,
+    ConvictedOffence,
+    Conviction,
     CourtCase,
+    CurrentIncentive,
+    CustodialStatusValue,
+    CustodyKeyDates,
+    CustodyRecord,
     Defendant,
+    DeliusCode,
+    DeliusCourt,
+    DeliusCourtAppearance,
+    DeliusCustody,
+    DeliusInstitution,
+    DeliusLicenceCondition,
+    DeliusLicenceConditions,
+    DeliusOffence,
+    DeliusOffenceDetail,
+    DeliusOrderManager,
+    DeliusSentence,
+    DeliusSentenceStatus,
     Duration,
     Envelope,
     Hearing,
     Identifier,
     IdentifiersLinked,
+    IncentiveLevel,
     KeyDate,
     KeyDatesReplaced,
     NextHearing,
     Offence,
     Organisation,
     Person,
+    PersonalCareNeed,
+    PersonalDetails,
     PersonMerged,
+    PhysicalDetails,
+    PrisonerAddress,
+    PrisonerAlert,
+    PrisonerAlias,
+    PrisonerEmailAddress,
+    PrisonerIdentifiers,
+    PrisonerLanguage,
+    PrisonerLocation,
+    PrisonerPhoneNumber,
     PrisonerReceived,
+    PrisonerRecord,
     PrisonerReleased,
+    PrisonerSentence,
+    PrisonerStatus,
+    RecordedIdentifier,
     RegistrationAdded,
     ReleaseDates,
+    RestrictedPatient,
     Result,
     SentenceDate,
     SentenceDates,
     SentenceDatesChanged,
     Source,
     SubjectId,
+    UnpaidWork,
+    UnpaidWorkAppointments,
+    WrittenPnc,
     XmlItem,
     _codes,
 )
@@ -108,6 +150,48 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     SentenceDate,
     KeyDatesReplaced,
     KeyDate,
+    PrisonerRecord,
+    PrisonerIdentifiers,
+    WrittenPnc,
+    RecordedIdentifier,
+    PersonalDetails,
+    PrisonerAlias,
+    PersonalCareNeed,
+    PrisonerLanguage,
+    PrisonerAlert,
+    PrisonerStatus,
+    BookingStatus,
+    PrisonerLocation,
+    PrisonerSentence,
+    ConvictedOffence,
+    RestrictedPatient,
+    CurrentIncentive,
+    IncentiveLevel,
+    PhysicalDetails,
+    BodyPartDetail,
+    ContactDetails,
+    PrisonerAddress,
+    PrisonerPhoneNumber,
+    PrisonerEmailAddress,
+    CustodyRecord,
+    Conviction,
+    DeliusCode,
+    CustodialStatusValue,
+    DeliusOffence,
+    DeliusOffenceDetail,
+    DeliusSentence,
+    UnpaidWork,
+    UnpaidWorkAppointments,
+    AdditionalSentence,
+    DeliusCustody,
+    DeliusInstitution,
+    CustodyKeyDates,
+    DeliusCourt,
+    DeliusCourtAppearance,
+    DeliusOrderManager,
+    DeliusLicenceConditions,
+    DeliusLicenceCondition,
+    DeliusSentenceStatus,
 )
 
 #: Models whose XSD type is a choice of sequences that repeat element names (at least one of
@@ -274,6 +358,9 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 CR = "c:Body/c:CaseResulted"
 RD = "c:Body/c:ReleaseDates/c:Dates"
 KDR = "c:Body/c:KeyDatesReplaced"
+PR = "c:Body/c:PrisonerRecord"
+CRB = "c:Body/c:CustodyRecord"
+OFFD = f"{CRB}/c:Conviction/c:Offences/c:Offence/c:Detail"
 DEF = f"{CR}/c:Defendant"
 OFF1 = f"{CR}/c:Offences/c:Offence"
 
@@ -552,6 +639,125 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         _json_set("body/scope", []),
         None,
     ),
+    (
+        "prisoner-record-unknown-element-in-a-group",
+        "prisoner-record",
+        _append(f"{PR}/c:PersonalDetails", "Nickname", "SECRETNICK"),
+        _json_set("body/personal_details/nickname", "SECRETNICK"),
+        "SECRETNICK",
+    ),
+    (
+        "prisoner-record-written-pnc-not-pnc-text",
+        "prisoner-record",
+        _set_text(f"{PR}/c:Identifiers/c:PncNumber/c:Written", "12-394773H"),
+        _json_set("body/identifiers/pnc_number/written", "12-394773H"),
+        None,
+    ),
+    (
+        "prisoner-record-recorded-identifier-without-value",
+        "prisoner-record",
+        _remove(f"{PR}/c:Identifiers/c:RecordedIdentifiers/c:RecordedIdentifier/c:Value"),
+        _json_del("body/identifiers/recorded_identifiers/0/value"),
+        None,
+    ),
+    (
+        "prisoner-record-booking-status-without-in-out",
+        "prisoner-record",
+        _remove(f"{PR}/c:Status/c:BookingStatus/c:InOut"),
+        _json_del("body/status/booking_status/in_out"),
+        None,
+    ),
+    (
+        "prisoner-record-legal-status-not-a-code",
+        "prisoner-record",
+        _set_text(f"{PR}/c:Status/c:LegalStatus", "SECRET STATUS"),
+        _json_set("body/status/legal_status", "SECRET STATUS"),
+        "SECRET STATUS",
+    ),
+    (
+        "prisoner-record-gender-not-a-gender",
+        "prisoner-record",
+        _set_text(f"{PR}/c:PersonalDetails/c:Gender", "Male"),
+        _json_set("body/personal_details/gender", "Male"),
+        None,
+    ),
+    (
+        "prisoner-record-alert-without-code",
+        "prisoner-record",
+        _remove(f"{PR}/c:Alerts/c:Alert/c:AlertCode"),
+        _json_del("body/alerts/0/alert_code"),
+        None,
+    ),
+    (
+        "prisoner-record-class-not-a-java-name",
+        "prisoner-record",
+        _append(PR, "IndexDocumentClass", "uk..PrisonerB"),
+        _json_set("body/index_document_class", "uk..PrisonerB"),
+        None,
+    ),
+    (
+        "custody-record-without-conviction",
+        "custody-record",
+        _remove(f"{CRB}/c:Conviction"),
+        _json_del("body/conviction"),
+        None,
+    ),
+    (
+        "conviction-without-event-number",
+        "custody-record",
+        _remove(f"{CRB}/c:Conviction/c:EventNumber"),
+        _json_del("body/conviction/event_number"),
+        None,
+    ),
+    (
+        "event-number-not-digits",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:EventNumber", "3A"),
+        _json_set("body/conviction/event_number", "3A"),
+        None,
+    ),
+    (
+        "home-office-code-is-a-cjs-code",
+        "custody-record",
+        _set_text(f"{OFFD}/c:Code", "TH68010"),
+        _json_set("body/conviction/offences/0/detail/code", "TH68010"),
+        "TH68010",
+    ),
+    (
+        "offence-id-without-m-or-a",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Offences/c:Offence/c:OffenceId", "X2500283547"),
+        _json_set("body/conviction/offences/0/offence_id", "X2500283547"),
+        None,
+    ),
+    (
+        "custodial-status-not-a-code",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Custody/c:Status/c:Code", "SECRET STATUS"),
+        _json_set("body/conviction/custody/status/code", "SECRET STATUS"),
+        "SECRET STATUS",
+    ),
+    (
+        "offence-date-without-offset",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:Offences/c:Offence/c:OffenceDate", "2019-03-18T00:00:00"),
+        _json_set("body/conviction/offences/0/offence_date", "2019-03-18T00:00:00"),
+        None,
+    ),
+    (
+        "conviction-id-out-of-range",
+        "custody-record",
+        _set_text(f"{CRB}/c:Conviction/c:ConvictionId", str(2**63)),
+        _json_set("body/conviction/conviction_id", 2**63),
+        None,
+    ),
+    (
+        "unknown-element-in-custody",
+        "custody-record",
+        _append(f"{CRB}/c:Conviction/c:Custody", "Secret", "SECRETCUSTODY"),
+        _json_set("body/conviction/custody/secret", "SECRETCUSTODY"),
+        "SECRETCUSTODY",
+    ),
 ]
 
 
@@ -660,6 +866,112 @@ def test_key_date_set_rules_are_left_to_the_model(
     with pytest.raises(ValidationFailed) as caught:
         decode_xml(xml)
     assert caught.value.report.codes == ("canonical.invariant",)
+
+
+def _empty(path: str) -> XmlMutation:
+    def mutate(root: etree._Element) -> None:
+        element = _find(root, path)
+        for child in list(element):
+            element.remove(child)
+
+    return mutate
+
+
+def _gender_text(text: str) -> XmlMutation:
+    def mutate(root: etree._Element) -> None:
+        added = etree.Element(f"{{{CANONICAL_NS}}}GenderText")
+        added.text = text
+        _find(root, f"{PR}/c:PersonalDetails/c:Gender").addnext(added)
+
+    return mutate
+
+
+PNC_WRITTEN = f"{PR}/c:Identifiers/c:PncNumber/c:Written"
+RECORDED_VALUE = f"{PR}/c:Identifiers/c:RecordedIdentifiers/c:RecordedIdentifier/c:Value"
+
+
+@pytest.mark.parametrize(
+    ("xml_mutation", "json_mutation", "code"),
+    [
+        pytest.param(
+            _empty(f"{PR}/c:Location"),
+            _json_set("body/location", {}),
+            "canonical.invariant",
+            id="empty-group",
+        ),
+        pytest.param(
+            _empty(f"{PR}/c:Sentence/c:Dates"),
+            _json_set("body/sentence/dates", {}),
+            "canonical.invariant",
+            id="empty-sentence-dates",
+        ),
+        pytest.param(
+            _set_text(PNC_WRITTEN, "79/163001B"),
+            _json_set("body/identifiers/pnc_number/written", "79/163001B"),
+            "canonical.invariant",
+            id="written-pnc-reads-as-another",
+        ),
+        pytest.param(
+            _set_text(PNC_WRITTEN, "2012/0394773H"),
+            _json_set("body/identifiers/pnc_number/written", "2012/0394773H"),
+            "canonical.invariant",
+            id="written-pnc-is-the-canonical-form",
+        ),
+        pytest.param(
+            _set_text(PNC_WRITTEN, "12/394773J"),
+            _json_set("body/identifiers/pnc_number/written", "12/394773J"),
+            "pnc.check-character",
+            id="written-pnc-with-a-wrong-check-character",
+        ),
+        pytest.param(
+            _set_text(RECORDED_VALUE, "12/394773J"),
+            _json_set("body/identifiers/recorded_identifiers/0/value", "12/394773J"),
+            "pnc.check-character",
+            id="recorded-pnc-with-a-wrong-check-character",
+        ),
+        pytest.param(
+            _gender_text("F"),
+            _json_set("body/personal_details/gender_text", "F"),
+            "canonical.invariant",
+            id="gender-text-read-otherwise",
+        ),
+        pytest.param(
+            _gender_text("Male"),
+            _json_set("body/personal_details/gender_text", "Male"),
+            "canonical.invariant",
+            id="gender-text-that-is-the-description",
+        ),
+    ],
+)
+def test_prisoner_record_rules_are_left_to_the_model(
+    xml_mutation: XmlMutation, json_mutation: JsonMutation, code: str
+) -> None:
+    """Groups are absent or hold a value; a written PNC reads as its PNC ID; recorded PNC and
+    CRO identifiers are valid; gender is the reading of its text: both schemas accept the
+    message (the rules are named in their documentation), the model rejects it, in both forms."""
+    obj = json.loads((FIXTURES / "prisoner-record.json").read_bytes())
+    json_mutation(obj)
+    js = json.dumps(obj).encode()
+    root = etree.fromstring((FIXTURES / "prisoner-record.xml").read_bytes())
+    xml_mutation(root)
+    xml = etree.tostring(root)
+    assert _json_ok(js) == []
+    assert _xml_ok(xml) == []
+    for decode, data in ((decode_json, js), (decode_xml, xml)):
+        with pytest.raises(ValidationFailed) as caught:
+            decode(data)
+        assert caught.value.report.codes == (code,)
+
+
+def test_an_empty_list_and_an_absent_one_stay_apart_in_both_forms() -> None:
+    """``[]`` is an empty wrapper in XML; an absent list is no element; both come back."""
+    xml = (FIXTURES / "prisoner-record.xml").read_bytes()
+    assert b"<PhoneNumbers/>" in xml
+    envelope = decode_xml(xml)
+    assert envelope == decode_json((FIXTURES / "prisoner-record.json").read_bytes())
+    address = envelope.body.contact_details.addresses[0]
+    assert address.phone_numbers == ()
+    assert envelope.body.contact_details.email_addresses is None
 
 
 def test_key_date_sets_are_kept_in_the_code_lists_order() -> None:
@@ -784,6 +1096,13 @@ def _particles(node: etree._Element, *, optional: bool = False) -> list[tuple[st
     return out
 
 
+def _nullable(annotation: Any) -> bool:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    return origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation)
+
+
 def _unwrap(annotation: Any) -> Any:
     while True:
         origin = typing.get_origin(annotation)
@@ -820,7 +1139,8 @@ def test_xsd_elements_follow_model_field_order_and_optionality(cls: type[BaseMod
             wrapper = _type(element.get("type").split(":")[1])
             (item_name, item_optional, item_element), *rest = _particles(wrapper)
             assert rest == []
-            assert (item_name, item_optional) == (item.name, False)
+            # a list that may be absent is written as an empty wrapper when empty (1.1)
+            assert (item_name, item_optional) == (item.name, _nullable(info.annotation))
             limit = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
             assert item_element.get("maxOccurs") == (str(limit) if limit else "unbounded")
             inner = _unwrap(typing.get_args(inner)[0])

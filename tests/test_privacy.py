@@ -277,8 +277,9 @@ def test_hmpps_event_reports_never_contain_the_value(where: str, value: str) -> 
         assert_report_is_clean(report)
 
 
-#: (format, path of the member to replace, sentinel, expected code or None when still valid)
-RECORD_CASES = [
+#: (format, path of the member to replace, sentinel, expected code or None when still valid).
+#: Personal data (names, dates of birth, addresses, free text, identifiers) is never shown.
+RECORD_CASES: list[tuple[str, str, Any, str | None]] = [
     ("prison-api-sentence", "sentenceExpiryDate", "11/11/1948", "schema.pattern"),
     ("prison-api-sentence", "sentenceExpiryDate", "1948-02-30", "date.format"),
     ("prison-api-sentence", "nonDtoReleaseDateType", 'SECRET"QUOTE', "schema.pattern"),
@@ -289,22 +290,70 @@ RECORD_CASES = [
     ("delius-key-dates", "bookingNumber", "S1948Q", None),  # valid: reported masked, if at all
     ("delius-key-dates", "keyDates/sentenceExpiryDate", "11/11/1948", "schema.pattern"),
     ("delius-key-dates", "keyDates/licenceExpiryDate", "1948-11-31", "date.format"),
+    ("prisoner-search", "lastName", 'SECRETA"QUOTE' * 400, "schema.max-length"),
+    ("prisoner-search", "dateOfBirth", "11/11/1948", "schema.pattern"),
+    ("prisoner-search", "dateOfBirth", "1948-02-30", "date.format"),
+    ("prisoner-search", "aliases/0/dateOfBirth", "1948-11-31", "date.format"),
+    ("prisoner-search", "addresses/0/fullAddress", "SECRET&AMP, 1948 " * 300, "schema.max-length"),
+    ("prisoner-search", "addresses/0/startDate", "SECRET 11/11/1948", "schema.pattern"),
+    ("prisoner-search", "emailAddresses/0/email", ["SECRET@1948"], "schema.type"),
+    ("prisoner-search", "currentIncentive/dateTime", "1948-11-11T25:00", "local-datetime.format"),
+    ("prisoner-search", "prisonerNumber", "SECRET&AMP", "noms.format"),
+    ("prisoner-search", "pncNumber", "SECRET1948", "pnc.format"),
+    ("prisoner-search", "identifiers/0/value", "48/11111SECRET", "pnc.format"),
+    ("prisoner-search", "bookNumber", "S1948Q", None),  # valid: reported masked, if at all
+    ("prisoner-search", "gender", 'SECRET"QUOTE', None),  # valid: an unreadable gender, kept
+    ("prisoner-search", "identifiers/2/value", "SECRET1948", None),  # valid: a NINO as recorded
+    ("prisoner-search", "dischargeDetails", "SECRET 11/11/1948", None),  # valid: free text
+    ("delius-custody", "otherIds/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "otherIds/pncNumber", "11/11/1948", "pnc.format"),
+    ("delius-custody", "otherIds/croNumber", "SECRET&AMP", "cro.format"),
+    ("delius-custody", "otherIds/niNumber", "SECRET&AMP", "schema.max-length"),
+    ("delius-custody", "otherIds/niNumber", "SECRET194", None),  # valid: carried, never shown
+    ("delius-custody", "otherIds/immigrationNumber", "SECRET\u0001QUOTE", "text.characters"),
+    ("delius-custody", "conviction/orderManagers/0/name", "SECRET\u0001", "text.characters"),
+    (
+        "delius-custody",
+        "conviction/sentence/additionalSentences/0/notes",
+        "SECRET\u0002QUOTE 11/11/1948",
+        "text.characters",
+    ),
+    (
+        "delius-custody",
+        "licenceConditions/0/licenceConditionNotes",
+        "SECRET\u0003",
+        "text.characters",
+    ),
+    ("delius-custody", "conviction/offences/0/offenceDate", "11/11/1948", "schema.pattern"),
+    (
+        "delius-custody",
+        "conviction/offences/0/offenceDate",
+        "1948-11-31T00:00:00",
+        "local-datetime.format",
+    ),
+    ("delius-custody", "conviction/custody/bookingNumber", "SECRET&AMP", "book-number.format"),
+    ("delius-custody", "conviction/courtAppearance/crn", "SECRET1948", "crn.format"),
+    ("delius-custody", "conviction/custody/status/code", 'SECRET"QUOTE', "schema.pattern"),
+    ("delius-custody", "sentenceStatus/sentenceDate", "11/11/1948", "schema.pattern"),
 ]
 RECORD_SAMPLES = {
     "prison-api-sentence": ROOT
     / "adapters/cjx_prison_api_sentence/tests/golden/shared.getSentenceDetail_1200835.input.json",
     "delius-key-dates": ROOT
     / "adapters/cjx_delius_key_dates/tests/golden/handover.A5089DY-38339A.input.json",
+    "prisoner-search": ROOT
+    / "adapters/cjx_prisoner_search/tests/golden/every-member-rest-response.input.json",
+    "delius-custody": ROOT / "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
 }
 
 
-def _record_case(fmt: str, where: str, value: str) -> bytes:
+def _record_case(fmt: str, where: str, value: Any) -> bytes:
     """The format's sample with the member at ``where`` set to ``value``."""
     document: dict[str, Any] = json.loads(RECORD_SAMPLES[fmt].read_bytes())
     *parents, last = where.split("/")
-    node = document
+    node: Any = document
     for part in parents:
-        node = node[part]
+        node = node[int(part)] if isinstance(node, list) else node[part]
     node[last] = value
     return json.dumps(document).encode()
 
@@ -313,7 +362,7 @@ def _record_case(fmt: str, where: str, value: str) -> bytes:
     ("fmt", "where", "value", "code"), RECORD_CASES, ids=[f"{c[0]}:{c[1]}" for c in RECORD_CASES]
 )
 def test_record_reports_never_contain_the_value(
-    fmt: str, where: str, value: str, code: str | None
+    fmt: str, where: str, value: Any, code: str | None
 ) -> None:
     """A prison or probation record with one bad member is rejected as its format, fast and
     detailed, without the member's value in any issue; recognised by content (a ``bookingId``

@@ -32,7 +32,9 @@ FOREIGN_SAMPLES: dict[str, frozenset[str]] = {
     "hmpps-prisoner-search-indexer__released.json": frozenset({"prisoner-search"}),
     "hmpps-prisoner-search__prisonerA9999RB.index-document.json": frozenset({"prisoner-search"}),
     "court-case-service__GET_conviction_X320741_2500295343.json": frozenset({"delius-custody"}),
-    "court-case-service__GET_offender_all_X320741.json": frozenset({"delius-custody"}),
+    # an OffenderDetail alone is no custody record (delius-custody reads its otherIds only
+    # composed with a Conviction)
+    "court-case-service__GET_offender_all_X320741.json": frozenset(),
     "court-case-service__GET_sentenceStatus_OnLicence_X320741.json": frozenset(),
     "court-case-service__GET_licence_conditions_X320741.json": frozenset(),
     "create-and-vary-a-licence-api__licence-by-id.json": frozenset({"cvl-licence"}),
@@ -71,7 +73,14 @@ def _claimers(data: bytes) -> set[str]:
 
 def test_every_installed_adapter_has_inputs_here() -> None:
     formats = {name for name, _ in OWN_INPUTS}
-    assert {"libra-spi", "hmpps-events", "prison-api-sentence", "delius-key-dates"} <= formats
+    assert {
+        "libra-spi",
+        "hmpps-events",
+        "prison-api-sentence",
+        "delius-key-dates",
+        "prisoner-search",
+        "delius-custody",
+    } <= formats
 
 
 @pytest.mark.parametrize(
@@ -114,9 +123,15 @@ def test_every_foreign_sample_is_listed() -> None:
             b'{"nomsNumber": "A5089DY", "bookingNumber": "38339A", "keyDates": {}}',
             "delius-key-dates",
         ),
-        (b'{"bookingId": "1900836", "prisonerNumber": "A7089EY"}', None),
+        (b'{"bookingId": "1900836", "prisonerNumber": "A7089EY"}', "prisoner-search"),
+        (b'{"_class": "x.PrisonerB", "prisonerNumber": "A9999RB"}', "prisoner-search"),
+        (b'{"eventType": "prisoner.updated", "prisonerNumber": "A1234AA"}', "hmpps-events"),
         (b'{"bookingNumber": "38339A", "custody": {"keyDates": {}}}', None),
         (b'{"sentenceDetail": {"bookingId": -3}, "offenderNo": "A1234AC"}', None),
+        (b'{"convictionId": 2500283547, "index": "3"}', "delius-custody"),
+        (b'{"otherIds": {"crn": "X142620"}, "conviction": {"convictionId": 1}}', "delius-custody"),
+        (b'{"request": {}, "response": {"jsonBody": [{"convictionId": 1}]}}', None),
+        (b'{"otherIds": {"crn": "X320741"}, "offenderId": 2500343964}', None),
     ],
 )
 def test_minimal_documents_are_recognised(data: bytes, owner: str | None) -> None:

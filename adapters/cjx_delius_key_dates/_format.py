@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from cjx.model import CUSTODY_MANAGED_KEY_DATES, KeyDateCode
+from cjx.model import COMMUNITY_API_KEY_DATES, CUSTODY_MANAGED_KEY_DATES, KeyDateCode
 
 __all__ = ["FORMAT_NAME", "KEY_DATES", "KEY_DATES_BY_CODE", "SCHEMA", "SCOPE", "SYSTEM"]
 
@@ -41,15 +41,10 @@ SCHEMA: Final = "formats/delius-key-dates/replace-custody-key-dates.schema.json"
 #: ``Source.system`` of the canonical envelope: the system whose custody record it replaces.
 SYSTEM: Final = "delius"
 
-#: ``keyDates`` member -> Delius key-date code, in community-api's order.
+#: ``keyDates`` member -> Delius key-date code, in community-api's order: the seven of
+#: :data:`cjx.model.COMMUNITY_API_KEY_DATES` the call replaces.
 KEY_DATES: Final[dict[str, KeyDateCode]] = {
-    "conditionalReleaseDate": KeyDateCode.AUTOMATIC_CONDITIONAL_RELEASE,
-    "licenceExpiryDate": KeyDateCode.LICENCE_EXPIRY,
-    "hdcEligibilityDate": KeyDateCode.HOME_DETENTION_CURFEW_ELIGIBILITY,
-    "paroleEligibilityDate": KeyDateCode.PAROLE_ELIGIBILITY,
-    "sentenceExpiryDate": KeyDateCode.SENTENCE_EXPIRY,
-    "expectedReleaseDate": KeyDateCode.EXPECTED_RELEASE,
-    "postSentenceSupervisionEndDate": KeyDateCode.POST_SENTENCE_SUPERVISION_END,
+    key: code for key, code in COMMUNITY_API_KEY_DATES.items() if code in CUSTODY_MANAGED_KEY_DATES
 }
 KEY_DATES_BY_CODE: Final[dict[str, str]] = {code.value: key for key, code in KEY_DATES.items()}
 #: What every replacement this call makes covers.

@@ -1,7 +1,9 @@
-"""The one way cjx writes a file (translate outputs, reports, demo outputs, schema exports).
+"""The one way cjx writes a file (translate outputs, reports, demo outputs, schema and AsyncAPI
+exports, person index exports).
 
 Files cjx writes hold personal data (a translated court result names a person, their date of
-birth and address), so every one is written by :func:`write_file`, which keeps these rules:
+birth and address), so every one is written by :func:`write_file` (or :func:`open_file`, for
+output written in pieces), which keep these rules:
 
 * **Private by default.** A new file is created ``0600`` (owner read and write only). With
   ``--umask`` (``private=False``) it gets the usual ``0666`` less the process umask instead, for
@@ -23,10 +25,11 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
-__all__ = ["PRIVATE_FILE_MODE", "FileExists", "make_directory", "write_file"]
+__all__ = ["PRIVATE_FILE_MODE", "FileExists", "make_directory", "open_file", "write_file"]
 
 #: Owner read and write: the mode of every file cjx writes unless told otherwise.
 PRIVATE_FILE_MODE: Final = 0o600
@@ -54,31 +57,39 @@ def _umask() -> int:
     return current
 
 
-def write_file(path: Path, data: bytes, *, force: bool = False, private: bool = True) -> None:
-    """Create ``path`` holding ``data`` under the rules of this module."""
+@contextlib.contextmanager
+def open_file(path: Path, *, force: bool = False, private: bool = True) -> Iterator[BinaryIO]:
+    """A binary handle on a new ``path``, under the rules of this module, for output written in
+    pieces (an export); :func:`write_file` for bytes at hand. On an exception nothing is left:
+    the new file, or the temporary one ``force`` writes, is removed."""
     mode = PRIVATE_FILE_MODE if private else 0o666 & ~_umask()
-    if not force:
+    if force:
+        if path.is_dir() and not path.is_symlink():
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        written = Path(name)
+    else:
         try:
             fd = os.open(path, _FLAGS, mode)
         except FileExistsError:
             raise FileExists(path) from None
+        written = path
+    try:
         os.fchmod(fd, mode)  # O_CREAT applies the umask too; this keeps the mode exact
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return
-    if path.is_dir() and not path.is_symlink():
-        raise IsADirectoryError(21, "Is a directory", str(path))
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temporary = Path(name)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        temporary.replace(path)  # renames over the name: a symlink is replaced, not followed
+            yield handle
+        if force:
+            written.replace(path)  # renames over the name: a symlink is replaced, not followed
     except BaseException:
         with contextlib.suppress(OSError):
-            temporary.unlink()
+            written.unlink()
         raise
+
+
+def write_file(path: Path, data: bytes, *, force: bool = False, private: bool = True) -> None:
+    """Create ``path`` holding ``data`` under the rules of this module."""
+    with open_file(path, force=force, private=private) as handle:
+        handle.write(data)
 
 
 def make_directory(base: Path, relative: str = "", *, private: bool = True) -> Path:

@@ -14,10 +14,11 @@ issues (such as an identifier that was normalised), and raises
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cjx.errors import Report, ValidationFailed
+from cjx.errors import ConfigurationError, Report, ValidationFailed
 from cjx.model import Clock, Envelope, system_clock
 from cjx.validation import canonical_gate, free_text_issues
 
@@ -65,6 +66,17 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     def encode(self, envelope: Envelope[Any]) -> bytes:
         """The format's bytes for ``envelope``; UnknownMessageType if it cannot be encoded."""
+
+    def with_options(self, options: Mapping[str, str]) -> Adapter:
+        """This adapter configured with a caller's options (``cjx translate --option``), as a
+        new instance; the registered one is never changed. An adapter takes no option unless
+        it overrides this (``delius-custody`` takes ``crn``):
+        :class:`~cjx.errors.ConfigurationError` names the ones given."""
+        if options:
+            raise ConfigurationError(
+                f"format {self.name} takes no options (given: {', '.join(sorted(options))})"
+            )
+        return self
 
     def decode(
         self, data: bytes, *, source: str = "<input>", clock: Clock = system_clock

@@ -11,8 +11,8 @@ names, message ids and types.
 
 ::
 
-    cjx translate --from FORMAT --to FORMAT [--out-dir DIR] [--report FILE] [--force] [--umask]
-                  PATH...
+    cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--out-dir DIR]
+                  [--report FILE] [--force] [--umask] PATH...
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
     cjx schema export [--force] DIR
@@ -24,6 +24,7 @@ names, message ids and types.
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
+    cjx identity link|show|retract|conflicts|export|import|migrate --index URL ...
     cjx asyncapi --config FILE [--out FILE] [--force] [--format yaml|json]
 """
 
@@ -78,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("translate", help="translate messages from one format to another")
     t.add_argument("--from", dest="from_format", required=True, metavar="FORMAT")
     t.add_argument("--to", dest="to_format", required=True, metavar="FORMAT")
+    t.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of the --from format's reader, e.g. crn=X320741 for delius-custody "
+        "(the CRN a bare Conviction was fetched for); repeatable",
+    )
     t.add_argument("--out-dir", type=Path, metavar="DIR", help="write one file per message")
     t.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
     _output_options(t)
@@ -117,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._services import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
+    from ._identity import add_parsers as add_identity_parsers  # noqa: PLC0415
+
+    add_identity_parsers(sub)
     from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
 
     add_asyncapi(sub)
@@ -153,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)
+        if args.command == "identity":
+            from ._identity import dispatch as identity  # noqa: PLC0415
+
+            return identity(args)
     except (UsageError, UnknownFormat, ConfigurationError, FileExists) as exc:
         print(f"cjx: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
@@ -174,8 +190,21 @@ def _entry(item: Input, report: Report, outputs: list[str]) -> dict[str, Any]:
     }
 
 
+def _options(given: list[str]) -> dict[str, str]:
+    """``--option NAME=VALUE`` arguments as a mapping; each name at most once."""
+    options: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError("--option expects NAME=VALUE")
+        if name in options:
+            raise UsageError(f"--option {name} is given twice")
+        options[name] = value
+    return options
+
+
 def _translate(args: argparse.Namespace) -> int:
-    reader = get_adapter(args.from_format)
+    reader = get_adapter(args.from_format).with_options(_options(args.option))
     writer = get_adapter(args.to_format)
     inputs = collect(args.paths)
     if not inputs:

@@ -6,6 +6,9 @@ Rules kept here (DESIGN.md section 2):
 * XML elements are the UpperCamelCase of the same names in :data:`CANONICAL_NS`; a repeated
   field is a plural wrapper holding one element per item (``<Offences><Offence>``), left out when
   empty; an optional field that is ``None`` is left out; empty text is an empty element.
+* A repeated field that may be absent (``tuple[...] | None``, version 1.1: a list a source may
+  send empty or not at all) is left out when ``None`` and written as an empty wrapper
+  (``<Aliases/>``) when empty, so that the two stay apart in XML as in JSON (``[]``).
 * The body is one element inside ``<Body>`` named after its class (``<CaseResulted>``).
 * Decoding checks nothing the schemas check; use :mod:`cjx.validation` for reports. Decoding
   errors are translated into :class:`~cjx.errors.ValidationFailed` at this one boundary.
@@ -75,6 +78,16 @@ class _Field:
     model: type[BaseModel] | None  # nested model type (item type for repeated fields)
     item_tag: str | None  # qualified item element name when repeated
     is_body: bool = False
+    keep_empty: bool = False  # a repeated field that may be None: empty is an empty wrapper
+
+
+def _nullable(annotation: Any) -> bool:
+    """Whether ``annotation`` (possibly ``Annotated``) admits ``None``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        return type(None) in typing.get_args(annotation)
+    return False
 
 
 def _unwrap(annotation: Any) -> tuple[Any, XmlItem | None]:
@@ -113,7 +126,8 @@ def _fields(cls: type[BaseModel]) -> tuple[_Field, ...]:
                 raise TypeError(f"{cls.__name__}.{name} is repeated but has no XmlItem")
             inner, _ = _unwrap(typing.get_args(annotation)[0])
             model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
-            out.append(_Field(name, tag, model, _NS + item.name))
+            keep = _nullable(info.annotation)
+            out.append(_Field(name, tag, model, _NS + item.name, keep_empty=keep))
             continue
         model = (
             annotation
@@ -179,7 +193,7 @@ def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
             body = sub(parent, f.tag)
             _encode_into(sub(body, _NS + type(value).__name__), value)
         elif f.item_tag is not None:
-            if not value:
+            if not value and not f.keep_empty:
                 continue
             wrapper = sub(parent, f.tag)
             for item in value:
@@ -244,6 +258,11 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
             ]
         elif f.item_tag is not None:
             item = f.item_tag[local:]
+            if f.keep_empty:
+                lines += [
+                    "    if v is not None and not v:",
+                    f"        out.append(pad + '<{tag}/>')",
+                ]
             lines += ["    if v:", f"        out.append(pad + '<{tag}>')", "        for v in v:"]
             if f.model is not None:
                 lines.append(f"            _nested(out, v, '{item}', inner)")

@@ -98,3 +98,8 @@ class Body(CanonicalModel):
     @classmethod
     def routing_key(cls) -> str:
         return f"{cls.message_type}.v{cls.schema_version.split('.')[0]}"
+
+    def fallback_ordering_key(self) -> str | None:
+        """The ordering key of a message whose subject names no person (version 1.1): what
+        the body itself names the person by. None by default: such a message is ordered alone."""
+        return None

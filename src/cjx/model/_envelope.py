@@ -9,7 +9,9 @@ Rules kept here:
 * ``message_type`` and ``schema_version`` agree with the body's class.
 * The first stable subject identifier (PNC, else NOMS, else CRN, else ASN) is the ordering key;
   a message whose subject holds none of these but a booking id (``custody.release-dates``) is
-  ordered by the booking (``BOOKING:<id>``).
+  ordered by the booking (``BOOKING:<id>``); one whose subject has none of them, by what its
+  body names the person by, if anything (``probation.custody-record``: ``BOOK-NUMBER:<book
+  number>``, else ``DELIUS-EVENT:<conviction id>``).
 * ``produced_at`` comes from an injectable clock, so golden files compare exactly.
 """
 
@@ -35,6 +37,7 @@ from cjx.errors import UnknownMessageType
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
 from cjx.model._codes import SubjectScheme
 from cjx.model._court import CaseResulted
+from cjx.model._custody_record import CustodyRecord
 from cjx.model._events import (
     IdentifiersLinked,
     PersonMerged,
@@ -53,6 +56,7 @@ from cjx.model._identifiers import (
     OuCode,
     PncId,
 )
+from cjx.model._prisoner import PrisonerRecord
 from cjx.model._records import KeyDatesReplaced, ReleaseDates
 from cjx.model._timestamp import Timestamp
 
@@ -88,6 +92,8 @@ BODY_TYPES: dict[str, type[Body]] = {
         # 1.1
         ReleaseDates,
         KeyDatesReplaced,
+        PrisonerRecord,
+        CustodyRecord,
     )
 }
 
@@ -179,12 +185,13 @@ class Envelope(CanonicalModel, Generic[BodyT]):
     @property
     def ordering_key(self) -> str | None:
         """The first stable subject identifier (PNC, else NOMS, else CRN, else ASN, else the
-        booking id)."""
+        booking id); else what the body names the person by (``Body.fallback_ordering_key``:
+        a custody record's book number), else none."""
         for scheme in _ORDERING_PREFERENCE:
             for subject in self.subject:
                 if subject.scheme is scheme:
                     return f"{scheme.value}:{subject.value}"
-        return None
+        return self.body.fallback_ordering_key()
 
     @property
     def routing_key(self) -> str:

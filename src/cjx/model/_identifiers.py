@@ -16,8 +16,8 @@ This module is the only place the identifier rules live:
   digits + 7-digit serial.
 * CRO: ``N{1,6}/YYC`` (check number YY + serial left-padded to 6) or ``SFYY/N{1,6}C`` (check
   number YY + serial as written).
-* NOMS number, CRN, PTI-URN, OU code, prison id, offence code, book number: format only,
-  upper-cased.
+* NOMS number, CRN, PTI-URN, OU code, prison id, offence code, book number, Home Office
+  offence code: format only, upper-cased.
 
 Each identifier type is a ``str`` subclass holding the canonical form. ``parse`` normalises and
 checks, raising :class:`IdentifierError` whose ``code`` starts with the identifier's name
@@ -42,6 +42,7 @@ __all__ = [
     "BookNumber",
     "CroNumber",
     "Crn",
+    "HomeOfficeOffenceCode",
     "Identifier",
     "IdentifierError",
     "NomsNumber",
@@ -331,3 +332,17 @@ class BookNumber(Identifier):
     scheme = "book-number"
     label = "book number"
     pattern = "[A-Z0-9]{6}"
+
+
+class HomeOfficeOffenceCode(Identifier):
+    """Home Office offence classification code, five digits, e.g. ``01200`` (version 1.1).
+
+    The code Delius classifies an offence by: the main category (three digits, ``012``) and the
+    sub category (two digits, ``00``), written together. It is not a CJS offence code
+    (:class:`OffenceCode`, ``TH68010``). Format only; never checked against standing data.
+    """
+
+    __slots__ = ()
+    scheme = "ho-offence-code"
+    label = "Home Office offence code"
+    pattern = "[0-9]{5}"

@@ -33,26 +33,36 @@ from cjx.errors import Issue, warning
 
 __all__ = [
     "CODE_PATTERN",
+    "BookingActivity",
+    "ConvictedStatus",
     "CustodialStatus",
     "InOutStatus",
     "KeyDateCode",
     "LegalStatus",
+    "LengthUnit",
     "LicenceKind",
     "LicenceStatus",
     "LicenceType",
+    "NomisIdentifierType",
     "NonDtoReleaseDateType",
     "OPEN_CODE_LISTS",
+    "OpenBookingActivity",
     "OpenCode",
+    "OpenConvictedStatus",
     "OpenCustodialStatus",
     "OpenInOutStatus",
     "OpenKeyDateCode",
     "OpenLegalStatus",
+    "OpenLengthUnit",
     "OpenLicenceKind",
     "OpenLicenceStatus",
     "OpenLicenceType",
+    "OpenNomisIdentifierType",
     "OpenNonDtoReleaseDateType",
     "OpenPolicyVersion",
+    "OpenSmokerStatus",
     "PolicyVersion",
+    "SmokerStatus",
     "check_code",
     "code_order",
 ]
@@ -94,6 +104,37 @@ class NonDtoReleaseDateType(enum.StrEnum):
     POST_RECALL_RELEASE = "PRRD"
 
 
+class BookingActivity(enum.StrEnum):
+    """Whether a NOMIS booking is active: the first word of a Prisoner document's ``status``."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class ConvictedStatus(enum.StrEnum):
+    """NOMIS convicted status of a prisoner (hmpps-prisoner-search ``convictedStatus``)."""
+
+    CONVICTED = "Convicted"
+    REMAND = "Remand"
+
+
+class SmokerStatus(enum.StrEnum):
+    """NOMIS smoker profile (hmpps-prisoner-search ``smoker``)."""
+
+    SMOKER = "Y"
+    NON_SMOKER = "N"
+    VAPES = "V"
+
+
+class NomisIdentifierType(enum.StrEnum):
+    """Type of a NOMIS offender identifier (hmpps-prisoner-search ``identifiers[].type``)."""
+
+    PNC = "PNC"
+    CRO = "CRO"
+    NATIONAL_INSURANCE_NUMBER = "NINO"
+    DRIVING_LICENCE = "DL"
+
+
 class CustodialStatus(enum.StrEnum):
     """Delius custodial status of a custody (``CustodialStatusCode``)."""
 
@@ -122,6 +163,17 @@ class KeyDateCode(enum.StrEnum):
     POM_HANDOVER = "POM2"
     SUSPENSION_DATE_IF_RESET = "PR1"
     FINAL_THIRD_START = "FTHRD"
+
+
+class LengthUnit(enum.StrEnum):
+    """Delius units of a length (``UNITS`` reference list), sent by their description: a
+    sentence's ``originalLengthUnits``, a SentenceStatus's ``lengthUnit``."""
+
+    DAYS = "Days"
+    WEEKS = "Weeks"
+    MONTHS = "Months"
+    YEARS = "Years"
+    HOURS = "Hours"
 
 
 class LicenceKind(enum.StrEnum):
@@ -266,8 +318,13 @@ def code_order(codes: type[enum.StrEnum]) -> Callable[[enum.StrEnum | str], tupl
 OpenLegalStatus = Annotated[LegalStatus | str, OpenCode(LegalStatus)]
 OpenInOutStatus = Annotated[InOutStatus | str, OpenCode(InOutStatus)]
 OpenNonDtoReleaseDateType = Annotated[NonDtoReleaseDateType | str, OpenCode(NonDtoReleaseDateType)]
+OpenBookingActivity = Annotated[BookingActivity | str, OpenCode(BookingActivity)]
+OpenConvictedStatus = Annotated[ConvictedStatus | str, OpenCode(ConvictedStatus)]
+OpenSmokerStatus = Annotated[SmokerStatus | str, OpenCode(SmokerStatus)]
+OpenNomisIdentifierType = Annotated[NomisIdentifierType | str, OpenCode(NomisIdentifierType)]
 OpenCustodialStatus = Annotated[CustodialStatus | str, OpenCode(CustodialStatus)]
 OpenKeyDateCode = Annotated[KeyDateCode | str, OpenCode(KeyDateCode)]
+OpenLengthUnit = Annotated[LengthUnit | str, OpenCode(LengthUnit)]
 OpenLicenceKind = Annotated[LicenceKind | str, OpenCode(LicenceKind)]
 OpenLicenceType = Annotated[LicenceType | str, OpenCode(LicenceType)]
 OpenLicenceStatus = Annotated[LicenceStatus | str, OpenCode(LicenceStatus)]
@@ -278,10 +335,15 @@ OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
     LegalStatus,
     InOutStatus,
     NonDtoReleaseDateType,
+    BookingActivity,
+    ConvictedStatus,
+    SmokerStatus,
+    NomisIdentifierType,
     CustodialStatus,
     KeyDateCode,
     LicenceKind,
     LicenceType,
     LicenceStatus,
     PolicyVersion,
+    LengthUnit,
 )

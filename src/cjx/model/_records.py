@@ -47,14 +47,17 @@ from cjx.model._open_codes import (
 )
 
 __all__ = [
+    "COMMUNITY_API_KEY_DATES",
     "CUSTODY_MANAGED_KEY_DATES",
     "SENTENCE_CALC_DATES_MEMBERS",
     "BookingId",
+    "JavaLong",
     "KeyDate",
     "KeyDatesReplaced",
     "ReleaseDates",
     "SentenceDate",
     "SentenceDates",
+    "key_date_set",
 ]
 
 #: A NOMIS booking id, kept as the source sends it: an integer in the 64-bit range, negative
@@ -62,6 +65,8 @@ __all__ = [
 BookingId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 #: A count in the range of a Java ``Integer`` (the sources' type).
 JavaInt = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+#: A number in the range of a Java ``Long`` (community-api's ids and counts).
+JavaLong = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 #: The key-date types community-api's ReplaceCustodyKeyDates replaces (its
 #: ``custodyManagedKeyDates``): the scope of every replacement it makes.
@@ -74,6 +79,21 @@ CUSTODY_MANAGED_KEY_DATES: Final[tuple[KeyDateCode, ...]] = (
     KeyDateCode.EXPECTED_RELEASE,
     KeyDateCode.POST_SENTENCE_SUPERVISION_END,
 )
+
+#: community-api's names of the Delius key dates of a custody (its ``CustodyRelatedKeyDates``
+#: and ``ReplaceCustodyKeyDates`` members, its ``CustodyKeyDatesMapper``; POM1 and POM2 from
+#: manage-pom-cases-and-delius), in community-api's order.
+COMMUNITY_API_KEY_DATES: Final[dict[str, KeyDateCode]] = {
+    "conditionalReleaseDate": KeyDateCode.AUTOMATIC_CONDITIONAL_RELEASE,
+    "licenceExpiryDate": KeyDateCode.LICENCE_EXPIRY,
+    "hdcEligibilityDate": KeyDateCode.HOME_DETENTION_CURFEW_ELIGIBILITY,
+    "paroleEligibilityDate": KeyDateCode.PAROLE_ELIGIBILITY,
+    "sentenceExpiryDate": KeyDateCode.SENTENCE_EXPIRY,
+    "expectedReleaseDate": KeyDateCode.EXPECTED_RELEASE,
+    "postSentenceSupervisionEndDate": KeyDateCode.POST_SENTENCE_SUPERVISION_END,
+    "expectedPrisonOffenderManagerHandoverStartDate": KeyDateCode.POM_HANDOVER_START,
+    "expectedPrisonOffenderManagerHandoverDate": KeyDateCode.POM_HANDOVER,
+}
 
 
 # --- NOMIS sentence dates -------------------------------------------------------------------
@@ -349,6 +369,14 @@ def _unique_sorted(codes: Sequence[Any], what: str) -> list[Any]:
     return sorted(codes, key=_KEY_DATE_ORDER)
 
 
+def key_date_set(value: Sequence[KeyDate], what: str) -> tuple[KeyDate, ...]:
+    """``value`` as a set of key dates: each code once (else ``ValueError`` naming ``what``),
+    in :class:`~cjx.model.KeyDateCode` order, then unknown codes by text."""
+    by_code = {str(k.code): k for k in value}
+    codes = _unique_sorted([k.code for k in value], what)
+    return tuple(by_code[str(c)] for c in codes)
+
+
 class KeyDatesReplaced(Body):
     """``probation.key-dates-replaced``: the complete key dates of one custody, within a scope.
 
@@ -372,9 +400,7 @@ class KeyDatesReplaced(Body):
     @field_validator("key_dates")
     @classmethod
     def _key_dates_are_a_set(cls, value: tuple[KeyDate, ...]) -> tuple[KeyDate, ...]:
-        by_code = {str(k.code): k for k in value}
-        codes = _unique_sorted([k.code for k in value], "key_dates")
-        return tuple(by_code[str(c)] for c in codes)
+        return key_date_set(value, "key_dates")
 
     @model_validator(mode="after")
     def _key_dates_within_scope(self) -> KeyDatesReplaced:

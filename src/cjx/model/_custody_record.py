@@ -1,0 +1,417 @@
+"""The probation custody record (version 1.1): a Delius conviction with its custody.
+
+``probation.custody-record`` holds what community-api says about one Delius *event* (its
+Conviction): the event's ids, offences, sentence, custody (book number, institution, custodial
+status, key dates), court, order managers; and, when the caller fetched them too, the person's
+Delius identifiers (OffenderDetail ``otherIds``), the licence conditions of the sentence and its
+SentenceStatus. Names follow community-api's, in snake case; Delius-specific parts carry a
+``Delius`` prefix.
+
+Rules kept here (the model is the one place they are enforced):
+
+* Every identifier is checked with its own rules (``crn.*``, ``noms.*``, ``pnc.*``, ``cro.*``,
+  ``book-number.*``; ``ho-offence-code.*`` for the Home Office offence classification code,
+  which is not a CJS offence code).
+* Dates are dates; Delius's local date-times are :data:`~cjx.model.WallClockTimestamp` values
+  (Europe/London), with the source's precision, ``offence_date`` included although Delius
+  always writes it at midnight (``2019-03-18T00:00:00``): it is kept exactly.
+* Codes of an open list (custodial status, length units) hold a member or the code as sent.
+* Key dates are a set (:func:`~cjx.model.key_date_set`): each Delius key-date code once, in the
+  list's order. ``DeliusCustody.key_dates`` is ``None`` when the source sent no key dates and
+  an empty :class:`CustodyKeyDates` when it sent an empty set; the two differ.
+* ``licence_conditions`` is ``None`` when the licence conditions were not fetched, and an empty
+  :class:`DeliusLicenceConditions` when the sentence has none.
+* Absent lists inside the conviction (offences, additional sentences, order managers) and empty
+  ones are the same: ``()``.
+* A record names its person by its subject identifiers; when it carries none (a bare
+  Conviction: community-api puts the CRN in the URL, not the document), its ordering key is the
+  custody's book number (``BOOK-NUMBER:38353A``), else the conviction id
+  (``DELIUS-EVENT:2500283547``).
+
+Personal data (names, notes) is modelled exactly and never appears in reports or logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema, field_validator
+
+from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
+from cjx.model._identifiers import (
+    BookNumber,
+    Crn,
+    CroNumber,
+    HomeOfficeOffenceCode,
+    NomsNumber,
+    PncId,
+)
+from cjx.model._open_codes import OpenCustodialStatus, OpenLengthUnit
+from cjx.model._records import JavaLong, KeyDate, key_date_set
+from cjx.model._timestamp import WallClockTimestamp
+
+__all__ = [
+    "AMOUNT_PATTERN",
+    "AdditionalSentence",
+    "Conviction",
+    "CustodialStatusValue",
+    "CustodyKeyDates",
+    "CustodyRecord",
+    "DeliusCode",
+    "DeliusCourt",
+    "DeliusCourtAppearance",
+    "DeliusCustody",
+    "DeliusInstitution",
+    "DeliusLicenceCondition",
+    "DeliusLicenceConditions",
+    "DeliusOffence",
+    "DeliusOffenceDetail",
+    "DeliusOrderManager",
+    "DeliusSentence",
+    "DeliusSentenceStatus",
+    "UnpaidWork",
+    "UnpaidWorkAppointments",
+]
+
+#: Text of Delius: reference data descriptions, names, codes (at most 4000 characters).
+Text = Annotated[SafeText, Field(max_length=4000)]
+#: Free text notes of Delius (CLOB columns), up to the size of the largest input cjx reads.
+Notes = Annotated[SafeText, Field(max_length=1024 * 1024)]
+#: A code of a Delius reference list (``R_STANDARD_REFERENCE_LIST.CODE_VALUE``, 100 characters).
+DeliusCodeText = Annotated[SafeText, Field(min_length=1, max_length=100)]
+#: The id community-api gives an offence: ``M`` + the main offence id, ``A`` + an additional
+#: offence id (its ``OffenceIdTransformer``).
+OffenceId = Annotated[str, Field(pattern=r"^[MA][0-9]{1,19}$")]
+#: A Delius event number (``EVENT.EVENT_NUMBER``, ``"1"``, ``"3"``): digits, kept as text.
+EventNumber = Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
+
+_AMOUNT_DIGITS: Final = 38  # Oracle NUMBER's precision
+_AMOUNT_PLACES: Final = 10
+#: The text form of an amount, in both schemas.
+AMOUNT_PATTERN: Final = (
+    rf"-?[0-9]{{1,{_AMOUNT_DIGITS - _AMOUNT_PLACES}}}(\.[0-9]{{1,{_AMOUNT_PLACES}}})?"
+)
+
+
+def _plain_decimal(value: Decimal) -> Decimal:
+    """A finite decimal in its shortest plain form: no exponent (``1E+2`` is ``100``), no
+    trailing fraction zeros (``100.50`` is ``100.5``), no negative zero."""
+    if not value.is_finite():
+        raise ValueError("expected a finite number")
+    plain = Decimal(format(value.normalize(), "f"))
+    return abs(plain) if plain.is_zero() else plain
+
+
+#: An amount of an additional sentence (Java ``BigDecimal``): any sign, at most 28 integer
+#: and 10 fraction digits, held in its shortest plain form and written as such (never with an
+#: exponent or trailing fraction zeros): ``100.50`` and ``100.5`` are one amount.
+DeliusAmount = Annotated[
+    Decimal,
+    Field(max_digits=_AMOUNT_DIGITS, decimal_places=_AMOUNT_PLACES),
+    AfterValidator(_plain_decimal),
+    PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{AMOUNT_PATTERN}$",
+            "description": "a decimal written as text, at most 10 fraction digits",
+        }
+    ),
+]
+
+
+class DeliusCode(CanonicalModel):
+    """A Delius reference value (community-api ``KeyValue``): a code and its description, either
+    of which may be absent (community-api sends only a description for some)."""
+
+    code: DeliusCodeText | None = None
+    description: Text | None = None
+
+
+class CustodialStatusValue(CanonicalModel):
+    """A custodial status (``KeyValue`` of the Delius custodial status list, an open list)."""
+
+    code: OpenCustodialStatus | None = None
+    description: Text | None = None
+
+
+class DeliusOffenceDetail(CanonicalModel):
+    """The classification of an offence: its Home Office offence code (main category and sub
+    category written together) and Delius's descriptions of it."""
+
+    code: HomeOfficeOffenceCode | None = None
+    description: Text | None = None
+    abbreviation: Text | None = None
+    main_category_code: Annotated[str, Field(pattern=r"^[0-9]{3}$")] | None = None
+    main_category_description: Text | None = None
+    main_category_abbreviation: Text | None = None
+    ogrs_offence_category: Text | None = None
+    sub_category_code: Annotated[str, Field(pattern=r"^[0-9]{2}$")] | None = None
+    sub_category_description: Text | None = None
+    sub_category_abbreviation: Text | None = None
+    form20_code: Text | None = None
+    cjit_code: Text | None = None
+
+
+class DeliusOffence(CanonicalModel):
+    """One offence of a conviction: the main one (``M`` id) or an additional one (``A`` id)."""
+
+    offence_id: OffenceId | None = None
+    main_offence: bool | None = None
+    detail: DeliusOffenceDetail | None = None
+    #: A local date-time in Delius although it is a date (written at midnight): kept exactly.
+    offence_date: WallClockTimestamp | None = None
+    offence_count: JavaLong | None = None
+    tics: JavaLong | None = None
+    verdict: Text | None = None
+    #: Delius's internal id of the person (``OFFENDER.OFFENDER_ID``).
+    offender_id: JavaLong | None = None
+    created_datetime: WallClockTimestamp | None = None
+    last_updated_datetime: WallClockTimestamp | None = None
+
+
+class UnpaidWorkAppointments(CanonicalModel):
+    """Counts of the unpaid work appointments to date."""
+
+    total: JavaLong | None = None
+    attended: JavaLong | None = None
+    acceptable_absences: JavaLong | None = None
+    unacceptable_absences: JavaLong | None = None
+    no_outcome_recorded: JavaLong | None = None
+
+
+class UnpaidWork(CanonicalModel):
+    """Unpaid work of a sentence to date."""
+
+    minutes_ordered: JavaLong | None = None
+    minutes_completed: JavaLong | None = None
+    appointments: UnpaidWorkAppointments | None = None
+    status: Text | None = None
+
+
+class AdditionalSentence(CanonicalModel):
+    """An additional sentence (a fine, a disqualification...) given with the main one."""
+
+    additional_sentence_id: JavaLong | None = None
+    type: DeliusCode | None = None
+    amount: DeliusAmount | None = None
+    length: JavaLong | None = None
+    notes: Notes | None = None
+
+
+class DeliusSentence(CanonicalModel):
+    """The sentence (Delius disposal) of a conviction: its lengths with their units, dates,
+    unpaid work and additional sentences."""
+
+    sentence_id: JavaLong | None = None
+    description: Text | None = None
+    original_length: JavaLong | None = None
+    original_length_units: OpenLengthUnit | None = None
+    second_length: JavaLong | None = None
+    second_length_units: OpenLengthUnit | None = None
+    default_length: JavaLong | None = None
+    effective_length: JavaLong | None = None
+    length_in_days: JavaLong | None = None
+    expected_sentence_end_date: dt.date | None = None
+    unpaid_work: UnpaidWork | None = None
+    start_date: dt.date | None = None
+    termination_date: dt.date | None = None
+    termination_reason: Text | None = None
+    sentence_type: DeliusCode | None = None
+    additional_sentences: Annotated[
+        tuple[AdditionalSentence, ...], XmlItem("AdditionalSentence")
+    ] = ()
+    failure_to_comply_limit: JavaLong | None = None
+    cja2003_order: bool | None = None
+    legacy_order: bool | None = None
+
+
+class DeliusInstitution(CanonicalModel):
+    """A Delius institution (``R_INSTITUTION``): a prison, or a place such as "In the Community"
+    (``COMMUN``) or "Unknown" (``UNKNOW``)."""
+
+    institution_id: JavaLong | None = None
+    is_establishment: bool | None = None
+    code: Annotated[SafeText, Field(min_length=1, max_length=6)] | None = None
+    description: Text | None = None
+    institution_name: Text | None = None
+    establishment_type: DeliusCode | None = None
+    is_private: bool | None = None
+    #: The NOMIS agency id of the prison (``R_INSTITUTION.NOMIS_CDE_CODE``, e.g. ``MDI``).
+    noms_prison_institution_code: Annotated[SafeText, Field(min_length=1, max_length=50)] | None = (
+        None
+    )
+
+
+class CustodyKeyDates(CanonicalModel):
+    """The key dates of a custody, a set by Delius key-date code (possibly empty)."""
+
+    dates: Annotated[tuple[KeyDate, ...], XmlItem("KeyDate")] = ()
+
+    @field_validator("dates")
+    @classmethod
+    def _a_set(cls, value: tuple[KeyDate, ...]) -> tuple[KeyDate, ...]:
+        return key_date_set(value, "the key dates of a custody")
+
+
+class DeliusCustody(CanonicalModel):
+    """The custody of a custodial sentence: the NOMIS book number (Delius's prisoner number),
+    the institution, the custodial status, the sentence start date and the key dates."""
+
+    book_number: BookNumber | None = None
+    institution: DeliusInstitution | None = None
+    key_dates: CustodyKeyDates | None = None
+    status: CustodialStatusValue | None = None
+    sentence_start_date: dt.date | None = None
+
+
+class DeliusCourt(CanonicalModel):
+    """A court (the court responsible for the conviction). Its address and contact details
+    are the court's, not a person's."""
+
+    court_id: JavaLong | None = None
+    code: Text | None = None
+    selectable: bool | None = None
+    court_name: Text | None = None
+    telephone_number: Text | None = None
+    fax: Text | None = None
+    building_name: Text | None = None
+    street: Text | None = None
+    locality: Text | None = None
+    town: Text | None = None
+    county: Text | None = None
+    postcode: Text | None = None
+    country: Text | None = None
+    court_type_id: JavaLong | None = None
+    created_datetime: WallClockTimestamp | None = None
+    last_updated_datetime: WallClockTimestamp | None = None
+    probation_area_id: JavaLong | None = None
+    secure_email_address: Text | None = None
+    probation_area: DeliusCode | None = None
+    court_type: DeliusCode | None = None
+
+
+class DeliusCourtAppearance(CanonicalModel):
+    """The sentencing court appearance of the conviction, else its latest one."""
+
+    court_appearance_id: JavaLong | None = None
+    appearance_date: WallClockTimestamp | None = None
+    court_code: Text | None = None
+    court_name: Text | None = None
+    appearance_type: DeliusCode | None = None
+    crn: Crn | None = None
+
+
+class DeliusOrderManager(CanonicalModel):
+    """The offender manager supervising the order (a member of staff)."""
+
+    probation_area_id: JavaLong | None = None
+    team_id: JavaLong | None = None
+    officer_id: JavaLong | None = None
+    #: The manager's name: personal data.
+    name: Text | None = None
+    staff_code: Text | None = None
+    date_start_of_allocation: WallClockTimestamp | None = None
+    date_end_of_allocation: WallClockTimestamp | None = None
+    grade_code: Text | None = None
+    team_code: Text | None = None
+    probation_area_code: Text | None = None
+
+
+class Conviction(CanonicalModel):
+    """A Delius event (community-api Conviction): its ids, state, offences, sentence, custody,
+    court and order managers."""
+
+    #: ``EVENT.EVENT_ID`` (community-api ``convictionId``).
+    conviction_id: JavaLong
+    #: ``EVENT.EVENT_NUMBER`` (community-api ``index``): the person's event number.
+    event_number: EventNumber
+    active: bool | None = None
+    in_breach: bool | None = None
+    failure_to_comply_count: JavaLong | None = None
+    breach_end: dt.date | None = None
+    awaiting_psr: bool | None = None
+    conviction_date: dt.date | None = None
+    referral_date: dt.date | None = None
+    offences: Annotated[tuple[DeliusOffence, ...], XmlItem("Offence")] = ()
+    sentence: DeliusSentence | None = None
+    latest_court_appearance_outcome: DeliusCode | None = None
+    custody: DeliusCustody | None = None
+    responsible_court: DeliusCourt | None = None
+    court_appearance: DeliusCourtAppearance | None = None
+    order_managers: Annotated[tuple[DeliusOrderManager, ...], XmlItem("OrderManager")] = ()
+
+
+class DeliusLicenceCondition(CanonicalModel):
+    """One licence condition of a sentence (Delius ``LIC_CONDITION``)."""
+
+    notes: Notes | None = None
+    start_date: dt.date | None = None
+    commencement_date: dt.date | None = None
+    commencement_notes: Notes | None = None
+    termination_date: dt.date | None = None
+    termination_notes: Notes | None = None
+    created_datetime: WallClockTimestamp | None = None
+    active: bool | None = None
+    main_category: DeliusCode | None = None
+    sub_category: DeliusCode | None = None
+
+
+class DeliusLicenceConditions(CanonicalModel):
+    """The licence conditions of the sentence, as fetched (possibly none)."""
+
+    conditions: Annotated[tuple[DeliusLicenceCondition, ...], XmlItem("LicenceCondition")] = ()
+
+
+class DeliusSentenceStatus(CanonicalModel):
+    """community-api's SentenceStatus of the conviction: its custodial type and release dates."""
+
+    sentence_id: JavaLong | None = None
+    custodial_type: CustodialStatusValue | None = None
+    sentence: DeliusCode | None = None
+    main_offence: DeliusCode | None = None
+    sentence_date: dt.date | None = None
+    actual_release_date: dt.date | None = None
+    licence_expiry_date: dt.date | None = None
+    pss_end_date: dt.date | None = None
+    length: JavaLong | None = None
+    length_unit: OpenLengthUnit | None = None
+
+
+class CustodyRecord(Body):
+    """``probation.custody-record``: a Delius conviction with its custody, and the person's
+    Delius identifiers, licence conditions and sentence status where they were fetched.
+
+    ``crn`` is the person's CRN: the OffenderDetail's, or the one the record was fetched for.
+    The other identifiers are the OffenderDetail's ``otherIds``.
+    """
+
+    message_type = "probation.custody-record"
+    schema_version = "1.1"
+
+    crn: Crn | None = None
+    pnc_id: PncId | None = None
+    cro_number: CroNumber | None = None
+    #: National Insurance number: personal data, kept as sent (cjx knows no check for it).
+    ni_number: Annotated[SafeText, Field(min_length=1, max_length=9)] | None = None
+    noms_number: NomsNumber | None = None
+    #: Immigration number: personal data, kept as sent.
+    immigration_number: Annotated[SafeText, Field(min_length=1, max_length=20)] | None = None
+    #: The NOMIS book number of the person's latest booking.
+    most_recent_book_number: BookNumber | None = None
+    conviction: Conviction
+    licence_conditions: DeliusLicenceConditions | None = None
+    sentence_status: DeliusSentenceStatus | None = None
+
+    @property
+    def book_number(self) -> BookNumber | None:
+        """The book number of the conviction's custody, if it has one."""
+        custody = self.conviction.custody
+        return custody.book_number if custody is not None else None
+
+    def fallback_ordering_key(self) -> str | None:
+        if self.book_number is not None:
+            return f"BOOK-NUMBER:{self.book_number}"
+        return f"DELIUS-EVENT:{self.conviction.conviction_id}"

@@ -1,0 +1,560 @@
+"""``custody.prisoner-record`` (version 1.1): a prison's whole record of a person, now.
+
+The body is shaped for every source that holds such a record: the hmpps-prisoner-search
+Prisoner document (``prisoner-search``) fills most of it; a NOMIS CDE extract row (issue 9)
+fills the parts it shares with that document. Only the NOMS number is required.
+
+The record's fields are grouped along hmpps-prisoner-search's change categories
+(``categoriesChanged``): :data:`CHANGE_GROUPS` names each group, in lower case with hyphens, and
+the body field that holds it (``personal-details`` -> ``personal_details``), so that
+:meth:`PrisonerRecord.changed_groups` tells which groups differ between two records.
+
+Rules kept here (the model is the one place they are enforced; both schemas name them):
+
+* **A group is absent or holds something.** Each group (and a sentence's ``dates``) holds at
+  least one value: a record says nothing about a group by leaving it out, never by an empty
+  one, so equal records are equal models.
+* **Absent is not empty.** A list the source sent empty (``"aliases": []``) is an empty tuple;
+  one it did not send is ``None``. Canonical XML writes the first as an empty wrapper
+  (``<Aliases/>``) and leaves the second out.
+* **A PNC ID is kept as written.** :class:`WrittenPnc` holds the canonical PNC ID and, when the
+  source wrote it otherwise (``12/394773H``, ``2012/394773H``), that text, which must read as
+  the same PNC ID. Nothing is normalised away, so encoding writes the source's text back.
+* **Identifiers as recorded.** :class:`RecordedIdentifier` keeps a NOMIS offender identifier's
+  value exactly as recorded; a value of type ``PNC`` or ``CRO`` must be a valid PNC ID or CRO
+  number (their own codes: ``pnc.check-character``...).
+* **Gender is cjx's reading plus the source's text.** Sources describe gender in words (NOMIS
+  descriptions, "Male", "Not Specified (Indeterminate)") or codes (``M``). ``gender`` is the
+  version 1.0 :class:`~cjx.model.Gender` the text reads as (:func:`read_gender`, case-blind,
+  NOMIS descriptions and codes); ``gender_text`` is the text itself, left out when it is the
+  NOMIS description of ``gender`` (:data:`GENDER_DESCRIPTIONS`). A text cjx cannot read keeps
+  ``gender`` absent. :func:`split_gender` and :func:`gender_text_of` are the two directions.
+* Other categorical values that sources send as descriptions (ethnicity, religion, nationality,
+  marital status, CSRA, physical description...) are text, kept exactly: their lists are long,
+  NOMIS reference data that change locally, and no code comes with them. Those sent as codes
+  (race code, category, imprisonment status, movement codes, alert codes...) are code tokens;
+  those the formats define (legal status, in/out status, convicted status, smoker, the booking
+  status's parts, identifier types, non-DTO release date type) are open code lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Final
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
+from cjx.model._codes import Gender
+from cjx.model._identifiers import (
+    BookNumber,
+    CroNumber,
+    IdentifierError,
+    NomsNumber,
+    PncId,
+)
+from cjx.model._open_codes import (
+    CODE_PATTERN,
+    NomisIdentifierType,
+    OpenBookingActivity,
+    OpenConvictedStatus,
+    OpenInOutStatus,
+    OpenLegalStatus,
+    OpenNomisIdentifierType,
+    OpenSmokerStatus,
+)
+from cjx.model._records import BookingId, JavaInt, SentenceDates
+from cjx.model._timestamp import WallClockTimestamp
+
+__all__ = [
+    "CHANGE_GROUPS",
+    "GENDER_DESCRIPTIONS",
+    "BodyPartDetail",
+    "BookingStatus",
+    "ContactDetails",
+    "ConvictedOffence",
+    "CurrentIncentive",
+    "IncentiveLevel",
+    "PersonalCareNeed",
+    "PersonalDetails",
+    "PhysicalDetails",
+    "PrisonerAddress",
+    "PrisonerAlert",
+    "PrisonerAlias",
+    "PrisonerEmailAddress",
+    "PrisonerIdentifiers",
+    "PrisonerLanguage",
+    "PrisonerLocation",
+    "PrisonerPhoneNumber",
+    "PrisonerRecord",
+    "PrisonerSentence",
+    "PrisonerStatus",
+    "RecordedIdentifier",
+    "RestrictedPatient",
+    "WrittenPnc",
+    "gender_text_of",
+    "read_gender",
+    "split_gender",
+]
+
+#: Text as the source wrote it, possibly empty (names, descriptions, free text).
+Text = Annotated[SafeText, Field(max_length=4000)]
+#: A code of a list cjx does not enumerate (NOMIS reference data): a token, kept as sent.
+Code = Annotated[str, Field(pattern=f"^{CODE_PATTERN}$")]
+#: A Java ``Long`` (the sources' type of ids such as a facial image id).
+JavaLong = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+#: A Spring Data type hint, a Java class name (``uk.gov...model.PrisonerB``).
+JavaClassName = Annotated[
+    str,
+    Field(
+        max_length=255,
+        pattern=r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$",
+    ),
+]
+#: A PNC ID as a source wrote it: digits, letters, ``/`` and spaces (the model checks that it
+#: reads as the PNC ID it is kept with).
+PncText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z/ ]+$")]
+#: A recorded identifier's value (PNC, CRO, National Insurance number, driving licence...).
+IdentifierText = Annotated[SafeText, Field(min_length=1, max_length=255)]
+
+
+# --- gender ---------------------------------------------------------------------------------
+
+#: The NOMIS description of each gender: the text a record leaves out (``gender_text``).
+GENDER_DESCRIPTIONS: Final[dict[Gender, str]] = {
+    Gender.MALE: "Male",
+    Gender.FEMALE: "Female",
+    Gender.NOT_KNOWN: "Not Known / Not Recorded",
+    Gender.NOT_SPECIFIED: "Not Specified (Indeterminate)",
+}
+_GENDER_READINGS: Final[dict[str, Gender]] = {
+    **{text.casefold(): gender for gender, text in GENDER_DESCRIPTIONS.items()},
+    "m": Gender.MALE,
+    "f": Gender.FEMALE,
+    "nk": Gender.NOT_KNOWN,
+    "ns": Gender.NOT_SPECIFIED,
+}
+
+
+def read_gender(text: str) -> Gender | None:
+    """The gender ``text`` names (a NOMIS description or code, any case), else ``None``."""
+    return _GENDER_READINGS.get(text.strip().casefold())
+
+
+def split_gender(text: str) -> tuple[Gender | None, str | None]:
+    """``(gender, gender_text)`` of a record for a source's ``text`` (see the module rules)."""
+    gender = read_gender(text)
+    if gender is not None and GENDER_DESCRIPTIONS[gender] == text:
+        return gender, None
+    return gender, text
+
+
+def gender_text_of(gender: Gender | None, gender_text: str | None) -> str | None:
+    """The source's text of a record's gender: ``gender_text``, else the NOMIS description."""
+    if gender_text is not None:
+        return gender_text
+    return GENDER_DESCRIPTIONS[gender] if gender is not None else None
+
+
+def _check_gender(gender: Gender | None, gender_text: str | None) -> None:
+    if gender_text is None:
+        return
+    if read_gender(gender_text) != gender:
+        raise ValueError("gender must be cjx's reading of gender_text (absent when it has none)")
+    if gender is not None and gender_text == GENDER_DESCRIPTIONS[gender]:
+        raise ValueError("gender_text is left out when it is the NOMIS description of gender")
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+class _Group(CanonicalModel):
+    """A group of a prisoner record: absent, or holding at least one value."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Any:
+        if all(getattr(self, name) is None for name in type(self).model_fields):
+            raise ValueError(
+                f"a {type(self).__name__} holds at least one value; leave it out otherwise"
+            )
+        return self
+
+
+class WrittenPnc(CanonicalModel):
+    """A PNC ID and, when the source wrote it in another form, the text it wrote.
+
+    ``written`` (``12/394773H``) must read as ``pnc`` (``2012/0394773H``) and differ from it.
+    """
+
+    pnc: PncId
+    written: PncText | None = None
+
+    @model_validator(mode="after")
+    def _written_reads_as_pnc(self) -> WrittenPnc:
+        if self.written is None:
+            return self
+        try:
+            read = PncId.parse(self.written)
+        except IdentifierError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+        if read != self.pnc:
+            raise ValueError("written must read as the same PNC ID as pnc")
+        if self.written == self.pnc:
+            raise ValueError("written is left out when it is the canonical form")
+        return self
+
+    @classmethod
+    def of(cls, text: str) -> WrittenPnc:
+        """The PNC ID ``text`` names, kept with ``text``; :class:`IdentifierError` otherwise."""
+        pnc = PncId.parse(text)
+        return cls(pnc=pnc, written=None if text == pnc else text)
+
+    @property
+    def text(self) -> str:
+        """What the source wrote."""
+        return self.written if self.written is not None else str(self.pnc)
+
+
+_CHECKED_IDENTIFIERS: Final[dict[str, type[PncId] | type[CroNumber]]] = {
+    NomisIdentifierType.PNC.value: PncId,
+    NomisIdentifierType.CRO.value: CroNumber,
+}
+
+
+class RecordedIdentifier(CanonicalModel):
+    """One NOMIS offender identifier (of the person or an alias), its value as recorded.
+
+    A value of type ``PNC`` must be a valid PNC ID, one of type ``CRO`` a valid CRO number
+    (in any form they accept); the value is kept as recorded either way.
+    """
+
+    type: OpenNomisIdentifierType
+    value: IdentifierText
+    issued_date: dt.date | None = None
+    issued_authority_text: Text | None = None
+    created_date_time: WallClockTimestamp | None = None
+
+    @model_validator(mode="after")
+    def _checked_value(self) -> RecordedIdentifier:
+        try:
+            self.check_value(self.type, self.value)
+        except IdentifierError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+        return self
+
+    @staticmethod
+    def check_value(kind: str, value: str) -> None:
+        """:class:`IdentifierError` when ``value`` of type ``kind`` is a PNC ID or CRO number
+        that is not valid (in any form they accept)."""
+        checked = _CHECKED_IDENTIFIERS.get(str(kind))
+        if checked is not None:
+            checked.parse(value)
+
+
+class PrisonerIdentifiers(_Group):
+    """Group ``identifiers``: the PNC ID (in the three forms the source sends), the CRO
+    number, the current booking (id and book number) and every identifier recorded."""
+
+    pnc_number: WrittenPnc | None = None
+    pnc_number_canonical_short: WrittenPnc | None = None
+    pnc_number_canonical_long: WrittenPnc | None = None
+    cro_number: CroNumber | None = None
+    booking_id: BookingId | None = None
+    book_number: BookNumber | None = None
+    recorded_identifiers: Annotated[
+        tuple[RecordedIdentifier, ...] | None, XmlItem("RecordedIdentifier")
+    ] = None
+
+    @property
+    def pnc(self) -> PncId | None:
+        """The person's PNC ID: ``pnc_number``, else the long form, else the short form."""
+        for written in (
+            self.pnc_number,
+            self.pnc_number_canonical_long,
+            self.pnc_number_canonical_short,
+        ):
+            if written is not None:
+                return written.pnc
+        return None
+
+
+class _Identity(CanonicalModel):
+    """Who a name belongs to, as NOMIS records it for a person and for each alias."""
+
+    title: Text | None = None
+    first_name: Text | None = None
+    middle_names: Text | None = None
+    last_name: Text | None = None
+    date_of_birth: dt.date | None = None
+    gender: Gender | None = None
+    gender_text: Text | None = None
+    ethnicity: Text | None = None
+    race_code: Code | None = None
+
+    @model_validator(mode="after")
+    def _gender(self) -> Any:
+        _check_gender(self.gender, self.gender_text)
+        return self
+
+
+class PrisonerAlias(_Identity):
+    """Another name (and date of birth...) the person is recorded under."""
+
+
+class PersonalCareNeed(CanonicalModel):
+    """A NOMIS health problem recorded as a personal care need."""
+
+    problem_type: Code | None = None
+    problem_code: Code | None = None
+    problem_status: Code | None = None
+    problem_description: Text | None = None
+    comment_text: Text | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class PrisonerLanguage(CanonicalModel):
+    """A language the person uses, with NOMIS's skill codes."""
+
+    type: Code | None = None
+    code: Code | None = None
+    read_skill: Code | None = None
+    write_skill: Code | None = None
+    speak_skill: Code | None = None
+    interpreter_requested: bool | None = None
+
+
+class PersonalDetails(_Group, _Identity):
+    """Group ``personal-details``: names, date of birth, gender and the person's profile.
+
+    A group holds at least one value (the model's rule)."""
+
+    youth_offender: bool | None = None
+    marital_status: Text | None = None
+    religion: Text | None = None
+    nationality: Text | None = None
+    smoker: OpenSmokerStatus | None = None
+    personal_care_needs: Annotated[
+        tuple[PersonalCareNeed, ...] | None, XmlItem("PersonalCareNeed")
+    ] = None
+    languages: Annotated[tuple[PrisonerLanguage, ...] | None, XmlItem("Language")] = None
+    current_facial_image_id: JavaLong | None = None
+    aliases: Annotated[tuple[PrisonerAlias, ...] | None, XmlItem("Alias")] = None
+
+
+class PrisonerAlert(CanonicalModel):
+    """One alert on the person: its type and code, and whether it is active or expired."""
+
+    alert_type: Code
+    alert_code: Code
+    active: bool | None = None
+    expired: bool | None = None
+
+
+class BookingStatus(CanonicalModel):
+    """The booking's status: active or not, and in, out or in transit (``ACTIVE IN``)."""
+
+    activity: OpenBookingActivity
+    in_out: OpenInOutStatus
+
+
+class PrisonerStatus(_Group):
+    """Group ``status``: the booking's status, legal and convicted status, category and risk."""
+
+    booking_status: BookingStatus | None = None
+    in_out_status: OpenInOutStatus | None = None
+    csra: Text | None = None
+    category: Code | None = None
+    complexity_of_need_level: Text | None = None
+    legal_status: OpenLegalStatus | None = None
+    imprisonment_status: Code | None = None
+    imprisonment_status_description: Text | None = None
+    convicted_status: OpenConvictedStatus | None = None
+    recall: bool | None = None
+
+
+class PrisonerLocation(_Group):
+    """Group ``location``: the prison (or ``OUT``), the cell, and the last movement."""
+
+    last_movement_type_code: Code | None = None
+    last_movement_reason_code: Code | None = None
+    last_movement_date: dt.date | None = None
+    prison_id: Code | None = None
+    prison_name: Text | None = None
+    last_prison_id: Code | None = None
+    previous_prison_id: Code | None = None
+    previous_prison_leaving_date: dt.date | None = None
+    cell_location: Text | None = None
+    last_admission_date: dt.date | None = None
+    location_description: Text | None = None
+
+
+class ConvictedOffence(CanonicalModel):
+    """One offence the person was convicted of (any booking), with its sentence's start."""
+
+    statute_code: Code | None = None
+    offence_code: Code | None = None
+    offence_description: Text | None = None
+    offence_date: dt.date | None = None
+    latest_booking: bool | None = None
+    sentence_start_date: dt.date | None = None
+    primary_sentence: bool | None = None
+
+
+class PrisonerSentence(_Group):
+    """Group ``sentence``: the most serious offence, the key dates (NOMIS sentence dates, as
+    the source reports them) and every convicted offence. ``dates``, when present, holds at
+    least one date."""
+
+    most_serious_offence: Text | None = None
+    indeterminate_sentence: bool | None = None
+    reception_date: dt.date | None = None
+    dates: SentenceDates | None = None
+    convicted_offences: Annotated[
+        tuple[ConvictedOffence, ...] | None, XmlItem("ConvictedOffence")
+    ] = None
+
+    @model_validator(mode="after")
+    def _dates_not_empty(self) -> PrisonerSentence:
+        if self.dates is not None and all(
+            getattr(self.dates, name) is None for name in SentenceDates.model_fields
+        ):
+            raise ValueError("dates holds at least one date; leave it out otherwise")
+        return self
+
+
+class RestrictedPatient(_Group):
+    """Group ``restricted-patient``: whether the person is a restricted patient, and where
+    they were discharged to."""
+
+    is_restricted_patient: bool | None = None
+    supporting_prison_id: Code | None = None
+    discharged_hospital_id: Code | None = None
+    discharged_hospital_description: Text | None = None
+    discharge_date: dt.date | None = None
+    discharge_details: Text | None = None
+
+
+class IncentiveLevel(CanonicalModel):
+    """An incentive level: its code (``STD``) and description (``Standard``)."""
+
+    code: Code | None = None
+    description: Text | None = None
+
+
+class CurrentIncentive(_Group):
+    """Group ``incentive-level``: the current incentive level, since when, and its next
+    review."""
+
+    level: IncentiveLevel | None = None
+    date_time: WallClockTimestamp | None = None
+    next_review_date: dt.date | None = None
+
+
+class BodyPartDetail(CanonicalModel):
+    """A tattoo, scar or mark: the part of the body and a comment."""
+
+    body_part: Text | None = None
+    comment: Text | None = None
+
+
+class PhysicalDetails(_Group):
+    """Group ``physical-details``: height, weight, the profile's descriptions, and marks."""
+
+    height_centimetres: JavaInt | None = None
+    weight_kilograms: JavaInt | None = None
+    hair_colour: Text | None = None
+    right_eye_colour: Text | None = None
+    left_eye_colour: Text | None = None
+    facial_hair: Text | None = None
+    shape_of_face: Text | None = None
+    build: Text | None = None
+    shoe_size: JavaInt | None = None
+    tattoos: Annotated[tuple[BodyPartDetail, ...] | None, XmlItem("Tattoo")] = None
+    scars: Annotated[tuple[BodyPartDetail, ...] | None, XmlItem("Scar")] = None
+    marks: Annotated[tuple[BodyPartDetail, ...] | None, XmlItem("Mark")] = None
+
+
+class PrisonerPhoneNumber(CanonicalModel):
+    """A telephone number and its type (``HOME``, ``MOB``)."""
+
+    type: Code | None = None
+    number: Text
+
+
+class PrisonerAddress(CanonicalModel):
+    """An address of the person, as one line, with its postcode and phone numbers."""
+
+    full_address: Text | None = None
+    postal_code: Text | None = None
+    start_date: dt.date | None = None
+    primary_address: bool | None = None
+    no_fixed_address: bool | None = None
+    phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
+
+
+class PrisonerEmailAddress(CanonicalModel):
+    """An email address of the person."""
+
+    email: Text
+
+
+class ContactDetails(_Group):
+    """Group ``contact-details``: addresses, email addresses and telephone numbers."""
+
+    addresses: Annotated[tuple[PrisonerAddress, ...] | None, XmlItem("Address")] = None
+    email_addresses: Annotated[tuple[PrisonerEmailAddress, ...] | None, XmlItem("EmailAddress")] = (
+        None
+    )
+    phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
+
+
+#: The change groups of a prisoner record (hmpps-prisoner-search's ``categoriesChanged``, in
+#: lower case with hyphens) and the body field holding each.
+CHANGE_GROUPS: Final[dict[str, str]] = {
+    "identifiers": "identifiers",
+    "personal-details": "personal_details",
+    "alerts": "alerts",
+    "status": "status",
+    "location": "location",
+    "sentence": "sentence",
+    "restricted-patient": "restricted_patient",
+    "incentive-level": "incentive_level",
+    "physical-details": "physical_details",
+    "contact-details": "contact_details",
+}
+
+
+class PrisonerRecord(Body):
+    """``custody.prisoner-record``: a prison's whole record of one person, now.
+
+    Only the NOMS number is required; each group is absent when the source says nothing of
+    it. ``index_document_class`` is the Spring Data type hint (``_class``) of a record read
+    from hmpps-prisoner-search's index rather than its API, kept so that the same document
+    can be written back; it belongs to no change group.
+    """
+
+    message_type = "custody.prisoner-record"
+    schema_version = "1.1"
+
+    noms_number: NomsNumber
+    identifiers: PrisonerIdentifiers | None = None
+    personal_details: PersonalDetails | None = None
+    alerts: Annotated[tuple[PrisonerAlert, ...] | None, XmlItem("Alert")] = None
+    status: PrisonerStatus | None = None
+    location: PrisonerLocation | None = None
+    sentence: PrisonerSentence | None = None
+    restricted_patient: RestrictedPatient | None = None
+    incentive_level: CurrentIncentive | None = None
+    physical_details: PhysicalDetails | None = None
+    contact_details: ContactDetails | None = None
+    index_document_class: JavaClassName | None = None
+
+    def changed_groups(self, other: PrisonerRecord) -> tuple[str, ...]:
+        """The change groups (:data:`CHANGE_GROUPS` names) in which ``other`` differs."""
+        return tuple(
+            name
+            for name, field in CHANGE_GROUPS.items()
+            if getattr(self, field) != getattr(other, field)
+        )
