@@ -203,17 +203,17 @@ def test_missing_and_unknown_fields() -> None:
     """A missing field is ``schema.missing``; an unknown one ``schema.extra-forbidden``, its
     name (the sender's, not the schema's) masked like an identifier."""
     xml = xml_of("prisoner-received").replace(
-        b"<PrisonId>SWI</PrisonId>", b"<CellLocation>B-2-014</CellLocation>"
+        b"<PrisonId>SWI</PrisonId>", b"<WristbandCode>B-2-014</WristbandCode>"
     )
     assert pairs(xml_issues(xml)) == [
         ("schema.missing", "/Envelope/Body/PrisonerReceived/PrisonId"),
-        ("schema.extra-forbidden", "/Envelope/Body/PrisonerReceived/Ce********on"),
+        ("schema.extra-forbidden", "/Envelope/Body/PrisonerReceived/Wr*********de"),
     ]
     obj = json_of("prisoner-received")
-    obj["body"]["cell_location"] = obj["body"].pop("prison_id")
+    obj["body"]["wristband_code"] = obj["body"].pop("prison_id")
     assert pairs(json_issues(obj)) == [
         ("schema.missing", "/body/prison_id"),
-        ("schema.extra-forbidden", "/body/ce*********on"),
+        ("schema.extra-forbidden", "/body/wr**********de"),
     ]
 
 
