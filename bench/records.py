@@ -71,6 +71,10 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
         "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
         "schemas/formats/delius-custody/custody-record.schema.json",
     ),
+    "cvl-licence": (
+        "adapters/cjx_cvl_licence/tests/golden/every-member.input.json",
+        "schemas/formats/cvl-licence/licence.schema.json",
+    ),
 }
 
 STAGES: Final = {

@@ -34,11 +34,16 @@ from hypothesis import strategies as st
 from cjx.model import (
     CODE_PATTERN,
     LONDON,
+    AddedIdentifier,
+    AdditionalCondition,
+    AdditionalConditionType,
     AdditionalSentence,
     Address,
     AlcoholLevel,
+    ApConditions,
     Asn,
     BailStatus,
+    BespokeCondition,
     Body,
     BodyPartDetail,
     BookingActivity,
@@ -75,6 +80,7 @@ from cjx.model import (
     DeliusSentenceStatus,
     Duration,
     DurationUnit,
+    ElectronicMonitoringType,
     Envelope,
     Finding,
     Gender,
@@ -88,6 +94,11 @@ from cjx.model import (
     KeyDatesReplaced,
     LegalStatus,
     LengthUnit,
+    LicenceConditions,
+    LicenceKind,
+    LicenceRecord,
+    LicenceStatus,
+    LicenceType,
     NextHearing,
     NomisIdentifierType,
     NomsNumber,
@@ -104,6 +115,7 @@ from cjx.model import (
     PhysicalDetails,
     Plea,
     PncId,
+    PolicyVersion,
     Presence,
     PrisonerAddress,
     PrisonerAlert,
@@ -119,6 +131,7 @@ from cjx.model import (
     PrisonerSentence,
     PrisonerStatus,
     PrisonId,
+    PssConditions,
     PtiUrn,
     ReceiveReason,
     RecordedIdentifier,
@@ -132,6 +145,8 @@ from cjx.model import (
     SentenceDatesChanged,
     SmokerStatus,
     Source,
+    StandardCondition,
+    SubjectEnriched,
     SubjectId,
     SubjectScheme,
     Timestamp,
@@ -585,6 +600,113 @@ def key_dates_replaced_bodies(draw: st.DrawFn) -> KeyDatesReplaced:
         book_number=draw(book_numbers),
         scope=tuple(scope),
         key_dates=tuple(KeyDate(code=code, date=draw(dates)) for code in dated),
+    )
+
+
+# --- version 1.1: licence.licence-record ----------------------------------------------------
+
+#: CVL ids (Java ``Long``).
+long_ids = st.integers(-(2**63), 2**63 - 1)
+#: The last day CVL recorded approvals without a time (the next one, 2023-04-01, has times).
+_LAST_DAY_ONLY_APPROVAL = dt.date(2023, 3, 31)
+
+
+def _is_day_only_approval(stamp: Timestamp) -> bool:
+    """Europe/London midnight to the second, no fraction, before 2023-04-01 (built here with
+    zoneinfo, not with the model's own function)."""
+    local = stamp.to_datetime().astimezone(LONDON)
+    return (
+        stamp.seconds_written
+        and stamp.fraction_digits == 0
+        and local.time() == dt.time(0)
+        and local.date() <= _LAST_DAY_ONLY_APPROVAL
+    )
+
+
+standard_conditions = st.builds(StandardCondition, code=short_texts, text=free_texts)
+bespoke_conditions = st.builds(BespokeCondition, text=free_texts)
+_UPLOAD_TYPES = (
+    AdditionalConditionType.MULTIPLE_EXCLUSION_ZONE,
+    AdditionalConditionType.MULTIPLE_UPLOADS,
+    AdditionalConditionType.SINGLE_UPLOAD,
+)
+
+
+@st.composite
+def additional_conditions(draw: st.DrawFn) -> AdditionalCondition:
+    """An additional condition with the members its type has (any of them for a type cjx does
+    not know)."""
+    kind = draw(open_codes(AdditionalConditionType))
+    restrictions: tuple[Any, ...] = ()
+    has_image_upload: bool | None = None
+    known = isinstance(kind, AdditionalConditionType)
+    if kind == AdditionalConditionType.ELECTRONIC_MONITORING or not known:
+        restrictions = tuple(draw(st.lists(open_codes(ElectronicMonitoringType), max_size=3)))
+    if kind in _UPLOAD_TYPES:
+        has_image_upload = draw(st.booleans())
+    elif not known:
+        has_image_upload = draw(optional(st.booleans()))
+    return AdditionalCondition(
+        id=draw(long_ids),
+        category=draw(free_texts),
+        type=kind,
+        code=draw(short_texts),
+        text=draw(free_texts),
+        restrictions=restrictions,
+        has_image_upload=has_image_upload,
+    )
+
+
+def _some(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.lists(strategy, max_size=3).map(tuple)
+
+
+licence_condition_sets = st.builds(
+    LicenceConditions,
+    ap=st.builds(
+        ApConditions,
+        standard=_some(standard_conditions),
+        additional=_some(additional_conditions()),
+        bespoke=_some(bespoke_conditions),
+    ),
+    pss=st.builds(
+        PssConditions,
+        standard=_some(standard_conditions),
+        additional=_some(additional_conditions()),
+    ),
+)
+
+
+@st.composite
+def licence_record_bodies(draw: st.DrawFn) -> LicenceRecord:
+    """A CVL licence: approved at a time, on a day (before 2023-04-01), or not approved."""
+    approval = draw(st.sampled_from(["at", "on", "none"]))
+    return LicenceRecord(
+        licence_id=draw(long_ids),
+        kind=draw(open_codes(LicenceKind)),
+        licence_type=draw(open_codes(LicenceType)),
+        policy_version=draw(open_codes(PolicyVersion)),
+        version=draw(short_texts),
+        status=draw(open_codes(LicenceStatus)),
+        noms_number=draw(noms_numbers),
+        booking_id=draw(booking_ids),
+        crn=draw(crns),
+        approved_by_username=draw(optional(short_texts)),
+        approved_at=draw(
+            wall_clock_timestamps().filter(lambda t: not _is_day_only_approval(t))
+            if approval == "at"
+            else st.none()
+        ),
+        approved_on=draw(
+            st.dates(max_value=_LAST_DAY_ONLY_APPROVAL) if approval == "on" else st.none()
+        ),
+        created_by_username=draw(short_texts),
+        created_at=draw(optional(wall_clock_timestamps())),
+        updated_by_username=draw(optional(short_texts)),
+        updated_at=draw(optional(wall_clock_timestamps())),
+        licence_start_date=draw(optional(dates)),
+        in_pss_period=draw(st.booleans()),
+        conditions=draw(licence_condition_sets),
     )
 
 
@@ -1156,6 +1278,36 @@ def custody_record_bodies(
     )
 
 
+# --- version 1.1: identity.subject-enriched -------------------------------------------------
+
+_enrichable_subject_ids = st.one_of(
+    _subject(SubjectScheme.PNC, pnc_texts()),
+    _subject(SubjectScheme.CRO, cro_texts()),
+    _subject(SubjectScheme.NOMS, noms_texts),
+    _subject(SubjectScheme.CRN, crn_texts),
+)
+
+
+@st.composite
+def subject_enriched_bodies(draw: st.DrawFn) -> SubjectEnriched:
+    """A record of added identifiers: one to four, of distinct enrichable schemes."""
+    identifiers = draw(
+        st.lists(_enrichable_subject_ids, min_size=1, max_size=4, unique_by=lambda s: s.scheme)
+    )
+    return SubjectEnriched(
+        enriched_message_id=draw(st.uuids()),
+        added=tuple(
+            AddedIdentifier(
+                identifier=identifier,
+                resolved_from=draw(subject_ids),
+                taught_by=tuple(draw(st.lists(st.uuids(), max_size=3))),
+                manual=draw(st.booleans()),
+            )
+            for identifier in identifiers
+        ),
+    )
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -1168,8 +1320,10 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     # 1.1
     ReleaseDates.message_type: release_dates_bodies,
     KeyDatesReplaced.message_type: key_dates_replaced_bodies(),
+    LicenceRecord.message_type: licence_record_bodies(),
     PrisonerRecord.message_type: prisoner_record_bodies,
     CustodyRecord.message_type: custody_record_bodies(),
+    SubjectEnriched.message_type: subject_enriched_bodies(),
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 
@@ -1248,6 +1402,10 @@ __all__ = [
     "booking_ids",
     "json_values",
     "key_dates_replaced_bodies",
+    "additional_conditions",
+    "licence_condition_sets",
+    "licence_record_bodies",
+    "long_ids",
     "mutated_json",
     "open_codes",
     "gender_texts",

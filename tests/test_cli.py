@@ -358,6 +358,7 @@ def test_round_trip_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
             "adapters/cjx_prisoner_search/tests/golden/shared.get_prisoner_A7089EY.input.json",
         ),
         ("delius-custody", "adapters/cjx_delius_custody/tests/golden/every-member.input.json"),
+        ("cvl-licence", "adapters/cjx_cvl_licence/tests/golden/every-member.input.json"),
     ],
 )
 def test_record_formats_round_trip_through_the_cli(
@@ -522,6 +523,7 @@ def test_formats_lists_every_installed_format(capsys: pytest.CaptureFixture[str]
         "delius-key-dates",
         "prisoner-search",
         "delius-custody",
+        "cvl-licence",
         "canonical-xml",
         "canonical-json",
     ):
@@ -548,6 +550,7 @@ def test_schema_export_writes_every_schema(
     assert "formats/prison-api-sentence/sentence-calc-dates.schema.json" in written
     assert "formats/delius-key-dates/replace-custody-key-dates.schema.json" in written
     assert "formats/prisoner-search/prisoner.schema.json" in written
+    assert "formats/cvl-licence/licence.schema.json" in written
 
 
 def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

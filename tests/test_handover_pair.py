@@ -2,12 +2,13 @@
 
 prison-to-probation-update read the SentenceCalcDates of booking 1200835 and replaced the key
 dates of the Delius custody (NOMS number A5089DY, book number 38339A) with the mapping
-RULES.md records. This test walks the same path through cjx, formats and canonical forms only:
-the mapping itself is the next issue's rule, written out here as the specification it must meet.
+RULES.md records. This test walks the same path through cjx: the formats, the canonical forms,
+and the rule ``release-dates-to-key-dates`` with the person index, whose result must equal the
+mapping written out here by hand (the specification it meets).
 
 prison-api-sentence -> custody.release-dates (canonical XML and JSON, both gates)
--> probation.key-dates-replaced -> delius-key-dates, which must be the composed call in the
-delius-key-dates golden files.
+-> (rule, person index) probation.key-dates-replaced -> delius-key-dates, which must be the
+composed call in the delius-key-dates golden files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from tests.golden import fixed_clock
 
 import cjx
+from cjx.identity import Ident, open_index
 from cjx.model import (
     CUSTODY_MANAGED_KEY_DATES,
     Envelope,
@@ -27,12 +29,10 @@ from cjx.model import (
     KeyDateCode,
     KeyDatesReplaced,
     ReleaseDates,
-    Source,
     SubjectId,
     SubjectScheme,
-    Timestamp,
-    make_envelope,
 )
+from cjx.rules import get_rule
 
 ROOT = Path(__file__).parents[1]
 SENTENCE = ROOT / "adapters/cjx_prison_api_sentence/tests/golden"
@@ -83,20 +83,30 @@ def test_booking_1200835_becomes_the_key_dates_call_for_a5089dy_38339a() -> None
     assert released.ordering_key == "BOOKING:1200835"
     assert released.body.dates.non_dto_release_date_type == "CRD"
 
-    # the rule of the next issue, here by hand: the booking's custody is A5089DY / 38339A
-    replacement = make_envelope(
-        KeyDatesReplaced(
-            noms_number="A5089DY",
-            book_number="38339A",
-            scope=CUSTODY_MANAGED_KEY_DATES,
-            key_dates=tuple(_as_probation_key_dates(released.body)),
-        ),
-        occurred_at=Timestamp.from_datetime(fixed_clock()),
-        source=Source(system="delius", format="delius-key-dates"),
-        subject=[SubjectId(scheme=SubjectScheme.NOMS, value="A5089DY")],
-        causation_id=released.message_id,
-        clock=fixed_clock,
+    # the rule, with the custody the person index knows for the booking
+    with open_index("sqlite:///:memory:") as index:
+        index.link(Ident.parse("booking:1200835"), Ident.parse("book:38339A"), actor="test")
+        index.link(Ident.parse("book:38339A"), Ident.parse("noms:A5089DY"), actor="test")
+        derivation = get_rule("release-dates-to-key-dates").derive(
+            released, index, clock=fixed_clock
+        )
+        # and the one call, source format to target format, through the same rule
+        direct = cjx.translate(
+            data,
+            from_format="prison-api-sentence",
+            to_format="delius-key-dates",
+            clock=fixed_clock,
+            index=index,
+        )
+    (replacement,) = derivation.envelopes
+    assert replacement.body == KeyDatesReplaced(
+        noms_number="A5089DY",
+        book_number="38339A",
+        scope=CUSTODY_MANAGED_KEY_DATES,
+        key_dates=tuple(_as_probation_key_dates(released.body)),
     )
+    assert replacement.causation_id == released.message_id
+    assert replacement.subject == (SubjectId(scheme=SubjectScheme.NOMS, value="A5089DY"),)
 
     # canonical JSON -> delius-key-dates, through the canonical gate
     outcome = cjx.translate(
@@ -112,3 +122,5 @@ def test_booking_1200835_becomes_the_key_dates_call_for_a5089dy_38339a() -> None
     # and the call reads back as the same replacement
     (again,) = cjx.get_adapter("delius-key-dates").decode(call, clock=fixed_clock)
     assert again.body == replacement.body
+    assert direct.ok, direct.report.to_text()
+    assert direct.outputs == (call,)

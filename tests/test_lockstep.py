@@ -32,9 +32,13 @@ from cjx.model import (
     OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
     WALL_CLOCK_TIMESTAMP_PATTERN,
+    AddedIdentifier,
+    AdditionalCondition,
     AdditionalSentence,
     Address,
     AlcoholLevel,
+    ApConditions,
+    BespokeCondition,
     BodyPartDetail,
     BookingStatus,
     CaseResulted,
@@ -68,6 +72,8 @@ from cjx.model import (
     IncentiveLevel,
     KeyDate,
     KeyDatesReplaced,
+    LicenceConditions,
+    LicenceRecord,
     NextHearing,
     Offence,
     Organisation,
@@ -89,6 +95,7 @@ from cjx.model import (
     PrisonerReleased,
     PrisonerSentence,
     PrisonerStatus,
+    PssConditions,
     RecordedIdentifier,
     RegistrationAdded,
     ReleaseDates,
@@ -98,6 +105,8 @@ from cjx.model import (
     SentenceDates,
     SentenceDatesChanged,
     Source,
+    StandardCondition,
+    SubjectEnriched,
     SubjectId,
     UnpaidWork,
     UnpaidWorkAppointments,
@@ -150,6 +159,13 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     SentenceDate,
     KeyDatesReplaced,
     KeyDate,
+    LicenceRecord,
+    LicenceConditions,
+    ApConditions,
+    PssConditions,
+    StandardCondition,
+    AdditionalCondition,
+    BespokeCondition,
     PrisonerRecord,
     PrisonerIdentifiers,
     WrittenPnc,
@@ -192,6 +208,8 @@ MODEL_CLASSES: tuple[type[BaseModel], ...] = (
     DeliusLicenceConditions,
     DeliusLicenceCondition,
     DeliusSentenceStatus,
+    SubjectEnriched,
+    AddedIdentifier,
 )
 
 #: Models whose XSD type is a choice of sequences that repeat element names (at least one of
@@ -358,9 +376,12 @@ def _both(*mutations: Callable[[Any], None]) -> Callable[[Any], None]:
 CR = "c:Body/c:CaseResulted"
 RD = "c:Body/c:ReleaseDates/c:Dates"
 KDR = "c:Body/c:KeyDatesReplaced"
+LR = "c:Body/c:LicenceRecord"
+LR_AP = f"{LR}/c:Conditions/c:Ap"
 PR = "c:Body/c:PrisonerRecord"
 CRB = "c:Body/c:CustodyRecord"
 OFFD = f"{CRB}/c:Conviction/c:Offences/c:Offence/c:Detail"
+SE = "c:Body/c:SubjectEnriched"
 DEF = f"{CR}/c:Defendant"
 OFF1 = f"{CR}/c:Offences/c:Offence"
 
@@ -630,6 +651,58 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         None,
     ),
     (
+        "licence-without-conditions",
+        "licence-record",
+        _remove(f"{LR}/c:Conditions"),
+        _json_del("body/conditions"),
+        None,
+    ),
+    (
+        "licence-conditions-without-pss",
+        "licence-record",
+        _remove(f"{LR}/c:Conditions/c:Pss"),
+        _json_del("body/conditions/pss"),
+        None,
+    ),
+    (
+        "licence-in-pss-period-not-a-boolean",
+        "licence-record",
+        _set_text(f"{LR}/c:InPssPeriod", "SECRETYES"),
+        _json_set("body/in_pss_period", "SECRETYES"),
+        "SECRETYES",
+    ),
+    (
+        "licence-additional-condition-without-id",
+        "licence-record",
+        _remove(f"{LR_AP}/c:Additional/c:AdditionalCondition/c:Id"),
+        _json_del("body/conditions/ap/additional/0/id"),
+        None,
+    ),
+    (
+        "licence-unknown-element-in-a-condition",
+        "licence-record",
+        _append(f"{LR_AP}/c:Bespoke/c:BespokeCondition", "Address", "SECRET ROAD"),
+        _json_set("body/conditions/ap/bespoke/0/address", "SECRET ROAD"),
+        "SECRET ROAD",
+    ),
+    (
+        "licence-restriction-not-a-code",
+        "licence-record",
+        _set_text(
+            f"{LR_AP}/c:Additional/c:AdditionalCondition[2]/c:Restrictions/c:Restriction",
+            "SECRET ZONE",
+        ),
+        _json_set("body/conditions/ap/additional/1/restrictions/0", "SECRET ZONE"),
+        "SECRET ZONE",
+    ),
+    (
+        "licence-empty-condition-code",
+        "licence-record",
+        _set_text(f"{LR_AP}/c:Standard/c:StandardCondition/c:Code", ""),
+        _json_set("body/conditions/ap/standard/0/code", ""),
+        None,
+    ),
+    (
         "replacement-with-empty-scope",
         "key-dates-replaced",
         lambda root: [
@@ -757,6 +830,34 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
         _append(f"{CRB}/c:Conviction/c:Custody", "Secret", "SECRETCUSTODY"),
         _json_set("body/conviction/custody/secret", "SECRETCUSTODY"),
         "SECRETCUSTODY",
+    ),
+    (
+        "enriched-without-added-identifiers",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added"),
+        _json_del("body/added"),
+        None,
+    ),
+    (
+        "enriched-with-empty-added",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added/c:AddedIdentifier"),
+        _json_set("body/added", []),
+        None,
+    ),
+    (
+        "taught-by-not-a-message-id",
+        "subject-enriched",
+        _set_text(f"{SE}/c:Added/c:AddedIdentifier/c:TaughtBy/c:MessageId", "X757129"),
+        _json_set("body/added/0/taught_by/0", "X757129"),
+        "X757129",
+    ),
+    (
+        "added-identifier-without-resolved-from",
+        "subject-enriched",
+        _remove(f"{SE}/c:Added/c:AddedIdentifier/c:ResolvedFrom"),
+        _json_del("body/added/0/resolved_from"),
+        None,
     ),
 ]
 
@@ -972,6 +1073,40 @@ def test_an_empty_list_and_an_absent_one_stay_apart_in_both_forms() -> None:
     address = envelope.body.contact_details.addresses[0]
     assert address.phone_numbers == ()
     assert envelope.body.contact_details.email_addresses is None
+
+
+@pytest.mark.parametrize(
+    ("name", "identifier"),
+    [
+        ("a-scheme-added-twice", {"scheme": "CRN", "value": "X757129"}),
+        ("an-asn-added", {"scheme": "ASN", "value": "1101ZD0100000448754K"}),
+        ("a-booking-id-added", {"scheme": "BOOKING", "value": "1200835"}),
+    ],
+)
+def test_added_identifier_rules_are_left_to_the_model(
+    name: str, identifier: dict[str, str]
+) -> None:
+    """An enrichment adds PNC, CRO, NOMS and CRN identifiers only, each scheme once: neither
+    schema states it (both document it), the model enforces it, in both forms."""
+    obj = json.loads((FIXTURES / "subject-enriched.json").read_bytes())
+    added = dict(obj["body"]["added"][0], identifier=identifier)
+    obj["body"]["added"].append(added)
+    js = json.dumps(obj).encode()
+    assert _json_ok(js) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_json(js)
+    assert caught.value.report.codes == ("canonical.invariant",)
+    root = etree.fromstring((FIXTURES / "subject-enriched.xml").read_bytes())
+    wrapper = _find(root, f"{SE}/c:Added")
+    second = etree.fromstring(etree.tostring(_find(wrapper, "c:AddedIdentifier")))
+    _find(second, "c:Identifier/c:Scheme").text = identifier["scheme"]
+    _find(second, "c:Identifier/c:Value").text = identifier["value"]
+    wrapper.append(second)
+    xml = etree.tostring(root)
+    assert _xml_ok(xml) == []
+    with pytest.raises(ValidationFailed) as caught:
+        decode_xml(xml)
+    assert caught.value.report.codes == ("canonical.invariant",)
 
 
 def test_key_date_sets_are_kept_in_the_code_lists_order() -> None:

@@ -96,6 +96,8 @@ def test_catalogue_has_the_message_types_of_version_1() -> None:
         "probation.key-dates-replaced": ("KeyDatesReplaced", "1.1"),
         "custody.prisoner-record": ("PrisonerRecord", "1.1"),
         "probation.custody-record": ("CustodyRecord", "1.1"),
+        "licence.licence-record": ("LicenceRecord", "1.1"),
+        "identity.subject-enriched": ("SubjectEnriched", "1.1"),
     }
     version_1_0 = {t: c.__name__ for t, c in BODY_TYPES.items() if c.schema_version == "1.0"}
     assert version_1_0 == {

@@ -55,6 +55,7 @@ def test_wheel_carries_schemas_examples_adapters_and_types(wheel: Path) -> None:
         "cjx/_schemas/formats/prisoner-search/prisoner.schema.json",
         "cjx/_schemas/formats/delius-custody/conviction.schema.json",
         "cjx/_schemas/formats/delius-custody/custody-record.schema.json",
+        "cjx/_schemas/formats/cvl-licence/licence.schema.json",
         "cjx/_examples/demo.toml",
         "cjx_libra_spi/__init__.py",
         "cjx_hmpps_events/__init__.py",
@@ -62,6 +63,7 @@ def test_wheel_carries_schemas_examples_adapters_and_types(wheel: Path) -> None:
         "cjx_delius_key_dates/__init__.py",
         "cjx_prisoner_search/__init__.py",
         "cjx_delius_custody/__init__.py",
+        "cjx_cvl_licence/__init__.py",
     ):
         assert required in names, required
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
@@ -72,6 +74,7 @@ def test_wheel_carries_schemas_examples_adapters_and_types(wheel: Path) -> None:
     assert "delius-key-dates = cjx_delius_key_dates:adapter" in text
     assert "prisoner-search = cjx_prisoner_search:adapter" in text
     assert "delius-custody = cjx_delius_custody:adapter" in text
+    assert "cvl-licence = cjx_cvl_licence:adapter" in text
     assert "cjx = cjx.cli:main" in text
 
 

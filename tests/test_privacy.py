@@ -12,6 +12,7 @@ name, facet, expected type, pattern, set of values, limit); see ``cjx.validation
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -25,6 +26,17 @@ from lxml import etree
 
 import cjx
 from cjx.errors import Report
+from cjx.service import HEADER_ERROR_REPORT, ServiceConfig
+from cjx.transport import (
+    CANONICAL,
+    INBOUND,
+    Binding,
+    Exchange,
+    Message,
+    Queue,
+    Topology,
+    dlq_name,
+)
 
 ROOT = Path(__file__).parents[1]
 LIBRA_SAMPLE = ROOT / "adapters/cjx_libra_spi/tests/fixtures/samples/core-input-message-001.xml"
@@ -335,6 +347,22 @@ RECORD_CASES: list[tuple[str, str, Any, str | None]] = [
     ("delius-custody", "conviction/courtAppearance/crn", "SECRET1948", "crn.format"),
     ("delius-custody", "conviction/custody/status/code", 'SECRET"QUOTE', "schema.pattern"),
     ("delius-custody", "sentenceStatus/sentenceDate", "11/11/1948", "schema.pattern"),
+    # CVL licence conditions are free text filled in with names and addresses
+    ("cvl-licence", "conditions/AP/bespoke/0/text", "SECRET\u0007QUOTE 11/11", "text.characters"),
+    (
+        "cvl-licence",
+        "conditions/AP/additional/0/text",
+        "SECRET ROAD 1948 " * 300,
+        "schema.max-length",
+    ),
+    ("cvl-licence", "conditions/AP/bespoke/1/text", "SECRET PERSON, 11/11 SECRET ROAD", None),
+    ("cvl-licence", "conditions/AP/additional/1/restrictions/0", 'SECRET"QUOTE', "schema.pattern"),
+    ("cvl-licence", "conditions/PSS/standard/0/code", "", "schema.min-length"),
+    ("cvl-licence", "licenceStartDate", "11/11/1948", "schema.pattern"),
+    ("cvl-licence", "createdDateTime", "1948-11-31T10:00:00", "local-datetime.format"),
+    ("cvl-licence", "approvedDateTime", "1948-11-11T00:00:00", None),  # a day: information
+    ("cvl-licence", "crn", "SECRET1948", "crn.format"),
+    ("cvl-licence", "approvedByUsername", "SECRET&AMP", None),
 ]
 RECORD_SAMPLES = {
     "prison-api-sentence": ROOT
@@ -344,6 +372,7 @@ RECORD_SAMPLES = {
     "prisoner-search": ROOT
     / "adapters/cjx_prisoner_search/tests/golden/every-member-rest-response.input.json",
     "delius-custody": ROOT / "adapters/cjx_delius_custody/tests/golden/every-member.input.json",
+    "cvl-licence": ROOT / "adapters/cjx_cvl_licence/tests/golden/every-member.input.json",
 }
 
 
@@ -354,7 +383,10 @@ def _record_case(fmt: str, where: str, value: Any) -> bytes:
     node: Any = document
     for part in parents:
         node = node[int(part)] if isinstance(node, list) else node[part]
-    node[last] = value
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
     return json.dumps(document).encode()
 
 
@@ -490,3 +522,50 @@ def test_canonical_cli_never_prints_the_value(case: Case, canonical_cli: CliRuns
     assert case.detailed_code in _codes(canonical_cli.detailed_json[name])
     assert canonical_cli.detailed_text[name].split("\n")[0].endswith(f"{name}: INVALID")
     assert case.detailed_code in canonical_cli.detailed_text[name]
+
+
+async def test_licence_conditions_stay_out_of_service_logs_and_dead_letters(
+    memory_broker: Any, cjx_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An inbound ``cvl-licence`` service carries a licence's condition texts (names and
+    addresses filled into the policy's placeholders) exactly into the canonical message, and
+    never into its logs (at DEBUG) or a dead letter's report: one licence is translated (with a
+    contradiction warning), one is dead-lettered for a control character in a condition."""
+    caplog.set_level("DEBUG")
+    name = "privacy-licence-in"
+    tap = "privacy-licence-tap"
+    await memory_broker.declare(
+        Topology(
+            (Exchange(CANONICAL),),
+            (Queue(tap),),
+            (Binding(tap, CANONICAL, "licence.licence-record.v1"),),
+        )
+    )
+    await cjx_service(ServiceConfig(name=name, role="inbound", format="cvl-licence"))
+    secret = "SECRET PERSON, 11/11 SECRET ROAD"
+    carried = _record_case("cvl-licence", "conditions/AP/bespoke/1/text", secret)
+    document = json.loads(carried)
+    document["licenceType"] = "PSS"  # a contradiction: a warning in the report
+    await memory_broker.publish(
+        INBOUND, "cvl-licence", Message(body=json.dumps(document).encode(), message_id="l-1")
+    )
+    refused = _record_case("cvl-licence", "conditions/AP/bespoke/0/text", f"{secret}\u0007")
+    await memory_broker.publish(INBOUND, "cvl-licence", Message(body=refused, message_id="l-2"))
+
+    async def first(queue: str) -> Any:
+        for _ in range(400):
+            delivery = await memory_broker.get(queue)
+            if delivery is not None:
+                return delivery
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"nothing arrived on {queue}")
+
+    translated = await first(tap)
+    assert secret.encode() in translated.message.body  # carried exactly
+    dead = await first(dlq_name(name))
+    assert dead.message.body == refused  # the original bytes
+    report = str(dead.message.headers.get(HEADER_ERROR_REPORT))
+    assert "text.characters" in report
+    assert_no_personal_data(report)
+    assert_no_personal_data(caplog.text)
+    assert caplog.records, "the service logged nothing: the check above proves nothing"

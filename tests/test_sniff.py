@@ -8,8 +8,8 @@ name), so two adapters claiming one document would send it to the wrong one. Che
   adapter accepts is claimed by it and by no other; a rejected one by no other;
 * the shared samples of the formats whose documents resemble each other (``tests/fixtures/
   samples/``): the Prisoner document, community-api's Conviction and OffenderDetail, a CVL
-  licence, prison-api's InmateDetail and sentence terms. Each may be claimed by its own format's
-  adapter (when it is installed) and by no other.
+  licence and CVL's policy catalogue, prison-api's InmateDetail and sentence terms. Each may be
+  claimed by its own format's adapter (when it is installed) and by no other.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ FOREIGN_SAMPLES: dict[str, frozenset[str]] = {
     "court-case-service__GET_sentenceStatus_OnLicence_X320741.json": frozenset(),
     "court-case-service__GET_licence_conditions_X320741.json": frozenset(),
     "create-and-vary-a-licence-api__licence-by-id.json": frozenset({"cvl-licence"}),
+    # CVL's policy catalogue: the conditions of a licence, but not a licence
+    "create-and-vary-a-licence-api__policyV2_1.json": frozenset(),
     "prison-api__released_prisoner.json": frozenset(),
     "prison-api__sentences-and-offences-details.json": frozenset(),
     "prison-to-probation-update__getSentenceTerms_1200835.wiremock.json": frozenset(),
@@ -80,6 +82,7 @@ def test_every_installed_adapter_has_inputs_here() -> None:
         "delius-key-dates",
         "prisoner-search",
         "delius-custody",
+        "cvl-licence",
     } <= formats
 
 
@@ -132,6 +135,11 @@ def test_every_foreign_sample_is_listed() -> None:
         (b'{"otherIds": {"crn": "X142620"}, "conviction": {"convictionId": 1}}', "delius-custody"),
         (b'{"request": {}, "response": {"jsonBody": [{"convictionId": 1}]}}', None),
         (b'{"otherIds": {"crn": "X320741"}, "offenderId": 2500343964}', None),
+        (
+            b'{"id": 1, "licenceType": "AP", "prisonNumber": "A1234AA", "bookingId": 2}',
+            "cvl-licence",
+        ),
+        (b'{"version": "V2_1", "conditions": {"AP": {"standard": []}}}', None),
     ],
 )
 def test_minimal_documents_are_recognised(data: bytes, owner: str | None) -> None:

@@ -9,6 +9,7 @@ Every failure cjx raises is a :class:`CjxError`::
     ├── ConfigurationError (also ValueError)  the caller misused cjx
     ├── TransportError (also ConnectionError) broker trouble; retryable
     └── TransientError                         a temporary failure of a step; retried later
+        └── IdentityUnresolved                 a link the person index does not have (yet)
 
 "The input is bad" (:class:`ValidationFailed`) is kept apart from "you called cjx wrongly"
 (:class:`ConfigurationError`), as h11 keeps ``RemoteProtocolError`` apart from
@@ -45,6 +46,7 @@ __all__ = [
     "TRUNCATED",
     "CjxError",
     "ConfigurationError",
+    "IdentityUnresolved",
     "Issue",
     "Report",
     "Severity",
@@ -297,11 +299,16 @@ class ValidationFailed(CjxError, ValueError):
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        first = report.errors[0] if report.errors else None
-        summary = f"{first.code} at {first.path or '/'}: {first.message}" if first else "invalid"
-        more = len(report.errors) - 1
-        suffix = f" (and {more} more)" if more > 0 else ""
-        super().__init__(f"{report.source}: {summary}{suffix}")
+        super().__init__(_summary(report, "invalid"))
+
+
+def _summary(report: Report, fallback: str) -> str:
+    """``source: code at path: message (and N more)``, from the report's first error."""
+    first = report.errors[0] if report.errors else None
+    summary = f"{first.code} at {first.path or '/'}: {first.message}" if first else fallback
+    more = len(report.errors) - 1
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return f"{report.source}: {summary}{suffix}"
 
 
 class UnknownFormat(CjxError, LookupError):
@@ -326,3 +333,17 @@ class TransientError(CjxError):
     A service retries the input through its wait queues with backoff, then dead-letters it.
     The message must not contain personal data: it goes into the dead letter's report.
     """
+
+
+class IdentityUnresolved(TransientError):
+    """A rule needs a link the person index does not have (yet): ``identity.unresolved``.
+
+    Prison and probation messages arrive in any order, so a missing link is expected to come:
+    a service retries the input (it is a :class:`TransientError`) and, past its deadline,
+    dead-letters it with ``report``, whose one error is ``identity.unresolved`` at the path of
+    the identifier in the input, naming that identifier masked (``booking:12***35``).
+    """
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(_summary(report, "unresolved"))

@@ -31,13 +31,22 @@ EXAMPLE = ROOT / "examples" / "services.toml"
 
 
 def test_example_configuration_loads() -> None:
-    """examples/services.toml is a valid configuration of four services."""
+    """examples/services.toml is a valid configuration of thirteen services."""
     config = load_config(EXAMPLE, environ={})
     assert [s.name for s in config.services] == [
         "demo-court-in",
         "demo-events-in",
         "demo-police-out",
         "demo-probation-out",
+        "demo-prisoner-in",
+        "demo-sentence-in",
+        "demo-custody-in",
+        "demo-key-dates-in",
+        "demo-licence-in",
+        "demo-probation-records-out",
+        "demo-delius-key-dates-out",
+        "demo-prison-records-out",
+        "demo-prison-licence-out",
     ]
     assert config.broker_url == "memory://"
     assert config.services[2].destination == "demo-police"
@@ -214,7 +223,7 @@ def test_demo_on_the_memory_broker(tmp_path: Path, capsys: pytest.CaptureFixture
     """`cjx demo` runs the four services in process; every example ends as demo.toml says."""
     assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "20/20 ended as expected" in out
+    assert "30/30 ended as expected" in out
     assert any((tmp_path / "delivered" / "demo-police.libra-spi").iterdir())
     assert (tmp_path / "dead-letters" / "demo-court-in.dlq" / "invalid-truncated.xml").is_file()
 
@@ -228,7 +237,7 @@ def test_demo_through_rabbitmq(tmp_path: Path, capsys: pytest.CaptureFixture[str
         code = main(["demo", "--broker", rabbit.url_for(vhost), "--out-dir", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "20/20 ended as expected" in out
+    assert "30/30 ended as expected" in out
     assert "guest:guest" not in out
 
 

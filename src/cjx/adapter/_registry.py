@@ -13,9 +13,8 @@ by :func:`broken` (and ``cjx formats``), and asking for that format raises
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
-from typing import Any
 
+from cjx._entry_points import load_group
 from cjx.codec import load_json, parse_xml
 from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
 from cjx.model import Clock, system_clock
@@ -44,19 +43,9 @@ def _load() -> dict[str, Adapter]:
     global _adapters  # noqa: PLW0603 - the lazily built registry
     with _lock:
         if _adapters is None:
-            found: dict[str, Adapter] = {}
-            for ep in entry_points(group=ENTRY_POINT_GROUP):
-                try:
-                    obj: Any = ep.load()
-                except Exception as exc:
-                    _broken[ep.name] = f"entry point {ep.value} failed to load: {exc!r}"
-                    continue
-                if not isinstance(obj, Adapter):
-                    _broken[ep.name] = f"entry point {ep.value} is not an Adapter instance"
-                elif obj.name != ep.name:
-                    _broken[ep.name] = f"entry point {ep.value} names format {obj.name!r}"
-                else:
-                    found[obj.name] = obj
+            found: dict[str, Adapter]
+            found, failed = load_group(ENTRY_POINT_GROUP, Adapter, noun="format")
+            _broken.update(failed)
             for builtin in (CanonicalXml(), CanonicalJson()):
                 found.setdefault(builtin.name, builtin)
             _adapters = found

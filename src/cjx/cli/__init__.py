@@ -11,10 +11,11 @@ names, message ids and types.
 
 ::
 
-    cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--out-dir DIR]
-                  [--report FILE] [--force] [--umask] PATH...
+    cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--index URL]
+                  [--out-dir DIR] [--report FILE] [--force] [--umask] PATH...
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
+    cjx rules [--format text|json]
     cjx schema export [--force] DIR
     cjx schema check
     cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
@@ -35,17 +36,20 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cjx import __version__
 from cjx._files import FileExists, make_directory, write_file
 from cjx._text import printable
 from cjx.adapter import adapters, broken, get_adapter
 from cjx.adapter import validate as validate_input
-from cjx.errors import ConfigurationError, Report, UnknownFormat, reports_to_junit
+from cjx.errors import ConfigurationError, Report, TransientError, UnknownFormat, reports_to_junit
 from cjx.pipeline import translate
 
 from ._inputs import Input, TooLarge, UsageError, check_directory, check_file, collect, read
+
+if TYPE_CHECKING:
+    from ._rules import LazyIndex
 
 __all__ = ["main"]
 
@@ -89,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--out-dir", type=Path, metavar="DIR", help="write one file per message")
     t.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
+    t.add_argument(
+        "--index",
+        metavar="URL",
+        help="the person index for a rule the translation needs (sqlite:///PATH, "
+        "postgresql://...; CJX_IDENTITY_URL overrides it)",
+    )
     _output_options(t)
     t.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
 
@@ -100,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
 
     sub.add_parser("formats", help="list the formats cjx can read and write")
+    from ._rules import add_parser as add_rules  # noqa: PLC0415
+
+    add_rules(sub)
 
     s = sub.add_parser("schema", help="export or check the schemas")
     schema_sub = s.add_subparsers(dest="schema_command", required=True, parser_class=_Parser)
@@ -144,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "formats":
             return _formats()
+        if args.command == "rules":
+            from ._rules import run as run_rules  # noqa: PLC0415
+
+            return run_rules(args)
         if args.command == "schema":
             return _schema(args)
         if args.command == "demo":
@@ -204,6 +221,20 @@ def _options(given: list[str]) -> dict[str, str]:
 
 
 def _translate(args: argparse.Namespace) -> int:
+    from ._identity import index_url  # noqa: PLC0415
+    from ._rules import LazyIndex  # noqa: PLC0415
+
+    index = LazyIndex(index_url(args.index))
+    try:
+        return _translate_inputs(args, index)
+    except TransientError as exc:  # the person index could not be reached
+        print(f"cjx: error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    finally:
+        index.close()
+
+
+def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
     reader = get_adapter(args.from_format).with_options(_options(args.option))
     writer = get_adapter(args.to_format)
     inputs = collect(args.paths)
@@ -222,7 +253,9 @@ def _translate(args: argparse.Namespace) -> int:
         except TooLarge as exc:
             planned.append((item, exc.report, []))
             continue
-        outcome = translate(data, from_format=reader, to_format=writer, source=item.name)
+        outcome = translate(
+            data, from_format=reader, to_format=writer, source=item.name, index=index
+        )
         files: list[tuple[Path, bytes]] = []
         if args.out_dir is not None and outcome.ok:
             names = (

@@ -1,10 +1,11 @@
 """``cjx demo``: the adapter services, running on the bundled examples, end to end.
 
-The demo starts the services of ``examples/services.toml`` in this process: two inbound
-services (Libra SPI court results, HMPPS events) and two outbound services (court results to the
-police as Libra SPI, custody and probation events to probation as HMPPS events). On the embedded
-memory broker by default, so it needs no network; ``--broker amqp://...`` runs the same through
-RabbitMQ.
+The demo starts the services of ``examples/services.toml`` in this process: one inbound service
+per source format (Libra SPI court results, HMPPS events, and the five prison and probation record
+formats) and outbound services on both sides of the gate (court results to the police as Libra SPI;
+events and the prison's records to probation; key-date replacements to Delius in community-api's
+shape; probation's custody record and the licence to the prison). On the embedded memory broker by
+default, so it needs no network; ``--broker amqp://...`` runs the same through RabbitMQ.
 
 It publishes every example in ``examples/`` to ``cjx.inbound`` (routing key = its format), then
 watches the destination queues, the dead-letter queues and the canonical exchange until every
@@ -298,7 +299,8 @@ def run_demo(
     target = out_dir or Path(tempfile.mkdtemp(prefix="cjx-demo-"))
     make_directory(target, private=private)
     console.print(
-        f"cjx demo: 4 services ({root / 'services.toml'}) on {redact_url(broker_url)}; "
+        f"cjx demo: {len(_services_config(root, broker_url).services)} services "
+        f"({root / 'services.toml'}) on {redact_url(broker_url)}; "
         "publishing the bundled examples to cjx.inbound"
     )
     with Progress(console=console, transient=True) as bar:

@@ -52,7 +52,7 @@ from cjx.transport import redact_url
 
 from ._inputs import UsageError
 
-__all__ = ["add_parsers", "dispatch"]
+__all__ = ["add_parsers", "dispatch", "index_url"]
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -108,14 +108,20 @@ def add_parsers(sub: Any) -> None:
     command("migrate", "create the index's schema, or bring it up to date")
 
 
-def _url(args: argparse.Namespace) -> str:
+def index_url(option: str | None) -> str | None:
+    """The index URL: ``CJX_IDENTITY_URL`` if set (a note says so when ``--index`` differs),
+    else ``--index``; ``None`` when neither is given."""
     given = url_from_environment(None)
-    if given and args.index and args.index != given:
+    if given and option and option != given:
         print(
             f"cjx: {INDEX_URL_VARIABLE} ({redact_url(given)}) overrides --index",
             file=sys.stderr,
         )
-    url = given or args.index
+    return given or option
+
+
+def _url(args: argparse.Namespace) -> str:
+    url = index_url(args.index)
     if not url:
         raise UsageError(f"give --index URL (or set {INDEX_URL_VARIABLE})")
     return str(url)

@@ -17,6 +17,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
@@ -27,17 +28,15 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from cjx.errors import UnknownMessageType
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
 from cjx.model._codes import SubjectScheme
 from cjx.model._court import CaseResulted
 from cjx.model._custody_record import CustodyRecord
+from cjx.model._enriched import SubjectEnriched
 from cjx.model._events import (
     IdentifiersLinked,
     PersonMerged,
@@ -46,18 +45,11 @@ from cjx.model._events import (
     RegistrationAdded,
     SentenceDatesChanged,
 )
-from cjx.model._identifiers import (
-    Asn,
-    Crn,
-    CroNumber,
-    Identifier,
-    IdentifierError,
-    NomsNumber,
-    OuCode,
-    PncId,
-)
+from cjx.model._identifiers import OuCode
+from cjx.model._licence import LicenceRecord
 from cjx.model._prisoner import PrisonerRecord
 from cjx.model._records import KeyDatesReplaced, ReleaseDates
+from cjx.model._subject import SubjectId
 from cjx.model._timestamp import Timestamp
 
 __all__ = [
@@ -94,6 +86,8 @@ BODY_TYPES: dict[str, type[Body]] = {
         KeyDatesReplaced,
         PrisonerRecord,
         CustodyRecord,
+        LicenceRecord,
+        SubjectEnriched,
     )
 }
 
@@ -112,13 +106,6 @@ def body_type(message_type: str) -> type[Body]:
         raise UnknownMessageType(f"no canonical body for message type {message_type!r}") from None
 
 
-_SCHEME_TYPES: dict[SubjectScheme, type[Identifier]] = {
-    SubjectScheme.ASN: Asn,
-    SubjectScheme.PNC: PncId,
-    SubjectScheme.CRO: CroNumber,
-    SubjectScheme.NOMS: NomsNumber,
-    SubjectScheme.CRN: Crn,
-}
 _ORDERING_PREFERENCE = (
     SubjectScheme.PNC,
     SubjectScheme.NOMS,
@@ -126,24 +113,6 @@ _ORDERING_PREFERENCE = (
     SubjectScheme.ASN,
     SubjectScheme.BOOKING,  # last: a booking names one person, but only within NOMIS
 )
-
-
-class SubjectId(CanonicalModel):
-    """One identifier of the person a message is about. Checked when its scheme has rules."""
-
-    scheme: SubjectScheme
-    value: Annotated[SafeText, Field(min_length=1, max_length=64)]
-
-    @field_validator("value")
-    @classmethod
-    def _check(cls, value: str, info: ValidationInfo) -> str:
-        kind = _SCHEME_TYPES.get(info.data.get("scheme"))  # type: ignore[arg-type]
-        if kind is None:
-            return value
-        try:
-            return str(kind.parse(value))
-        except IdentifierError as exc:
-            raise PydanticCustomError(exc.code, exc.message) from None
 
 
 class Source(CanonicalModel):
@@ -269,6 +238,9 @@ def envelope_type(message_type: str) -> type[Envelope[Any]]:
     return _parametrise(body_type(message_type))
 
 
+@functools.cache
 def _parametrise(body: type[Body]) -> type[Envelope[Any]]:
+    # cached here: pydantic keeps parametrised classes only weakly, and building one again
+    # (when the last reference went) costs milliseconds
     generic: Any = Envelope  # parametrised at run time with a body class
     return cast("type[Envelope[Any]]", generic[body])

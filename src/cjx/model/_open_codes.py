@@ -35,7 +35,9 @@ __all__ = [
     "CODE_PATTERN",
     "BookingActivity",
     "ConvictedStatus",
+    "AdditionalConditionType",
     "CustodialStatus",
+    "ElectronicMonitoringType",
     "InOutStatus",
     "KeyDateCode",
     "LegalStatus",
@@ -47,9 +49,11 @@ __all__ = [
     "NonDtoReleaseDateType",
     "OPEN_CODE_LISTS",
     "OpenBookingActivity",
+    "OpenAdditionalConditionType",
     "OpenCode",
     "OpenConvictedStatus",
     "OpenCustodialStatus",
+    "OpenElectronicMonitoringType",
     "OpenInOutStatus",
     "OpenKeyDateCode",
     "OpenLegalStatus",
@@ -224,6 +228,33 @@ class PolicyVersion(enum.StrEnum):
     V4_0 = "V4_0"
 
 
+class AdditionalConditionType(enum.StrEnum):
+    """CVL additional licence condition type: the ``type`` that chooses its members."""
+
+    #: ``{id, category, type, code, text}``
+    STANDARD = "STANDARD"
+    #: adds ``restrictions``: what the electronic monitoring is for
+    ELECTRONIC_MONITORING = "ELECTRONIC_MONITORING"
+    #: adds ``hasImageUpload`` (deprecated in CVL for ``MULTIPLE_UPLOADS``)
+    MULTIPLE_EXCLUSION_ZONE = "MULTIPLE_EXCLUSION_ZONE"
+    #: adds ``hasImageUpload``
+    MULTIPLE_UPLOADS = "MULTIPLE_UPLOADS"
+    #: adds ``hasImageUpload``
+    SINGLE_UPLOAD = "SINGLE_UPLOAD"
+
+
+class ElectronicMonitoringType(enum.StrEnum):
+    """What a CVL electronic monitoring condition monitors (``ElectronicMonitoringType``)."""
+
+    EXCLUSION_ZONE = "EXCLUSION_ZONE"
+    CURFEW = "CURFEW"
+    LOCATION_MONITORING = "LOCATION_MONITORING"
+    ATTENDANCE_AT_APPOINTMENTS = "ATTENDANCE_AT_APPOINTMENTS"
+    ALCOHOL_MONITORING = "ALCOHOL_MONITORING"
+    ALCOHOL_ABSTINENCE = "ALCOHOL_ABSTINENCE"
+    RESTRICTION_ZONE = "RESTRICTION_ZONE"
+
+
 class OpenCode:
     """Annotation metadata of an open code field: a member of ``enum``, else a token as sent.
 
@@ -329,6 +360,12 @@ OpenLicenceKind = Annotated[LicenceKind | str, OpenCode(LicenceKind)]
 OpenLicenceType = Annotated[LicenceType | str, OpenCode(LicenceType)]
 OpenLicenceStatus = Annotated[LicenceStatus | str, OpenCode(LicenceStatus)]
 OpenPolicyVersion = Annotated[PolicyVersion | str, OpenCode(PolicyVersion)]
+OpenAdditionalConditionType = Annotated[
+    AdditionalConditionType | str, OpenCode(AdditionalConditionType)
+]
+OpenElectronicMonitoringType = Annotated[
+    ElectronicMonitoringType | str, OpenCode(ElectronicMonitoringType)
+]
 
 #: Every open code list, in the order the XSD declares them.
 OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
@@ -346,4 +383,6 @@ OPEN_CODE_LISTS: Final[tuple[type[enum.StrEnum], ...]] = (
     LicenceStatus,
     PolicyVersion,
     LengthUnit,
+    AdditionalConditionType,
+    ElectronicMonitoringType,
 )
