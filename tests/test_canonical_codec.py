@@ -200,17 +200,20 @@ def test_every_issue_is_reported_not_only_the_first() -> None:
 
 
 def test_missing_and_unknown_fields() -> None:
-    """A missing field is ``schema.missing``; an unknown one ``schema.extra-forbidden``."""
-    xml = xml_of("prisoner-received").replace(b"<PrisonId>SWI</PrisonId>", b"<Cell>B-2-014</Cell>")
+    """A missing field is ``schema.missing``; an unknown one ``schema.extra-forbidden``, its
+    name (the sender's, not the schema's) masked like an identifier."""
+    xml = xml_of("prisoner-received").replace(
+        b"<PrisonId>SWI</PrisonId>", b"<WristbandCode>B-2-014</WristbandCode>"
+    )
     assert pairs(xml_issues(xml)) == [
         ("schema.missing", "/Envelope/Body/PrisonerReceived/PrisonId"),
-        ("schema.extra-forbidden", "/Envelope/Body/PrisonerReceived/Cell"),
+        ("schema.extra-forbidden", "/Envelope/Body/PrisonerReceived/Wr*********de"),
     ]
     obj = json_of("prisoner-received")
-    obj["body"]["cell"] = obj["body"].pop("prison_id")
+    obj["body"]["wristband_code"] = obj["body"].pop("prison_id")
     assert pairs(json_issues(obj)) == [
         ("schema.missing", "/body/prison_id"),
-        ("schema.extra-forbidden", "/body/cell"),
+        ("schema.extra-forbidden", "/body/wr**********de"),
     ]
 
 

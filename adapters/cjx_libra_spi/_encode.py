@@ -151,7 +151,12 @@ def encode(envelope: Envelope[Any]) -> bytes:
     _sub(controller, _MSG + "ReferencedElementURI", d.referenced_element_uri)
     produced: Timestamp = envelope.produced_at
     _sub(metadata, _MM + "CreationDateTime", produced.isoformat())
-    expiry = produced.to_datetime().replace(microsecond=0) + d.expiry
+    try:
+        expiry = produced.to_datetime().replace(microsecond=0) + d.expiry
+    except OverflowError:  # produced_at within d.expiry of 9999-12-31: no date can hold expiry
+        raise ValueError(
+            f"produced_at is too late for an ExpiryDateTime {d.expiry.days} days later"
+        ) from None
     _sub(metadata, _MM + "ExpiryDateTime", expiry.isoformat())
     _sub(metadata, _MM + "SenderRequestedDestination", d.destination)
     message_format = _sub(root, _MF + "MessageFormat")

@@ -7,10 +7,14 @@ them in place, so the committed files are the only copy.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-__all__ = ["examples_root", "schema_file", "schemas_root"]
+__all__ = ["examples_root", "schema_file", "schema_names", "schemas_root"]
+
+_XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
 def _locate(packaged: str, checkout: str, what: str) -> Path:
@@ -44,3 +48,43 @@ def schema_file(relative: str) -> Path:
 def examples_root() -> Path:
     """The bundled example messages used by ``cjx demo``."""
     return _locate("_examples", "examples", "example messages")
+
+
+@cache
+def schema_names() -> frozenset[str]:
+    """Every element and attribute name the shipped XSDs declare, and every property name the
+    shipped JSON Schemas know: the names a report may show as they are (others came only from
+    an input, and are masked)."""
+    from lxml import etree  # noqa: PLC0415 - only reports that name something need it
+
+    names: set[str] = set()
+    root = schemas_root()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for path in sorted(root.rglob("*.xsd")):
+        document = etree.parse(str(path), parser)
+        for node in document.iter(_XS + "element", _XS + "attribute"):
+            name = node.get("name")
+            if name:
+                names.add(name)
+    for path in sorted(root.rglob("*.json")):
+        _json_names(json.loads(path.read_text(encoding="utf-8")), names)
+    return frozenset(names)
+
+
+def _json_names(node: Any, names: set[str]) -> None:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            properties = item.get("properties")
+            if isinstance(properties, dict):
+                names.update(properties)
+            definitions = item.get("$defs")
+            if isinstance(definitions, dict):
+                names.update(definitions)  # model class names, in tagged-union locations
+            required = item.get("required")
+            if isinstance(required, list):
+                names.update(r for r in required if isinstance(r, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

@@ -20,18 +20,30 @@ A :class:`Report` is an ordered list of :class:`Issue` values. An issue names th
 broken (a stable dotted ``code`` such as ``asn.check-character``), where (``path``: an XPath for
 XML, a JSON pointer for JSON), and what was expected (``message``). Messages never contain the
 offending personal data; identifiers may appear only masked (see :func:`mask`).
+
+**A report is bounded.** It lists at most :data:`MAX_ISSUES` issues; whatever is found beyond
+that is counted in one last issue, ``report.truncated`` (see :func:`more_issues`). The cap is
+kept here, in :class:`Report` itself, so no path can build an unbounded report; the checkers
+that produce issues (the schema validators, the model) also stop early once a report would be
+full, so a hostile input cannot make cjx *find* a million issues either.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from xml.sax.saxutils import escape, quoteattr
 
+from cjx._resources import schema_names
+from cjx._text import printable, shown_name
+
 __all__ = [
+    "MAX_ISSUES",
+    "TRUNCATED",
     "CjxError",
     "ConfigurationError",
     "IdentityUnresolved",
@@ -43,8 +55,17 @@ __all__ = [
     "UnknownFormat",
     "UnknownMessageType",
     "ValidationFailed",
+    "input_name",
     "mask",
+    "more_issues",
 ]
+
+#: The most issues one report lists. A hostile input can break one rule hundreds of thousands of
+#: times (300,000 empty list items fit in 900 KB of JSON), and listing every one cost 20 s and
+#: 2.3 GB. A thousand is far more than anyone reads; the rest are counted in one last issue.
+MAX_ISSUES: Final = 1000
+#: The code of that last issue: how many more issues there were (or that checking stopped).
+TRUNCATED: Final = "report.truncated"
 
 
 class Severity(enum.StrEnum):
@@ -85,15 +106,80 @@ def warning(code: str, path: str, message: str) -> Issue:
     return Issue(Severity.WARNING, code, path, message)
 
 
+_RANK = {Severity.INFORMATION: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def more_issues(count: int | None, severity: Severity = Severity.ERROR, *, also: int = 0) -> Issue:
+    """The last issue of a full report: ``count`` more issues were found and are not listed.
+
+    ``None`` means the checker stopped looking once the report was full, so how many more there
+    are is unknown (``also`` counts those other checks found). The counts lead their phrases
+    (``1,234 more issue(s)``, ``and 56 more``); :class:`Report` reads them back when it merges
+    several such issues into one.
+    """
+    if count is None:
+        text = f"more issues not listed: checking stopped once {MAX_ISSUES:,} had been found"
+        if also:
+            text += f" (and {also:,} more from other checks)"
+    else:
+        text = f"{count:,} more issue(s) not listed; a report lists at most {MAX_ISSUES:,}"
+    return Issue(severity, TRUNCATED, "", text)
+
+
+_COUNT = re.compile(r"^([0-9][0-9,]*) more|\(and ([0-9][0-9,]*) more")
+
+
+def _omitted(issue: Issue) -> tuple[int, bool]:
+    """(how many issues ``issue`` stands for, whether checking stopped) for a summary issue."""
+    match = _COUNT.search(issue.message)
+    if match is None:
+        return 0, True
+    exact, also = match.groups()
+    return int((exact or also).replace(",", "")), exact is None
+
+
+def _bounded(issues: tuple[Issue, ...]) -> tuple[Issue, ...]:
+    """At most MAX_ISSUES issues, then one ``report.truncated`` issue for all the rest."""
+    if len(issues) <= MAX_ISSUES and all(i.code != TRUNCATED for i in issues[:-1]):
+        return issues  # nothing to cut, and at most one summary, already at the end
+    listed: list[Issue] = []
+    omitted = 0
+    stopped = False
+    worst = Severity.INFORMATION
+    for issue in issues:
+        if issue.code == TRUNCATED:
+            count, unknown = _omitted(issue)
+            omitted += count
+            stopped = stopped or unknown
+        elif len(listed) < MAX_ISSUES:
+            listed.append(issue)
+            continue
+        else:
+            omitted += 1
+        if _RANK[issue.severity] > _RANK[worst]:
+            worst = issue.severity
+    if not omitted and not stopped:
+        return tuple(listed)
+    if stopped:
+        return (*listed, more_issues(None, worst, also=omitted))
+    return (*listed, more_issues(omitted, worst))
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
-    """All issues found in one input, in the order they were found.
+    """All issues found in one input, in the order they were found; at most
+    :data:`MAX_ISSUES` of them, then one ``report.truncated`` issue counting the rest.
 
     ``source`` names the input (a file name, ``<stdin>`` or a message id), never its content.
     """
 
     source: str
     issues: tuple[Issue, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        bounded = _bounded(tuple(self.issues))
+        if bounded is not self.issues:
+            object.__setattr__(self, "issues", bounded)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +193,14 @@ class Report:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(i.code for i in self.issues)
+
+    @property
+    def omitted(self) -> tuple[int, bool]:
+        """(issues found but not listed, whether checking stopped before finding them all),
+        as the last ``report.truncated`` issue says; ``(0, False)`` for a complete report."""
+        if self.issues and self.issues[-1].code == TRUNCATED:
+            return _omitted(self.issues[-1])
+        return 0, False
 
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.issues)
@@ -125,10 +219,13 @@ class Report:
         }
 
     def to_text(self) -> str:
-        head = f"{self.source}: {'valid' if self.ok else 'INVALID'}"
+        """One line per issue, for a terminal: the source name, paths and messages are escaped
+        (a file name or an element name may hold control characters)."""
+        head = f"{printable(self.source)}: {'valid' if self.ok else 'INVALID'}"
         lines = [head]
         lines.extend(
-            f"  {i.severity.value:<11} {i.code:<32} {i.path or '/'}  {i.message}"
+            f"  {i.severity.value:<11} {i.code:<32} {printable(i.path or '/')}  "
+            f"{printable(i.message)}"
             for i in self.issues
         )
         return "\n".join(lines)
@@ -143,18 +240,20 @@ def reports_to_junit(reports: Iterable[Report], *, suite: str = "cjx.validate") 
     total = failures = 0
     for report in reports:
         total += 1
-        name = quoteattr(report.source)
+        name = quoteattr(printable(report.source))
         if report.ok:
             cases.append(f"  <testcase classname={quoteattr(suite)} name={name}/>")
             continue
         failures += 1
         body = "\n".join(
-            f"{i.severity.value} {i.code} at {i.path or '/'}: {i.message}" for i in report.issues
+            f"{i.severity.value} {i.code} at {printable(i.path or '/')}: {printable(i.message)}"
+            for i in report.issues
         )
         first = report.errors[0]
         cases.append(
             f"  <testcase classname={quoteattr(suite)} name={name}>\n"
-            f"    <failure type={quoteattr(first.code)} message={quoteattr(first.message)}>"
+            f"    <failure type={quoteattr(first.code)} "
+            f"message={quoteattr(printable(first.message))}>"
             f"{escape(body)}</failure>\n  </testcase>"
         )
     return (
@@ -172,6 +271,23 @@ def mask(value: str, *, keep: int = 2) -> str:
     if len(value) <= keep * 2 + 1:
         return "*" * len(value)
     return value[:keep] + "*" * (len(value) - keep * 2) + value[-keep:]
+
+
+#: Names the XML Schema instance namespace gives every document.
+_XSI_NAMES = frozenset({"schemaLocation", "noNamespaceSchemaLocation", "type", "nil"})
+
+
+def input_name(name: str) -> str:
+    """A name copied from an input (an element, attribute or JSON key) as a report shows it.
+
+    A name the shipped schemas declare is schema vocabulary and shown as it is. Any other name
+    came only from the sender, who may have keyed a map by a person's number or written a name
+    as an element: it is masked like an identifier (:func:`mask`). Either way it is capped and
+    escaped (:func:`cjx._text.shown_name`).
+    """
+    if name in _XSI_NAMES or name in schema_names():
+        return shown_name(name)
+    return shown_name(mask(name))
 
 
 class CjxError(Exception):

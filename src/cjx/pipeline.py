@@ -34,7 +34,7 @@ from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, Translation, get_a
 from cjx.errors import CjxError, IdentityUnresolved, Issue, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.rules import RuleIndex, route
-from cjx.validation import canonical_gate
+from cjx.validation import canonical_gate, free_text_issues
 
 __all__ = ["VERIFY_VARIABLE", "Outcome", "apply_rules", "translate", "verify_by_default"]
 
@@ -96,7 +96,7 @@ def translate(
         # from a source is gated only when verifying (docs/validation.md)
         gated=isinstance(reader, CanonicalXml | CanonicalJson) or not verify,
     )
-    issues = list(translation.report.issues)
+    issues = [*translation.report.issues, *free_text_issues(data, translation.envelopes)]
     outputs: list[bytes] = []
     for envelope in translation.envelopes:
         if envelope.message_type not in writer.encodes:

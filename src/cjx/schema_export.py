@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ from pydantic.json_schema import (
 )
 from pydantic_core import core_schema
 
+from cjx._files import FileExists, make_directory, write_file
 from cjx._resources import schemas_root
 from cjx.model import BODY_TYPES, Address, Defendant, SentenceDate, envelope_type
 
@@ -221,28 +221,33 @@ def write() -> Path:
     return path
 
 
-def export(dest_dir: Path) -> list[Path]:
+def export(dest_dir: Path, *, force: bool = False) -> list[Path]:
     """Write every schema cjx ships into ``dest_dir``, keeping the ``schemas/`` layout.
 
     That is the freshly generated canonical JSON Schema, the canonical XSD and the source-format
-    schemas under ``formats/``. Returns the written paths, sorted.
+    schemas under ``formats/``. Returns the written paths, sorted. Files are written as every
+    file cjx writes (:func:`cjx._files.write_file`: never through a symlink, never over an
+    existing file unless ``force``), with the usual mode less the umask: schemas hold no
+    personal data.
     """
     root = schemas_root()
-    written: list[Path] = []
-    target = dest_dir / JSON_SCHEMA_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_json_schema(), encoding="utf-8", newline="\n")
-    written.append(target)
+    contents: list[tuple[Path, bytes]] = [
+        (dest_dir / JSON_SCHEMA_PATH, render_json_schema().encode("utf-8"))
+    ]
     sources = [root / XSD_PATH]
     formats = root / FORMATS_DIR
     if formats.is_dir():
         sources.extend(p for p in sorted(formats.rglob("*")) if p.is_file())
-    for source in sources:
-        copy = dest_dir / source.relative_to(root)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, copy)
-        written.append(copy)
-    return sorted(written)
+    contents.extend((dest_dir / s.relative_to(root), s.read_bytes()) for s in sources)
+    if not force:
+        taken = [path for path, _ in contents if path.is_symlink() or path.exists()]
+        if taken:
+            raise FileExists(taken[0])
+    for path, data in contents:
+        relative = path.parent.relative_to(dest_dir)
+        make_directory(dest_dir, str(relative) if relative.parts else "", private=False)
+        write_file(path, data, force=force, private=False)
+    return sorted(path for path, _ in contents)
 
 
 def _pointer(parts: Sequence[str | int]) -> str:
@@ -292,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="report drift, change nothing")
     group.add_argument("--export", type=Path, metavar="DIR", help="copy all schemas into DIR")
+    parser.add_argument("--force", action="store_true", help="with --export: replace files")
     args = parser.parse_args(argv)
     if args.check:
         problems = check()
@@ -300,7 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1 if problems else 0
     if args.export is not None:
-        paths = export(args.export)
+        try:
+            paths = export(args.export, force=args.force)
+        except FileExists as exc:
+            sys.stderr.write(f"{exc}\n")
+            return 2
         sys.stdout.write("".join(f"{p}\n" for p in paths))
         return 0
     sys.stdout.write(f"{write()}\n")

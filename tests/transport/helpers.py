@@ -81,3 +81,19 @@ class Sink:
             self._tag = None
         if self._acks:
             await asyncio.wait(self._acks, timeout=10)
+
+
+async def reject_one(broker: Broker, queue: str) -> None:
+    """Take one message from ``queue`` and reject it without requeue: the queue's own
+    dead-letter target takes it, as the broker's dead letter."""
+    taken: list[Delivery] = []
+    got = asyncio.Event()
+
+    def take(delivery: Delivery) -> None:
+        taken.append(delivery)
+        got.set()
+
+    tag = await broker.consume(queue, take, prefetch=1)
+    await asyncio.wait_for(got.wait(), 10)
+    await broker.cancel(tag)
+    await taken[0].nack(requeue=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.messages import court_result, invalid_court_result
-from tests.transport.helpers import Sink
+from tests.transport.helpers import Sink, reject_one
 from tests.transport.test_service import FAST_RETRY, Flaky
 
 from cjx.adapter import register
@@ -21,7 +21,6 @@ from cjx.transport import (
     CANONICAL,
     INBOUND,
     Broker,
-    Delivery,
     Message,
     dlq_name,
     in_queue,
@@ -111,17 +110,7 @@ async def test_broker_made_dead_letters_are_handled(broker: Broker, unique: str)
     service = Service(ServiceConfig(name, "inbound", "libra-spi"), broker)
     await broker.declare(service.topology)  # the topology, but no service consuming
     await broker.publish(INBOUND, "libra-spi", Message(body=court_result(5), message_id="x"))
-    taken: list[Delivery] = []
-    got = asyncio.Event()
-
-    def handle(delivery: Delivery) -> None:
-        taken.append(delivery)
-        got.set()
-
-    tag = await broker.consume(in_queue(name), handle, prefetch=1)
-    await asyncio.wait_for(got.wait(), 10)
-    await broker.cancel(tag)
-    await taken[0].nack(requeue=False)  # the queue's own dead-letter target takes it
+    await reject_one(broker, in_queue(name))
     await _settle_count(broker, dlq_name(name), 1)
 
     (letter,) = await dlq.list_dead_letters(broker, name)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from cjx.errors import ConfigurationError, Report, ValidationFailed
 from cjx.model import Clock, Envelope, system_clock
-from cjx.validation import canonical_gate
+from cjx.validation import canonical_gate, free_text_issues
 
 __all__ = ["Adapter", "Translation"]
 
@@ -93,12 +93,13 @@ class Adapter(abc.ABC):
         clock: Clock = system_clock,
     ) -> Report:
         """Every issue of ``data`` as this format, through both gates (DESIGN.md section 5):
-        the source format's schema and rules, then the canonical XSD on what it became."""
+        the source format's schema and rules, then the canonical XSD on what it became; free
+        text with a bidirectional control is flagged (``text.bidi-control``, a warning)."""
         try:
             translation = self.translate(data, source=source, clock=clock, detailed=detailed)
         except ValidationFailed as exc:
             return exc.report
-        report = translation.report
+        report = translation.report.extended(free_text_issues(data, translation.envelopes))
         if not self.name.startswith("canonical"):  # canonical input was checked as such
             for envelope in translation.envelopes:
                 report = report.extended(canonical_gate(envelope)[1])

@@ -2,26 +2,31 @@
 
 Exit status, for every subcommand: 0 when everything succeeded, 1 when any input was rejected
 (or a check failed), 2 for usage errors (unknown options or formats, missing paths, colliding
-outputs). No traceback is printed for bad input.
+outputs, an output that exists without ``--force``). No traceback is printed for bad input.
+
+Every file ``cjx`` writes goes through :func:`cjx.cli._files.write_file`: created ``0600``
+(``--umask``: the usual mode less the umask), never through a symlink, never over an existing
+file unless ``--force``. Text written to the terminal escapes control characters from input
+names, message ids and types.
 
 ::
 
     cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--index URL]
-                  [--out-dir DIR] [--report FILE] [--verify] PATH...
+                  [--out-dir DIR] [--report FILE] [--force] [--umask] [--verify] PATH...
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
     cjx rules [--format text|json]
-    cjx schema export DIR
+    cjx schema export [--force] DIR
     cjx schema check
     cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
-    cjx demo [--out-dir DIR] [--broker URL]
+    cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
                                    [--overflow]
     cjx health [--url http://127.0.0.1:PORT/ready]
     cjx identity link|show|retract|conflicts|export|import|migrate --index URL ...
-    cjx asyncapi --config FILE [--out FILE] [--format yaml|json]
+    cjx asyncapi --config FILE [--out FILE] [--force] [--format yaml|json]
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cjx import __version__
+from cjx._files import FileExists, make_directory, write_file
+from cjx._text import printable
 from cjx.adapter import adapters, broken, get_adapter
 from cjx.adapter import validate as validate_input
 from cjx.errors import ConfigurationError, Report, TransientError, UnknownFormat, reports_to_junit
 from cjx.pipeline import translate
 
-from ._inputs import Input, UsageError, check_directory, check_file, collect, read
+from ._inputs import Input, TooLarge, UsageError, check_directory, check_file, collect, read
 
 if TYPE_CHECKING:
     from ._rules import LazyIndex
@@ -55,6 +62,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"cjx: error: {message}\n")
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help="replace output files that exist already"
+    )
+    parser.add_argument(
+        "--umask",
+        action="store_true",
+        help="create output files with the usual mode less the umask, not 0600",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read every output back through its own format's gate (a check on cjx itself)",
     )
+    _output_options(t)
     t.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
 
     v = sub.add_parser("validate", help="validate messages of any known format")
@@ -103,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="export or check the schemas")
     schema_sub = s.add_subparsers(dest="schema_command", required=True, parser_class=_Parser)
     export = schema_sub.add_parser("export", help="write every schema into DIR")
+    export.add_argument(
+        "--force", action="store_true", help="replace schema files that exist already"
+    )
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
     from ._schema_diff import add_parser as add_schema_diff  # noqa: PLC0415
@@ -117,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost",
     )
+    _output_options(d)
 
     from ._services import add_parsers  # noqa: PLC0415
 
@@ -150,7 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.out_dir is not None:
                 check_directory(args.out_dir, "--out-dir")
-            return run_demo(out_dir=args.out_dir, broker_url=args.broker)
+            return run_demo(
+                out_dir=args.out_dir,
+                broker_url=args.broker,
+                force=args.force,
+                private=not args.umask,
+            )
         if args.command == "asyncapi":
             from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
 
@@ -163,13 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._identity import dispatch as identity  # noqa: PLC0415
 
             return identity(args)
-    except (UsageError, UnknownFormat, ConfigurationError) as exc:
-        print(f"cjx: error: {exc}", file=sys.stderr)
+    except (UsageError, UnknownFormat, ConfigurationError, FileExists) as exc:
+        print(f"cjx: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - e.g. `cjx ... | head`
         return EXIT_OK
     except OSError as exc:  # a path that passed the checks but cannot be written after all
-        print(f"cjx: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        where = printable(str(exc.filename or ""))
+        print(f"cjx: error: {exc.strerror or exc}: {where}", file=sys.stderr)
         return EXIT_USAGE
     raise AssertionError(args.command)  # pragma: no cover
 
@@ -224,8 +253,13 @@ def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
         check_file(args.report, "--report")
     planned: list[tuple[Input, Report, list[tuple[Path, bytes]]]] = []
     for item in inputs:
+        try:
+            data = read(item)
+        except TooLarge as exc:
+            planned.append((item, exc.report, []))
+            continue
         outcome = translate(
-            read(item),
+            data,
             from_format=reader,
             to_format=writer,
             source=item.name,
@@ -272,9 +306,19 @@ def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
             raise UsageError(
                 f"--report {args.report} is also an input or an output; nothing was written"
             )
+    if not args.force:
+        # every output checked before anything is written (a symlink counts as existing)
+        targets = [*seen, *([args.report] if args.report is not None else [])]
+        taken = [p for p in targets if p.is_symlink() or p.exists()]
+        if taken:
+            more = f" (and {len(taken) - 1} more outputs)" if len(taken) > 1 else ""
+            raise UsageError(
+                f"{taken[0]} exists{more}; give --force to replace outputs; nothing was written"
+            )
 
+    private = not args.umask
     if args.out_dir is not None:
-        args.out_dir.mkdir(parents=True, exist_ok=True)
+        make_directory(args.out_dir, private=private)
     entries = []
     for item, report, files in planned:
         for path, content in files:
@@ -282,13 +326,14 @@ def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
                 sys.stdout.buffer.write(content)
                 sys.stdout.buffer.flush()
             else:
-                path.write_bytes(content)
+                write_file(path, content, force=args.force, private=private)
         entries.append(_entry(item, report, [str(p) for p, _ in files if p != Path("-")]))
         if not report.ok:
             print(report.to_text(), file=sys.stderr)
     if args.report is not None:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps({"inputs": entries}, indent=2) + "\n")
+        make_directory(args.report.parent, private=private)
+        text = json.dumps({"inputs": entries}, indent=2) + "\n"
+        write_file(args.report, text.encode(), force=args.force, private=private)
     return EXIT_OK if all(e["status"] == "ok" for e in entries) else EXIT_REJECTED
 
 
@@ -296,9 +341,14 @@ def _validate(args: argparse.Namespace) -> int:
     inputs = collect(args.paths)
     if not inputs:
         raise UsageError("no input files found")
-    reports = [
-        validate_input(read(item), source=item.name, detailed=args.detailed) for item in inputs
-    ]
+    reports = []
+    for item in inputs:
+        try:
+            data = read(item)
+        except TooLarge as exc:
+            reports.append(exc.report)
+            continue
+        reports.append(validate_input(data, source=item.name, detailed=args.detailed))
     if args.format == "json":
         body = {"inputs": [_entry(i, r, []) for i, r in zip(inputs, reports, strict=True)]}
         print(json.dumps(body, indent=2))
@@ -332,8 +382,8 @@ def _schema(args: argparse.Namespace) -> int:
         return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
-        for path in schema_export.export(args.directory):
-            print(path)
+        for path in schema_export.export(args.directory, force=args.force):
+            print(printable(str(path)))
         return EXIT_OK
     differences = schema_export.check()
     if differences:

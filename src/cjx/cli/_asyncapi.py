@@ -1,4 +1,7 @@
-"""``cjx asyncapi --config FILE [--out FILE] [--format yaml|json]``: the topology, AsyncAPI 3."""
+"""``cjx asyncapi --config FILE [--out FILE] [--force] [--format yaml|json]``: the topology,
+AsyncAPI 3. ``--out`` is written as every cjx output (:mod:`cjx._files`: never through a
+symlink, never over a file unless ``--force``), with the umask's mode: it holds no personal
+data."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+from cjx._files import make_directory, write_file
 
 from ._inputs import check_file
 
@@ -19,6 +24,7 @@ def add_parser(sub: Any) -> None:
     )
     a.add_argument("--config", required=True, metavar="FILE")
     a.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    a.add_argument("--force", action="store_true", help="replace --out if it exists already")
     a.add_argument("--format", choices=("yaml", "json"), default="yaml")
 
 
@@ -34,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8", newline="\n")
+        make_directory(args.out.parent, private=False)
+        write_file(args.out, text.encode("utf-8"), force=args.force, private=False)
     return 0

@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from cjx._files import FileExists, make_directory, write_file
 from cjx._resources import examples_root
 from cjx.adapter import get_adapter, sniff
 from cjx.pipeline import translate
@@ -121,17 +122,26 @@ def _plan_examples(root: Path) -> list[tuple[DemoResult, bytes]]:
 class _Collector:
     """Takes what arrives on the watched queues and files it under the example it came from."""
 
-    def __init__(self, results: list[DemoResult], out_dir: Path, on_end: Callable[[], None]):
+    def __init__(
+        self,
+        results: list[DemoResult],
+        out_dir: Path,
+        on_end: Callable[[], None],
+        *,
+        private: bool = True,
+    ):
         self.by_input = {r.input_id: r for r in results}
         self.by_output = {i: r for r in results for i in r.expected_ids}
         self.out_dir = out_dir
         self.on_end = on_end
+        self.private = private
         self.pending: set[asyncio.Task[Any]] = set()
 
     def _write(self, folder: str, name: str, data: bytes) -> str:
-        path = self.out_dir / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        # run_demo refused an out_dir holding earlier outputs (without --force); a redelivery
+        # writes again what this run wrote
+        path = make_directory(self.out_dir, folder, private=self.private) / Path(name).name
+        write_file(path, data, force=True, private=self.private)
         return f"{folder}/{name}"
 
     def handler(self, kind: str) -> Callable[[Delivery], None]:
@@ -191,6 +201,7 @@ async def run_examples(
     broker_url: str = "memory://",
     timeout: float = DEMO_TIMEOUT,
     progress: Callable[[int, int], None] | None = None,
+    private: bool = True,
 ) -> list[DemoResult]:
     """Run the services on every example of ``root/demo.toml``; outputs go under ``out_dir``."""
     config = _services_config(root, broker_url)
@@ -207,7 +218,7 @@ async def run_examples(
 
     broker: Broker = open_broker(config.broker_url)
     services = [Service(c, broker) for c in config.services]
-    collector = _Collector(results, out_dir, on_end)
+    collector = _Collector(results, out_dir, on_end, private=private)
     tap = Topology(
         queues=(Queue(_TAP, {"x-expires": 600_000}),),
         bindings=(Binding(_TAP, CANONICAL, "#"),),
@@ -254,16 +265,39 @@ async def run_examples(
     return results
 
 
+#: The folders the demo writes into its output folder.
+_OUTPUT_FOLDERS = ("canonical", "delivered", "dead-letters")
+
+
 def run_demo(
-    *, out_dir: Path | None = None, broker_url: str = "memory://", console: Console | None = None
+    *,
+    out_dir: Path | None = None,
+    broker_url: str = "memory://",
+    console: Console | None = None,
+    force: bool = False,
+    private: bool = True,
 ) -> int:
+    """Run the demo; outputs go to ``out_dir`` (a new private temporary folder by default).
+
+    An ``out_dir`` that holds outputs of an earlier run is refused unless ``force``: the demo
+    writes the same names again (files are written as every cjx output: see
+    :mod:`cjx._files`).
+    """
     if console is None:
         console = Console(highlight=False)
         if not console.is_terminal:
             console = Console(highlight=False, width=170)
     root = examples_root()
+    if out_dir is not None and not force:
+        earlier = [
+            out_dir / f
+            for f in _OUTPUT_FOLDERS
+            if (out_dir / f).is_symlink() or (out_dir / f).exists()
+        ]
+        if earlier:
+            raise FileExists(earlier[0])
     target = out_dir or Path(tempfile.mkdtemp(prefix="cjx-demo-"))
-    target.mkdir(parents=True, exist_ok=True)
+    make_directory(target, private=private)
     console.print(
         f"cjx demo: {len(_services_config(root, broker_url).services)} services "
         f"({root / 'services.toml'}) on {redact_url(broker_url)}; "
@@ -275,7 +309,9 @@ def run_demo(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        results = asyncio.run(run_examples(root, target, broker_url=broker_url, progress=progress))
+        results = asyncio.run(
+            run_examples(root, target, broker_url=broker_url, progress=progress, private=private)
+        )
 
     table = Table(title="cjx demo: what arrived, what it became, where it went", show_lines=False)
     for column in (

@@ -6,7 +6,7 @@
     cjx identity show      --index URL [--format text|json] [--provenance] A
     cjx identity retract   --index URL --reason TEXT [--by WHO] A B
     cjx identity conflicts --index URL [--format text|json]
-    cjx identity export    --index URL [--output FILE]
+    cjx identity export    --index URL [--output FILE] [--force] [--umask]
     cjx identity import    --index URL FILE
     cjx identity migrate   --index URL
 
@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cjx._files import open_file
 from cjx.codec import load_json
 from cjx.errors import ConfigurationError, TransientError, ValidationFailed
 from cjx.identity import (
@@ -94,6 +95,12 @@ def add_parsers(sub: Any) -> None:
 
     export = command("export", "write the whole index as JSON lines")
     export.add_argument("--output", type=Path, metavar="FILE", help="default: standard output")
+    export.add_argument("--force", action="store_true", help="replace --output if it exists")
+    export.add_argument(
+        "--umask",
+        action="store_true",
+        help="create --output with the usual mode less the umask, not 0600",
+    )
 
     load = command("import", "load an export into an empty index")
     load.add_argument("file", metavar="FILE", help="an export (JSON lines), or - for stdin")
@@ -229,10 +236,10 @@ def _export(index: PersonIndex, args: argparse.Namespace, _idents: list[Ident]) 
             sys.stdout.write(line)
         sys.stdout.flush()
         return EXIT_OK
-    partial = args.output.with_name(args.output.name + ".partial")
-    with partial.open("w", encoding="utf-8") as out:
-        out.writelines(lines)
-    partial.replace(args.output)
+    # the index holds personal data: written as every cjx output (0600, never through a
+    # symlink, never over a file unless --force), whole or not at all
+    with open_file(args.output, force=args.force, private=not args.umask) as out:
+        out.writelines(line.encode("utf-8") for line in lines)
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import sys
 import urllib.error
@@ -11,11 +12,13 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+from cjx._text import printable
 from cjx.errors import ConfigurationError, TransportError
 from cjx.service import Config, Runner, Service, load_config
 from cjx.service import _dlq as dlq
-from cjx.transport import Topology, open_broker, redact_url
+from cjx.transport import Topology, Undecodable, open_broker, redact_url
 
 __all__ = ["add_parsers", "dispatch"]
 
@@ -133,16 +136,31 @@ def _topology(args: argparse.Namespace) -> int:
 
 
 def _print_letters(letters: list[dlq.DeadLetter], as_json: bool, verb: str) -> None:
+    """One line per dead letter; every field a sender could choose (ids, types, codes of a
+    broker's dead letter, names) has its control characters escaped. JSON escapes them too."""
     if as_json:
         print(json.dumps([x.as_dict() for x in letters], indent=2, default=str))
         return
     for x in letters:
         print(
-            f"{x.position:>5}  {x.code:<32} {x.message_type or '-':<34} "
-            f"{x.original_exchange}/{x.original_routing_key}  {x.failed_at}  "
-            f"id={x.message_id or '-'}  by={x.made_by}"
+            printable(
+                f"{x.position:>5}  {x.code:<32} {x.message_type or '-':<34} "
+                f"{x.original_exchange}/{x.original_routing_key}  {x.failed_at}  "
+                f"id={x.message_id or '-'}  by={x.made_by}"
+            )
         )
     print(f"{len(letters)} dead letter(s) {verb}")
+
+
+def _shown(value: Any) -> Any:
+    """A header value for ``dlq show``: what the client could not decode is said so."""
+    if isinstance(value, Undecodable):
+        return {"undecodable": value.reason}
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
 
 
 def _dlq(args: argparse.Namespace) -> int:
@@ -172,7 +190,7 @@ def _dlq(args: argparse.Namespace) -> int:
             return 1
         letter, message = found
         document = letter.as_dict()
-        document["headers"] = dict(message.headers)
+        document["headers"] = {k: _shown(v) for k, v in message.headers.items()}
         document["content_type"] = message.content_type
         if args.body:
             document["body"] = message.body.decode("utf-8", "replace")
@@ -195,16 +213,50 @@ def _dlq(args: argparse.Namespace) -> int:
     return 0
 
 
-def _health(args: argparse.Namespace) -> int:
-    if not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
-        raise ConfigurationError("cjx health only asks a local endpoint (http://127.0.0.1:...)")
+def local_url(url: str) -> str:
+    """``url`` if it is ``http://`` to this machine (a loopback address or ``localhost``), with
+    no user information; ConfigurationError otherwise. Parsed as a URL, not matched as text:
+    ``http://127.0.0.1@elsewhere/`` names the host ``elsewhere``."""
+    refused = ConfigurationError(
+        "cjx health only asks a local endpoint: http://127.0.0.1:PORT/ready, "
+        "http://localhost:PORT/ready or http://[::1]:PORT/ready"
+    )
     try:
-        with urllib.request.urlopen(args.url, timeout=args.timeout) as response:  # noqa: S310
-            print(response.read().decode().strip())
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise refused from None
+    host = parts.hostname or ""
+    if parts.scheme != "http" or "@" in parts.netloc:
+        raise refused
+    if host != "localhost":
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise refused
+    return url
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer like any other (not ready), never followed elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _health(args: argparse.Namespace) -> int:
+    url = local_url(args.url)
+    # no redirects, and no proxy from the environment: the request goes to this machine only
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    try:
+        with opener.open(url, timeout=args.timeout) as response:
+            print(printable(response.read(4096).decode("utf-8", "replace").strip()))
             return 0
     except urllib.error.HTTPError as exc:
         print(f"not ready ({exc.code})")
         return 1
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        print(f"not ready: {exc}")
+        print(printable(f"not ready: {exc}"))
         return 1

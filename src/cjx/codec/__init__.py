@@ -27,6 +27,7 @@ from cjx.codec._xmlparse import (
     element_path,
     parse_xml,
     peek_root,
+    resolve_libxml_path,
     schema_location_hints,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "parse_xml",
     "peek_root",
     "read_json_text",
+    "resolve_libxml_path",
     "schema_hint_issues",
     "schema_location_hints",
     "xml_name",

@@ -3,7 +3,8 @@
 Codes: a dotted pydantic error type raised by cjx itself (``asn.check-character``,
 ``timestamp.naive``) is kept; a model invariant (``value_error``) becomes ``canonical.invariant``;
 anything else is structural and becomes ``schema.<type>`` (``schema.missing``). The offending
-input is never copied into the message.
+input is never copied into the message. At most :data:`~cjx.errors.MAX_ISSUES` errors become
+issues; one ``report.truncated`` issue counts the rest.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pydantic
 
-from cjx.errors import Issue, error
+from cjx.errors import MAX_ISSUES, Issue, error, input_name, more_issues
 
 __all__ = ["code_for", "issues_from_pydantic", "json_pointer"]
 
@@ -28,7 +29,13 @@ def code_for(error_type: str) -> str:
 
 
 def json_pointer(loc: Iterable[int | str]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+    """A JSON pointer for a report: a key no shipped schema knows is masked
+    (:func:`cjx.errors.input_name`), since a sender may key a map by a person's number."""
+    return "".join(
+        "/"
+        + (str(p) if isinstance(p, int) else input_name(p)).replace("~", "~0").replace("/", "~1")
+        for p in loc
+    )
 
 
 def _message(err: Any) -> str:
@@ -49,7 +56,9 @@ def issues_from_pydantic(
 ) -> list[Issue]:
     """Every error of ``exc`` as an issue; ``path_for`` maps a location (JSON pointer default)."""
     issues: list[Issue] = []
-    for err in exc.errors(include_url=False, include_input=False):
+    for err in exc.errors(include_url=False, include_input=False)[:MAX_ISSUES]:
         loc = typing.cast(tuple[int | str, ...], tuple(err["loc"]))
         issues.append(error(code_for(err["type"]), path_for(loc), _message(err)))
+    if exc.error_count() > MAX_ISSUES:
+        issues.append(more_issues(exc.error_count() - MAX_ISSUES))
     return issues

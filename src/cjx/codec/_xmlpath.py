@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cjx.errors import input_name
 from cjx.model import BODY_TYPES, Body, Envelope
 
 __all__ = ["canonical_xpath"]
@@ -29,7 +30,7 @@ def canonical_xpath(loc: tuple[int | str, ...], body: type[Body] | None = None) 
             cls, item_tag = item_model, None
             continue
         if cls is None:
-            parts.append(str(step))
+            parts.append(input_name(str(step)))
             continue
         if typing.get_origin(cls) is not None:  # pragma: no cover - parametrised generics
             cls = typing.get_origin(cls)
@@ -40,8 +41,8 @@ def canonical_xpath(loc: tuple[int | str, ...], body: type[Body] | None = None) 
             if candidate is not None:
                 parts.append(step)
                 cls = candidate
-            else:
-                parts.append(local(str(step)))
+            else:  # a name from the input, not the model: masked unless a schema declares it
+                parts.append(input_name(local(str(step))))
                 cls = None
             continue
         parts.append(local(match.tag))

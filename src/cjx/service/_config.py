@@ -21,6 +21,7 @@
     subscribe = ["court.case-resulted.v1"]
     destination = "police"    # routing key libra-spi.police, queue police.libra-spi
     dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
+                                                    # (one file per service: shared is an error)
 
 Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
 in the URL (from the environment in production); they never appear in logs or errors.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -107,7 +108,8 @@ class ServiceConfig:
     subscribe: tuple[str, ...] = ()
     destination: str | None = None
     options: Options = field(default_factory=Options)
-    #: An SQLite file for de-duplication that survives restarts (memory when None).
+    #: An SQLite file for de-duplication that survives restarts (memory when None); one file
+    #: per service (see :func:`check_dedup_paths`).
     dedup_path: str | None = None
 
 
@@ -255,7 +257,25 @@ def parse_config(
     duplicates = sorted({x for x in names if names.count(x) > 1})
     if duplicates:
         raise ConfigurationError(f"{source}: service names repeat: {', '.join(duplicates)}")
+    check_dedup_paths(services, source)
     return Config(broker_url=url, services=tuple(services), source=source)
+
+
+def check_dedup_paths(services: Sequence[ServiceConfig], source: str = "<config>") -> None:
+    """ConfigurationError when two services name one ``dedup_path``: each would take the other's
+    inputs for its own and acknowledge them as duplicates (the same file by any spelling)."""
+    owners: dict[Path, str] = {}
+    for service in services:
+        if service.dedup_path is None:
+            continue
+        path = Path(service.dedup_path).expanduser().resolve()
+        if path in owners:
+            raise ConfigurationError(
+                f"{source}: services {owners[path]!r} and {service.name!r} share dedup_path "
+                f"{service.dedup_path}; each service needs a file of its own (one service's "
+                "records would make the other drop its inputs as duplicates)"
+            )
+        owners[path] = service.name
 
 
 def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:

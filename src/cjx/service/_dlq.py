@@ -3,17 +3,27 @@
 A dead letter is either cjx's own (``cjx-error-code``, ``cjx-error-report``,
 ``cjx-original-exchange``, ``cjx-original-routing-key``, ``cjx-failed-at`` headers) or the
 broker's (the delivery limit was reached, or the input was rejected when even its dead letter
-could not be published): those carry ``x-death`` and no ``cjx-*`` headers, and are described
-from ``x-death``.
+could not be published). The broker's carry ``x-death`` naming the service queue they died in,
+and the sender's headers as they were, ``cjx-*`` ones included: those are the sender's words,
+so a broker's dead letter is described from ``x-death`` alone (:func:`made_by`).
 
 Looking is not taking: ``list`` and ``show`` take every message unacknowledged and return them
 all at the end, in their order (a quorum queue puts a returned message at the back, so all are
 taken and all given back). Each look counts as a delivery against the dlq's delivery limit,
-which is set high for that reason. ``replay`` republishes the original bytes, unchanged, to the
-original exchange and routing key with ``cjx-replayed-at`` and ``cjx-replayed-from`` added for
-the audit trail (the ``cjx-*`` report headers and ``x-death`` are removed), and removes the dead
-letter only once the broker has confirmed the replay. ``purge`` removes dead letters for good.
-Filters (error code, message type) and ``dry_run`` apply to every operation.
+which is set high for that reason.
+
+``replay`` republishes the original bytes, unchanged, **to the service's own input queue and
+nowhere else** (the default exchange, routing key ``<service>.in``): whatever a dead letter's
+headers say, a replay cannot address another exchange or queue. Its headers are the original
+ones without any ``cjx-*`` or ``x-*`` header, plus where it was first published (as
+:func:`describe` found it) and ``cjx-replayed-at`` and ``cjx-replayed-from`` for the audit
+trail. The dead letter is removed only once the broker has confirmed the replay. ``purge``
+removes dead letters for good. Filters (error code, message type) and ``dry_run`` apply to
+every operation.
+
+A header the AMQP client could not decode (:class:`~cjx.transport.Undecodable`: a table nested
+too deep, a timestamp out of range) does not stop the tools: it is shown as undecodable and left
+out of a replay.
 """
 
 from __future__ import annotations
@@ -33,20 +43,26 @@ from cjx.service._runtime import (
     HEADER_ORIGINAL_ROUTING_KEY,
     HEADER_REPLAYED_AT,
     HEADER_REPLAYED_FROM,
-    HEADER_RETRY_REASON,
-    HEADER_SERVICE,
 )
-from cjx.transport import Broker, Delivery, Message, dlq_name, in_queue, overflow_name
+from cjx.transport import (
+    Broker,
+    Delivery,
+    Message,
+    Undecodable,
+    dlq_name,
+    in_queue,
+    overflow_name,
+)
 
-__all__ = ["DeadLetter", "describe", "list_dead_letters", "purge", "replay"]
-
-_REPORT_HEADERS = {
-    HEADER_ATTEMPT,
-    HEADER_ERROR_CODE,
-    HEADER_ERROR_REPORT,
-    HEADER_FAILED_AT,
-    HEADER_RETRY_REASON,
-}
+__all__ = [
+    "DeadLetter",
+    "describe",
+    "list_dead_letters",
+    "made_by",
+    "purge",
+    "replay",
+    "replay_target",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +112,27 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def made_by(message: Message, service: str) -> str:
+    """``"cjx"`` for a dead letter cjx published, ``"broker"`` for one the broker made.
+
+    The broker records in ``x-death`` every queue a message died in; cjx publishes its dead
+    letters without ``x-death``, and only the dlq itself can add one later (to the overflow
+    queue). So a death in any other queue means the broker made it from the input as the sender
+    wrote it, and any ``cjx-*`` header on it is the sender's.
+    """
+    own = {dlq_name(service)}
+    if any(_text(d.get("queue")) not in own for d in _deaths(message.headers)):
+        return "broker"
+    return "cjx" if HEADER_ERROR_CODE in message.headers else "broker"
+
+
 def describe(delivery: Delivery, service: str, position: int = 0) -> DeadLetter:
     """Describe a dead letter from its headers (cjx's own or the broker's ``x-death``)."""
     message = delivery.message
     headers = message.headers
     attempt = headers.get(HEADER_ATTEMPT)
     attempt = attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None
-    if HEADER_ERROR_CODE in headers:
+    if made_by(message, service) == "cjx":
         report: Mapping[str, Any] | None
         try:
             report = json.loads(_text(headers.get(HEADER_ERROR_REPORT)))
@@ -122,7 +152,8 @@ def describe(delivery: Delivery, service: str, position: int = 0) -> DeadLetter:
             report,
         )
     exchange, routing_key = original_destination(message, service)
-    deaths = _deaths(headers)
+    deaths = [d for d in _deaths(headers) if _text(d.get("queue")) != dlq_name(service)]
+    deaths = deaths or _deaths(headers)
     reason = _text(deaths[0].get("reason")) if deaths else "unknown"
     when = _text(deaths[0].get("time")) if deaths else ""
     return DeadLetter(
@@ -134,18 +165,20 @@ def describe(delivery: Delivery, service: str, position: int = 0) -> DeadLetter:
         exchange,
         routing_key,
         when,
-        attempt,
+        None,  # a broker's dead letter holds the sender's cjx-attempt, if any: not cjx's count
         len(message.body),
         None,
     )
 
 
 def original_destination(message: Message, service: str) -> tuple[str, str]:
-    """Where the message was first published: cjx's headers, else ``x-death``."""
+    """Where the message was first published, for the record (a replay goes to
+    :func:`replay_target`, whatever this says): cjx's headers on cjx's dead letters, else
+    ``x-death``."""
     headers = message.headers
     exchange = headers.get(HEADER_ORIGINAL_EXCHANGE)
     routing_key = headers.get(HEADER_ORIGINAL_ROUTING_KEY)
-    if exchange is not None and routing_key is not None:
+    if exchange is not None and routing_key is not None and made_by(message, service) == "cjx":
         return _text(exchange), _text(routing_key)
     deaths = _deaths(headers)
     # the death in the service's own queue names the exchange and key it was published to
@@ -224,15 +257,29 @@ async def show(
         await _give_back(taken)
 
 
+def replay_target(service: str) -> tuple[str, str]:
+    """Where every replay of ``service``'s dead letters goes: its own input queue, through the
+    default exchange. Never an exchange or key a dead letter names."""
+    return "", in_queue(service)
+
+
 def replay_message(
     message: Message, service: str, now: datetime | None = None, *, overflow: bool = False
 ) -> Message:
-    """The message as replayed: the original bytes and properties, with an audit trail."""
+    """The message as replayed: the original bytes and properties, with an audit trail.
+
+    Every ``cjx-*`` and ``x-*`` header goes (a broker's dead letter carries the sender's), and so
+    does any header the client could not decode; where it was first published comes from
+    :func:`original_destination`.
+    """
+    exchange, routing_key = original_destination(message, service)
     headers = {
         k: v
         for k, v in message.headers.items()
-        if k not in _REPORT_HEADERS and k != HEADER_SERVICE and not k.startswith("x-")
+        if not k.lower().startswith(("cjx-", "x-")) and not isinstance(v, Undecodable)
     }
+    headers[HEADER_ORIGINAL_EXCHANGE] = exchange
+    headers[HEADER_ORIGINAL_ROUTING_KEY] = routing_key
     headers[HEADER_REPLAYED_AT] = (now or datetime.now(UTC)).isoformat(timespec="microseconds")
     headers[HEADER_REPLAYED_FROM] = source_queue(service, overflow=overflow)
     return replace(message, headers=headers, persistent=True)
@@ -283,10 +330,12 @@ async def replay(
     dry_run: bool = False,
     overflow: bool = False,
 ) -> list[DeadLetter]:
-    """Republish the matching dead letters; each is removed once its replay is confirmed."""
+    """Republish the matching dead letters to the service's own input queue
+    (:func:`replay_target`); each is removed once its replay is confirmed."""
+
+    exchange, routing_key = replay_target(service)
 
     async def republish(delivery: Delivery) -> None:
-        exchange, routing_key = original_destination(delivery.message, service)
         message = replay_message(delivery.message, service, overflow=overflow)
         await broker.publish(exchange, routing_key, message)
 

@@ -45,6 +45,12 @@ _DUPLICATE = Counter(
     ["service", "message_type"],
     registry=REGISTRY,
 )
+_ID_REUSED = Counter(
+    "cjx_messages_id_reused",
+    "Inputs whose message id was carried forward before with a different body; processed as new",
+    ["service"],
+    registry=REGISTRY,
+)
 _LATENCY = Histogram(
     "cjx_processing_seconds",
     "From delivery to acknowledgement of one input",
@@ -95,6 +101,9 @@ class Metrics:
 
     def duplicate(self, message_type: str) -> None:
         _DUPLICATE.labels(self.service, message_type).inc()
+
+    def id_reused(self) -> None:
+        _ID_REUSED.labels(self.service).inc()
 
     def ready(self, value: bool) -> None:
         _READY.labels(self.service).set(1 if value else 0)

@@ -16,7 +16,7 @@ import signal
 from collections.abc import Sequence
 
 from cjx.errors import ConfigurationError
-from cjx.service._config import Config
+from cjx.service._config import Config, check_dedup_paths
 from cjx.service._metrics import render
 from cjx.service._runtime import Service
 from cjx.transport import Broker, open_broker
@@ -35,6 +35,7 @@ class Runner:
         chosen = [config.service(n) for n in names] if names else list(config.services)
         if not chosen:
             raise ConfigurationError("no service to run")
+        check_dedup_paths(chosen, config.source)
         # one broker (one connection) per process: its confirm window is the largest asked for
         window = max(c.options.confirm_window for c in chosen)
         self.broker = broker or open_broker(config.broker_url, confirm_window=window)
@@ -114,8 +115,8 @@ async def serve_health(runner: Runner, host: str, port: int) -> asyncio.Server:
                 + body
             )
             await writer.drain()
-        except (TimeoutError, ConnectionError, UnicodeDecodeError):
-            pass
+        except (TimeoutError, ConnectionError, UnicodeDecodeError, ValueError):
+            pass  # ValueError: a request line longer than the reader's limit
         finally:
             writer.close()
             with contextlib.suppress(Exception):

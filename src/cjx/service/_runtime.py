@@ -16,7 +16,18 @@ Rules this module owns, each enforced here and nowhere else:
   :class:`~cjx.errors.TransientError` from an adapter, or an output the broker would not take
   (unroutable, nacked), is transient: retried with capped exponential backoff through the wait
   queues, then dead-lettered with ``cjx-attempt`` set.
-* **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none).
+* **Headers a sender wrote are data, never instructions.** Before anything looks at an input,
+  every ``cjx-*`` header is removed from it, unless it came back through the service's own
+  queues (the default exchange with routing key ``<service>.in``: a retry from a wait queue, a
+  replay from the dlq), and then only cjx's own (:data:`OWN_HEADERS`) are kept
+  (:func:`admitted`). A ``cjx-attempt`` outside ``0..attempts`` counts as absent.
+* **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none) *and*
+  a digest of its body (see :mod:`cjx.service._dedup`): only published inputs are recorded; the
+  same id with a different body is processed, counted and logged as a reused id.
+* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES` is translated in a worker thread,
+  so the event loop (every service of the process, heartbeats, ``/ready``) keeps running while
+  it is; inputs are still planned one at a time, in delivery order. Copying headers onto a
+  retry or dead letter is linear, and capped in count and size.
 * **Per-key order.** Inputs are decoded one at a time in delivery order; their outputs are
   sent in that order for each ordering key (the envelope's, else the input id), and the broker
   keeps the order of one channel's publishes; confirms overlap. Different keys proceed
@@ -30,23 +41,26 @@ Rules this module owns, each enforced here and nowhere else:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Awaitable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from cjx._text import shown_name
 from cjx.adapter import Adapter, get_adapter
-from cjx.errors import Report, TransientError, TransportError, error
+from cjx.errors import Report, Severity, TransientError, TransportError, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
 from cjx.service._config import ServiceConfig
-from cjx.service._dedup import DedupStore, MemoryDedup, SqliteDedup
+from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
 from cjx.transport import (
     CANONICAL,
@@ -58,6 +72,7 @@ from cjx.transport import (
     Message,
     PublishRejected,
     Topology,
+    Undecodable,
     Unroutable,
     dlq_name,
     in_queue,
@@ -78,9 +93,12 @@ __all__ = [
     "HEADER_REPLAYED_FROM",
     "HEADER_RETRY_REASON",
     "HEADER_SERVICE",
+    "OFFLOAD_BYTES",
+    "OWN_HEADERS",
     "REPORT_HEADER_LIMIT",
     "Plan",
     "Service",
+    "admitted",
     "report_header",
 ]
 
@@ -98,6 +116,20 @@ HEADER_ORDERING_KEY: Final = "cjx-ordering-key"
 HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
 HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
 HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
+HEADER_HEADERS_DROPPED: Final = "cjx-headers-dropped"
+
+#: The cjx headers a service acts on, and only on an input that came back through its own
+#: queues. Everything else named ``cjx-*`` on an input is removed before cjx looks at it.
+OWN_HEADERS: Final = frozenset(
+    {
+        HEADER_ORIGINAL_EXCHANGE,
+        HEADER_ORIGINAL_ROUTING_KEY,
+        HEADER_ATTEMPT,
+        HEADER_REPLAYED_AT,
+        HEADER_REPLAYED_FROM,
+        HEADER_ORDERING_KEY,
+    }
+)
 
 #: The report header's size cap in bytes. RabbitMQ closes the connection when a header frame
 #: outgrows its frame size (128 KiB by default); 16 KiB leaves room for the other properties.
@@ -106,7 +138,20 @@ REPORT_HEADER_LIMIT = 16 * 1024
 #: The size cap of the headers a retry or dead-letter copy carries over from the input (the
 #: largest are left out, and named in ``cjx-headers-dropped``), and of a retry reason.
 CARRIED_HEADERS_LIMIT = 32 * 1024
+#: The most headers such a copy carries over: 26,000 tiny headers fit in one frame.
+CARRIED_HEADERS_COUNT = 256
+#: How deep a carried header value may nest (AMQP tables arrive at most 32 deep, see
+#: :mod:`cjx.transport.amqp`; RabbitMQ's own ``x-death`` is three levels).
+CARRIED_HEADERS_DEPTH = 32
 RETRY_REASON_LIMIT = 500
+#: Inputs of more bytes than this are translated in a worker thread. A court result of a few
+#: KiB translates in about a millisecond, quicker on the loop than a hop to a thread; at 64 KiB
+#: translation takes some tens of milliseconds, and a 10 MiB input up to a few seconds, which
+#: must not stop the event loop (heartbeats, ``/ready``, the process's other services).
+OFFLOAD_BYTES = 64 * 1024
+#: Worker threads for large inputs, shared by the services of a process. Inputs of one service
+#: are still planned one at a time, in delivery order.
+OFFLOAD_THREADS = 2
 #: Seconds before an input the broker would not take is returned to its queue (live channel).
 RETURN_PAUSE = 1.0
 
@@ -142,38 +187,109 @@ class Plan:
 
 
 def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
-    """The report as compact JSON of at most ``limit`` bytes; the tail is counted, not kept."""
-    issues = [i.as_dict() for i in report.issues]
+    """The report as compact JSON of at most ``limit`` bytes; the tail is counted, not kept
+    (``omitted``; ``stopped`` when checking stopped before finding every issue)."""
+    omitted, stopped = report.omitted
+    listed = report.issues[:-1] if omitted or stopped else report.issues
+    issues = [i.as_dict() for i in listed]
     keep = len(issues)
     while True:
         document: dict[str, Any] = {"source": report.source, "issues": issues[:keep]}
-        if keep < len(issues):
-            document["omitted"] = len(issues) - keep
+        if keep < len(issues) or omitted:
+            document["omitted"] = len(issues) - keep + omitted
+        if stopped:
+            document["stopped"] = True
         text = json.dumps(document, separators=(",", ":"))
         if len(text.encode()) <= limit:
             return text
         if keep == 0:
-            return json.dumps({"source": "", "issues": [], "omitted": len(issues)})
+            return json.dumps({"source": "", "issues": [], "omitted": len(issues) + omitted})
         keep = 64 if keep > 64 else keep - 1  # shrink fast on a huge report, then one by one
 
 
 _BROKER_HEADERS = ("x-death", "x-delivery-count", "x-first-death-", "x-last-death-")
+_CJX = "cjx-"
+
+
+def admitted(message: Message, *, own: bool) -> Message:
+    """``message`` as a service may look at it: its ``cjx-*`` headers removed, or, when it came
+    back through the service's own queues (``own``), only :data:`OWN_HEADERS` kept.
+
+    A sender can write any header; only cjx writes to a service's own queues (RabbitMQ
+    permissions keep senders to ``cjx.inbound``: see docs/security.md).
+    """
+    headers = message.headers
+    if not any(k[:4].lower() == _CJX for k in headers):
+        return message
+    kept = {k: v for k, v in headers.items() if k[:4].lower() != _CJX or (own and k in OWN_HEADERS)}
+    return replace(message, headers=kept)
+
+
+def _size(value: Any, budget: int) -> int | None:
+    """Roughly the bytes ``value`` takes in a header table (at least ``budget`` + 1 once it is
+    over ``budget``), or ``None`` when it nests deeper than CARRIED_HEADERS_DEPTH or holds a
+    value the client could not decode. Iterative, and stops early: linear in what it reads."""
+    total = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > CARRIED_HEADERS_DEPTH or isinstance(item, Undecodable):
+            return None
+        if isinstance(item, Mapping):
+            total += 5 + sum(len(str(k)) + 1 for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            total += 5
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str | bytes):
+            total += 5 + len(item)
+        else:
+            total += 9
+        if total > budget:
+            return total
+    return total
 
 
 def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:
-    """The input's headers for its retry or dead-letter copy: the broker's own left out, and
-    the whole capped at CARRIED_HEADERS_LIMIT (largest first out, their names kept)."""
-    kept = {k: v for k, v in headers.items() if not k.startswith(_BROKER_HEADERS)}
-    sizes = {k: len(repr(v)) + len(k) for k, v in kept.items()}
+    """The input's headers for its retry or dead-letter copy: the broker's own left out, and the
+    whole capped at CARRIED_HEADERS_COUNT headers and CARRIED_HEADERS_LIMIT bytes (largest first
+    out). Values nested too deep or undecodable go too. The names of those left out are listed
+    (at most 20, each capped) in ``cjx-headers-dropped``. Linear in the number of headers.
+    """
+    kept: dict[str, Any] = {}
+    sizes: dict[str, int] = {}
     dropped: list[str] = []
-    for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
-        if sum(sizes[k] for k in kept) <= CARRIED_HEADERS_LIMIT:
-            break
-        del kept[name]
-        dropped.append(name[:100])
+    total = 0
+    for name, value in headers.items():
+        if name.startswith(_BROKER_HEADERS):
+            continue
+        size = _size(value, CARRIED_HEADERS_LIMIT)
+        if size is None:
+            dropped.append(name)
+            continue
+        kept[name] = value
+        sizes[name] = size + len(name)
+        total += sizes[name]
+    if total > CARRIED_HEADERS_LIMIT or len(kept) > CARRIED_HEADERS_COUNT:
+        for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
+            if total <= CARRIED_HEADERS_LIMIT and len(kept) <= CARRIED_HEADERS_COUNT:
+                break
+            del kept[name]
+            total -= sizes[name]
+            dropped.append(name)
     if dropped:
-        kept["cjx-headers-dropped"] = dropped[:20]
+        kept[HEADER_HEADERS_DROPPED] = [shown_name(n) for n in dropped[:20]]
     return kept
+
+
+_offload: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _offload  # noqa: PLW0603 - one pool per process, made when first needed
+    if _offload is None:
+        _offload = ThreadPoolExecutor(OFFLOAD_THREADS, thread_name_prefix="cjx-translate")
+    return _offload
 
 
 def _type_label(value: str | None) -> str:
@@ -204,7 +320,9 @@ class Service:
         self.options = config.options
         if dedup is None:
             dedup = (
-                SqliteDedup(Path(config.dedup_path), self.options.dedup_capacity)
+                SqliteDedup(
+                    Path(config.dedup_path), self.options.dedup_capacity, service=config.name
+                )
                 if config.dedup_path
                 else MemoryDedup(self.options.dedup_capacity)
             )
@@ -214,11 +332,16 @@ class Service:
         self.queue = in_queue(config.name)
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._tails: dict[str, _Step] = {}
-        self._inflight: dict[str, asyncio.Task[bool]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Task[bool]] = {}
+        self._inflight_bodies: dict[str, str] = {}  # key -> digest of its latest input in flight
         self._tasks: set[asyncio.Task[Any]] = set()
         self._consumer_tag: str | None = None
         self._stopping = False
         self._late: list[Delivery] = []
+        #: deliveries waiting their turn behind an input being translated in a worker thread
+        self._backlog: collections.deque[tuple[Delivery, float]] = collections.deque()
+        self._draining = False
+        self._own_route = ("", self.queue)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -307,58 +430,125 @@ class Service:
             # kept unsettled until stop() ends: see its docstring
             self._late.append(delivery)
             return
-        key = self._dedup_key(delivery)
-        if key in self.dedup:
+        own = (delivery.exchange, delivery.routing_key) == self._own_route
+        delivery.message = admitted(delivery.message, own=own)
+        if self._backlog or len(delivery.message.body) > OFFLOAD_BYTES:
+            # behind (or itself) an input translated off the loop: wait its turn, in order
+            self._backlog.append((delivery, started))
+            if not self._draining:
+                self._draining = True
+                self._spawn(self._drain())
+            return
+        self._admit(delivery, started)
+
+    async def _drain(self) -> None:
+        """Plan the backlog in delivery order; large inputs in a worker thread."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._backlog:
+                delivery, started = self._backlog[0]
+                identity = self._identity(delivery)
+                plan: Plan | None = None
+                if len(delivery.message.body) > OFFLOAD_BYTES and not self._settled_elsewhere(
+                    identity
+                ):
+                    plan = await loop.run_in_executor(_executor(), self._safe_plan, delivery)
+                self._backlog.popleft()
+                self._admit(delivery, started, plan, identity)
+        finally:
+            self._draining = False
+
+    def _settled_elsewhere(self, identity: tuple[str, str]) -> bool:
+        """A duplicate, or a redelivery of an input still in flight: no need to translate it."""
+        return self.dedup.seen(*identity) is Seen.DONE or identity in self._inflight
+
+    def _identity(self, delivery: Delivery) -> tuple[str, str]:
+        """(de-duplication key, SHA-256 of the body): how the service knows an input."""
+        digest = hashlib.sha256(delivery.message.body).hexdigest()
+        return self._dedup_key(delivery, digest), digest
+
+    def _admit(
+        self,
+        delivery: Delivery,
+        started: float,
+        plan: Plan | None = None,
+        identity: tuple[str, str] | None = None,
+    ) -> None:
+        key, digest = identity or self._identity(delivery)
+        seen = self.dedup.seen(key, digest)
+        if seen is Seen.DONE:
             self._spawn(self._duplicate(delivery, started))
             return
-        earlier = self._inflight.get(key)
+        identity = (key, digest)
+        earlier = self._inflight.get(identity)
         if earlier is not None:  # a redelivery while the first copy is still being handled
-            self._spawn(self._after_earlier(earlier, delivery, key, started))
+            self._spawn(self._after_earlier(earlier, delivery, started))
             return
-        try:
-            plan = self.plan(delivery)
-        except Exception as exc:  # a bug in plan(): keep the input, say which exception
-            log.exception("plan failed", extra={"cjx": self._fields(delivery, event="plan-error")})
-            plan = self._reject(
-                delivery, "service.adapter-error", f"planning raised {type(exc).__name__}"
-            )
+        if seen is Seen.REUSED or self._inflight_bodies.get(key, digest) != digest:
+            self._id_reused(delivery)
+        if plan is None:
+            plan = self._safe_plan(delivery)
         order = plan.ordering_key or key
         previous = self._tails.get(order)
         step = _Step()
         task: asyncio.Task[bool] = self._spawn(
-            self._execute(plan, delivery, key, previous, step=step, started=started)
+            self._execute(plan, delivery, identity, previous, step=step, started=started)
         )
         self._tails[order] = step
-        self._inflight[key] = task
+        self._inflight[identity] = task
+        self._inflight_bodies[key] = digest
 
         def forget(done: asyncio.Task[bool]) -> None:
             if self._tails.get(order) is step:
                 del self._tails[order]
-            if self._inflight.get(key) is done:
-                del self._inflight[key]
+            if self._inflight.get(identity) is done:
+                del self._inflight[identity]
+                if self._inflight_bodies.get(key) == digest:
+                    del self._inflight_bodies[key]
 
         task.add_done_callback(forget)
 
-    def _dedup_key(self, delivery: Delivery) -> str:
+    def _safe_plan(self, delivery: Delivery) -> Plan:
+        try:
+            return self.plan(delivery)
+        except Exception as exc:  # a bug in plan(): keep the input, say which exception
+            log.exception("plan failed", extra={"cjx": self._fields(delivery, event="plan-error")})
+            return self._reject(
+                delivery, "service.adapter-error", f"planning raised {type(exc).__name__}"
+            )
+
+    def _id_reused(self, delivery: Delivery) -> None:
+        self.metrics.id_reused()
+        log.warning(
+            "message id seen before with a different body; processed as a new input",
+            extra={"cjx": self._fields(delivery, event="id-reused")},
+        )
+
+    def _dedup_key(self, delivery: Delivery, digest: str | None = None) -> str:
         message = delivery.message
-        key = message.message_id or "sha256:" + hashlib.sha256(message.body).hexdigest()
+        if digest is None and not message.message_id:
+            digest = hashlib.sha256(message.body).hexdigest()
+        key = message.message_id or f"sha256:{digest}"
         replayed = message.headers.get(HEADER_REPLAYED_AT)
-        # a replay from this service's dlq is a new attempt at a message it already settled;
-        # other services that see the replay (on a shared exchange) still de-duplicate it
+        # a replay from this service's dlq (its headers survive only on its own route: see
+        # admitted) is a new attempt at a message it did not carry forward
         own = (dlq_name(self.config.name), overflow_name(self.config.name))
-        if replayed and message.headers.get(HEADER_REPLAYED_FROM) in own:
-            return f"{key}@replay:{replayed}"
+        if isinstance(replayed, str) and message.headers.get(HEADER_REPLAYED_FROM) in own:
+            return f"{key}@replay:{replayed[:64]}"
         return key
 
     def _label(self, delivery: Delivery) -> str:
         return f"{self.config.name}:{delivery.message.message_id or 'no-message-id'}"
 
     def plan(self, delivery: Delivery) -> Plan:
-        """Decide what ``delivery`` becomes (the adapter's translation). Must not block.
+        """Decide what ``delivery`` becomes (the adapter's translation).
 
-        This is the one step a subclass may replace (a benchmark's pass-through, an adapter
-        that needs the AMQP properties); confirms, acknowledgement, retries, dead letters,
-        de-duplication and ordering stay as this module's docstring says.
+        It runs on the event loop for an input up to :data:`OFFLOAD_BYTES` and in a worker
+        thread for a larger one (one input of a service at a time either way, in delivery
+        order), so it must not block and must not touch the event loop; the headers it sees are
+        already :func:`admitted`. This is the one step a subclass may replace (a benchmark's
+        pass-through, an adapter that needs the AMQP properties); confirms, acknowledgement,
+        retries, dead letters, de-duplication and ordering stay as this module's docstring says.
         """
         message = delivery.message
         if len(message.body) > self.options.max_message_bytes:
@@ -395,6 +585,12 @@ class Service:
         message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
         if not outcome.ok:
             return Plan("dead-letter", message_type, report=outcome.report)
+        flagged = sorted({i.code for i in outcome.report.issues if i.severity is Severity.WARNING})
+        if flagged:  # such as text.bidi-control: passed on, and said so (codes only)
+            log.warning(
+                "translated with warnings",
+                extra={"cjx": self._fields(delivery, event="warnings", codes=flagged)},
+            )
         plan = Plan("publish", message_type)
         for envelope, body in zip(outcome.envelopes, outcome.outputs, strict=True):
             plan.outputs.append(self._output(delivery, envelope, body, writer))
@@ -437,7 +633,7 @@ class Service:
         self,
         plan: Plan,
         delivery: Delivery,
-        key: str,
+        identity: tuple[str, str],
         previous: _Step | None,
         *,
         step: _Step,
@@ -464,8 +660,8 @@ class Service:
                     step.failed = True
                     await self._give_back(delivery, type(exc).__name__)
                     return False
-                if outcome != "retried":
-                    self.dedup.add(key)
+                if outcome == "published":  # never a dead letter: a resend must get through
+                    self.dedup.add(*identity)
                 await delivery.ack()
                 self.metrics.consumed(plan.message_type, outcome, time.perf_counter() - started)
                 return True
@@ -551,8 +747,12 @@ class Service:
         return delivery.exchange, delivery.routing_key
 
     def _attempt(self, delivery: Delivery) -> int:
+        """The retries so far: ``cjx-attempt`` (only ever on the service's own route, see
+        :func:`admitted`), counted as absent unless it is a whole number in 0..attempts."""
         value = delivery.message.headers.get(HEADER_ATTEMPT, 0)
-        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+        if not isinstance(value, int) or isinstance(value, bool):
+            return 0
+        return value if 0 <= value <= self.options.retry.attempts else 0
 
     def _copy(self, delivery: Delivery, extra: dict[str, Any]) -> Message:
         exchange, routing_key = self._original(delivery)
@@ -642,7 +842,7 @@ class Service:
         self.metrics.consumed(message_type, "duplicate", time.perf_counter() - started)
 
     async def _after_earlier(
-        self, earlier: asyncio.Task[bool], delivery: Delivery, key: str, started: float
+        self, earlier: asyncio.Task[bool], delivery: Delivery, started: float
     ) -> None:
         await asyncio.wait((earlier,))
         if not earlier.cancelled() and earlier.exception() is None and earlier.result():

@@ -19,6 +19,7 @@ from cjx.transport._base import (
     Queue,
     Topology,
     TransportError,
+    Undecodable,
     Unroutable,
 )
 from cjx.transport._topic import topic_matches
@@ -59,6 +60,7 @@ __all__ = [
     "RetryPolicy",
     "Topology",
     "TransportError",
+    "Undecodable",
     "Unroutable",
     "destination_queue",
     "dlq_name",
@@ -79,14 +81,15 @@ def redact_url(url: str) -> str:
 
     Works on the text, not a URL parser: a password holding ``/``, ``#`` or ``?`` unescaped
     confuses parsers into calling part of it the host. Everything between ``scheme://user:``
-    and the last ``@`` is the password.
+    and the last ``@`` is the password. A userinfo without ``:`` is a token (some brokers take
+    one as the user name) and is replaced whole: ``amqp://***@host/``.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest:
         return url
     credentials, _, host = rest.rpartition("@")
     user, colon, _ = credentials.partition(":")
-    return f"{scheme}://{user}:***@{host}" if colon else url
+    return f"{scheme}://{user}:***@{host}" if colon else f"{scheme}://***@{host}"
 
 
 def open_broker(url: str, *, confirm_window: int = DEFAULT_CONFIRM_WINDOW) -> Broker:

@@ -47,6 +47,7 @@ __all__ = [
     "Queue",
     "Topology",
     "TransportError",
+    "Undecodable",
     "Unroutable",
 ]
 
@@ -70,11 +71,27 @@ class PublishRejected(TransportError):
 
 
 @dataclass(frozen=True, slots=True)
+class Undecodable:
+    """A header value the AMQP client could not decode, in place of that value.
+
+    A sender can write a header table nested thousands of levels deep or a timestamp no
+    calendar holds; the client would fail on the whole message (and, in aiormq, on the whole
+    connection). The broker gives the rest of the message as usual and this stands for the
+    value: it is shown as undecodable, never carried onto a retry, dead letter or replay.
+    """
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"<undecodable: {self.reason}>"
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """The bytes and AMQP properties of one message. Frozen; do not subclass.
 
     ``headers`` values are what AMQP tables carry: str, bytes, int, float, bool, None, lists and
-    nested mappings of those.
+    nested mappings of those; on a delivered message, also :class:`Undecodable`.
     """
 
     body: bytes

@@ -1,4 +1,5 @@
-"""RabbitMQ through aio-pika: the only module in cjx that imports aio-pika, aiormq or pamqp.
+"""RabbitMQ through aio-pika: the only module in cjx that imports aio-pika, aiormq or pamqp
+(with :mod:`cjx.transport._amqp_decode`, its tolerant header decoder).
 
 :class:`AmqpBroker` keeps every rule of the :class:`~cjx.transport.Broker` protocol
 (``_base.py``). How it keeps them:
@@ -35,6 +36,11 @@ is sent with ``cjx.no-message-id.<random>`` (aiormq would otherwise invent a ran
 consumer could not tell from a real one), read back as ``None``; publishes sharing a
 ``message_id`` are sent one after another, never overlapping, so a return cannot be matched to
 the wrong publish.
+
+**A message the client cannot decode does not take the connection down.** Importing this module
+installs :mod:`cjx.transport._amqp_decode` into pamqp: a header nested too deep or a timestamp out
+of range is delivered as :class:`~cjx.transport.Undecodable` instead of killing aiormq's reader
+(the security review's finding 4), so the service dead-letters the message like any other.
 
 Header tables are converted both ways: ``bytes`` travel as an AMQP byte array, mappings as tables,
 lists and tuples as arrays, ``datetime`` as a timestamp (whole seconds, UTC), ``float`` as pamqp's
@@ -87,7 +93,7 @@ from tenacity import (
 from yarl import URL
 
 from cjx.errors import ConfigurationError, TransportError
-from cjx.transport import redact_url
+from cjx.transport import _amqp_decode, redact_url
 from cjx.transport._base import (
     DEFAULT_CONFIRM_WINDOW,
     Delivery,
@@ -151,6 +157,8 @@ _FOREIGN: tuple[type[BaseException], ...] = (
 )
 
 _T = TypeVar("_T")
+
+_amqp_decode.install()
 
 
 # --- the broker ---------------------------------------------------------------------------------
@@ -223,7 +231,9 @@ class AmqpBroker:
                 "heartbeat must be >= 0 and reconnect_max_wait, publish_timeout and "
                 "connect_timeout > 0"
             )
-        self._secrets = tuple(s for s in {parts.password or "", unquote(parts.password or "")} if s)
+        # the password, or a token given as the whole userinfo (``amqp://TOKEN@host/``)
+        secret = parts.password if parts.password is not None else parts.username
+        self._secrets = tuple(s for s in {secret or "", unquote(secret or "")} if s)
         target = URL(url)
         if "heartbeat" not in target.query:
             target = target.update_query(heartbeat=str(heartbeat))

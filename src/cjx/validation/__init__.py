@@ -18,14 +18,17 @@ from cjx.validation._schemas import (
     xmlschema_schema,
     xsd_issues,
 )
+from cjx.validation._text import BIDI_CODE, free_text_issues
 
 __all__ = [
+    "BIDI_CODE",
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
     "canonical_gate",
     "check_canonical_json",
     "check_canonical_xml_element",
     "element_path",
+    "free_text_issues",
     "json_schema_issues",
     "json_validator",
     "lxml_schema",

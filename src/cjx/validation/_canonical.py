@@ -3,7 +3,9 @@
 Both gates run and every issue is reported: the schema (XSD or JSON Schema) first, then the
 model, whose rules neither schema language can state (check characters, offsets on timestamps,
 a defendant being a person or an organisation). When the schema already failed, only the model's
-own rule codes are added (identifier codes always), so one fault is not reported twice.
+own rule codes are added (identifier codes always), so one fault is not reported twice. When the
+schema's issues already fill a report (:data:`~cjx.errors.MAX_ISSUES`), the model is not built:
+it would only find the same faults again, at a cost that grows with them.
 
 JSON input is read only by :func:`cjx.codec.load_json` (its ``json.*`` rules); an input it
 rejects is reported with that one issue and goes through neither gate.
@@ -25,7 +27,7 @@ from cjx.codec import (
     schema_hint_issues,
 )
 from cjx.codec._canonical import _validate as _model_validate
-from cjx.errors import Issue, Report, ValidationFailed
+from cjx.errors import TRUNCATED, Issue, Report, ValidationFailed
 from cjx.model import Envelope
 
 from ._schemas import (
@@ -64,6 +66,10 @@ def canonical_gate(envelope: Envelope[Any]) -> tuple[bytes, list[Issue]]:
     return text, xsd_issues(lxml_schema(CANONICAL_XSD), root)
 
 
+def _full(issues: list[Issue]) -> bool:
+    return any(i.code == TRUNCATED for i in issues)
+
+
 def _merge(schema_issues: list[Issue], model_issues: list[Issue]) -> list[Issue]:
     if not schema_issues:
         return model_issues
@@ -81,12 +87,13 @@ def check_canonical_xml_element(
         schema_issues = xmlschema_issues(xmlschema_schema(CANONICAL_XSD), root)
     else:
         schema_issues = xsd_issues(lxml_schema(CANONICAL_XSD), root)
-    try:
-        envelope = decode_xml_element(root, source=source)
-        model_issues: list[Issue] = []
-    except ValidationFailed as exc:
-        envelope = None
-        model_issues = list(exc.report.issues)
+    envelope: Envelope[Any] | None = None
+    model_issues: list[Issue] = []
+    if not _full(schema_issues):
+        try:
+            envelope = decode_xml_element(root, source=source)
+        except ValidationFailed as exc:
+            model_issues = list(exc.report.issues)
     issues = hint_issues + _merge(schema_issues, model_issues)
     return (envelope if not issues else None), issues
 
@@ -114,7 +121,7 @@ def check_canonical_json(
     schema_issues = json_schema_issues(json_validator(CANONICAL_JSON_SCHEMA), obj)
     envelope: Envelope[Any] | None = None
     model_issues: list[Issue] = []
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) and not _full(schema_issues):
         try:
             envelope = _model_validate(obj, source, pointer_style=True)
         except ValidationFailed as exc:

@@ -9,11 +9,26 @@
 Schema messages never echo instance values (they may be personal data). They are built here
 from the kind of error and from the schema side only (element and attribute names, the facet,
 the expected type, pattern, set of values or limit), never by filtering a library's text for
-values: see :func:`xsd_issues`, :func:`xmlschema_issues` and :func:`_json_message`.
+values: see :func:`xsd_issues`, :func:`xmlschema_issues` and :func:`_json_message`. A name that
+came from the input rather than the schema (an unexpected element, attribute or property) is
+masked (:func:`cjx.errors.input_name`).
+
+Every checker here has a bounded cost (the security review's findings 3, 5 and 7):
+
+* at most :data:`~cjx.errors.MAX_ISSUES` issues each, then one ``report.truncated`` issue; the
+  JSON Schema validator stops looking there, libxml2's and xmlschema's logs are only counted;
+* libxml2's error paths are resolved by walking their steps with the document's path index
+  (:func:`cjx.codec.resolve_libxml_path`), in time proportional to the depth;
+* the detailed path (xmlschema) always runs the fast path (libxml2) too, and reports libxml2's
+  issues when xmlschema finds none, so ``--detailed`` never accepts what a service rejects; it
+  does not run xmlschema on a document with an element of more than
+  :data:`DETAILED_MAX_ATTRIBUTES` attributes (xmlschema's cost grows with their square) and says
+  so (``schema.detailed-skipped``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -21,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import jsonschema_rs
 import xmlschema
@@ -57,10 +72,19 @@ from xmlschema.validators import (
 )
 
 from cjx._resources import schema_file
-from cjx.codec import element_path, json_pointer
-from cjx.errors import Issue, error, information
+from cjx.codec import element_path, json_pointer, resolve_libxml_path
+from cjx.errors import (
+    MAX_ISSUES,
+    Issue,
+    Severity,
+    error,
+    information,
+    input_name,
+    more_issues,
+)
 
 __all__ = [
+    "DETAILED_MAX_ATTRIBUTES",
     "element_path",
     "json_schema_issues",
     "json_validator",
@@ -70,24 +94,47 @@ __all__ = [
     "xsd_issues",
 ]
 
+#: The most attributes one element may have for the detailed path to run xmlschema on its
+#: document. xmlschema writes every attribute of the element into each attribute error, so its
+#: cost grows with the square of their number (4,000 attributes: 100 s). No element of a
+#: shipped schema declares more than a handful, and none allows any attribute.
+DETAILED_MAX_ATTRIBUTES: Final = 64
+
 _lock = threading.Lock()
+_per_thread = threading.local()
 
 
-@cache
 def lxml_schema(relative: str) -> etree.XMLSchema:
-    """The compiled XSD at ``schemas/<relative>`` (cached; libxml2 schemas are thread-safe)."""
-    path = schema_file(relative)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    doc = etree.parse(str(path), parser)
-    with _lock:
-        return etree.XMLSchema(doc)
+    """The compiled XSD at ``schemas/<relative>``, one per thread.
+
+    An :class:`lxml.etree.XMLSchema` keeps the error log of its last validation on itself, so
+    two threads validating with one object would read each other's errors: a service translates
+    large inputs in a worker thread while the event loop translates small ones.
+    """
+    compiled: dict[str, etree.XMLSchema] | None = getattr(_per_thread, "schemas", None)
+    if compiled is None:
+        compiled = _per_thread.schemas = {}
+    schema = compiled.get(relative)
+    if schema is None:
+        path = schema_file(relative)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        doc = etree.parse(str(path), parser)
+        with _lock:
+            schema = compiled[relative] = etree.XMLSchema(doc)
+    return schema
+
+
+#: The fast-path twin (its ``schemas/`` path) of each xmlschema schema built here.
+_TWINS: dict[int, str] = {}
 
 
 @cache
 def xmlschema_schema(relative: str) -> xmlschema.XMLSchema:
     """The same XSD through xmlschema, sandboxed to its folder and defused."""
     path = schema_file(relative)
-    return xmlschema.XMLSchema(str(path), allow="sandbox", defuse="always")
+    schema = xmlschema.XMLSchema(str(path), allow="sandbox", defuse="always")
+    _TWINS[id(schema)] = relative
+    return schema
 
 
 _LIBXML_CODES = {
@@ -116,27 +163,23 @@ _LIBXML_CODES = {
 }
 
 
-def _namespaces(root: etree._Element) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            for prefix, uri in el.nsmap.items():
-                if prefix:
-                    found.setdefault(prefix, uri)
-    return found
+_STEP_NAME = re.compile(r"^(?:\{[^}]*\}|[^:/\[]*:)?(?P<name>[^\[]*)(?P<rest>.*)$", re.DOTALL)
 
 
 def _resolve(root: etree._Element, path: str | None) -> str:
-    """libxml2's error path (prefixed XPath) as an :func:`element_path`."""
+    """libxml2's error path (prefixed XPath) as an :func:`element_path`, in time proportional to
+    its depth; a path that names no element is shown without prefixes, its names masked."""
     if not path:
         return "/"
-    try:
-        hits = root.getroottree().xpath(path, namespaces=_namespaces(root))
-    except etree.XPathError:
-        hits = None
-    if isinstance(hits, list) and hits and isinstance(hits[0], etree._Element):
-        return element_path(hits[0])
-    return re.sub(r"\{[^}]*\}|[A-Za-z_][\w.-]*:", "", path)
+    hit = resolve_libxml_path(root, path)
+    if hit is not None:
+        return element_path(hit)
+    steps = []
+    for step in path.split("/"):
+        match = _STEP_NAME.match(step)
+        name, rest = (match["name"], match["rest"]) if match else (step, "")
+        steps.append(input_name(name) + rest if name and name != "*" else step)
+    return "/".join(steps)
 
 
 # --- XML Schema issue messages ---------------------------------------------------------------
@@ -186,9 +229,10 @@ def _shown(part: object) -> str:
 
 
 def _message(element: str | None, attribute: str | None, detail: str) -> str:
-    subject = f"Element '{element}'" if element else "The element"
+    """``Element 'E', attribute 'a': detail``; names the schema does not declare are masked."""
+    subject = f"Element '{input_name(element)}'" if element else "The element"
     if attribute:
-        subject += f", attribute '{attribute}'"
+        subject += f", attribute '{input_name(attribute)}'"
     return f"{subject}: {detail}"
 
 
@@ -410,11 +454,11 @@ _LX_REST: tuple[_Rule, ...] = (
         re.compile(
             rf"The attribute '(?:\{{[^{{}}]*\}})?(?P<name>{_NAME})' is required but missing\."
         ),
-        lambda m: f"the required attribute '{m['name']}' is missing",
+        lambda m: f"the required attribute '{input_name(m['name'])}' is missing",
     ),
     (
         re.compile(rf"The attribute '(?:\{{[^{{}}]*\}})?(?P<name>{_NAME})' is not allowed\."),
-        lambda m: f"the attribute '{m['name']}' is not allowed",
+        lambda m: f"the attribute '{input_name(m['name'])}' is not allowed",
     ),
 )
 _LX_SENTENCES = {
@@ -466,11 +510,14 @@ def xsd_issues(
     """Validate with lxml (the hot path); every error becomes a ``schema.*`` issue."""
     if schema.validate(root):
         return []
+    log = schema.error_log
     issues: list[Issue] = []
-    for entry in schema.error_log:
+    for entry in itertools.islice(log, MAX_ISSUES):
         code = _LIBXML_CODES.get(entry.type_name, "schema.invalid")
         message = _libxml_message(entry.type_name, entry.message, code)
         issues.append(error(code, base_path + _resolve(root, entry.path), message))
+    if len(log) > MAX_ISSUES:
+        issues.append(more_issues(len(log) - MAX_ISSUES))
     return issues
 
 
@@ -485,7 +532,8 @@ _XS_QUOTED_NAME = r"(?:'(?P<name>[^']+)'|\"(?P<dname>[^\"]+)\")"  # Python's rep
 
 
 def _quoted(match: re.Match[str]) -> str | None:
-    return _local(match["name"] or match["dname"])
+    local = _local(match["name"] or match["dname"])
+    return input_name(local) if local else None
 
 
 _XS_ATTRIBUTE_REASONS: tuple[_Rule, ...] = (
@@ -693,15 +741,59 @@ def _xmlschema_issue(
     return error(code, base_path + where, message)
 
 
+def _crowded(root: etree._Element) -> etree._Element | None:
+    """The first element with more than DETAILED_MAX_ATTRIBUTES attributes (libxml2 counts)."""
+    found = root.xpath(f"(//*[count(@*) > {DETAILED_MAX_ATTRIBUTES}])[1]")
+    first = found[0] if isinstance(found, list) and found else None
+    return first if isinstance(first, etree._Element) else None
+
+
 def xmlschema_issues(
     schema: xmlschema.XMLSchema, root: etree._Element, *, base_path: str = ""
 ) -> list[Issue]:
-    """Validate with xmlschema (the detailed path): exact path and reason of each issue."""
+    """Validate with xmlschema (the detailed path): exact path and reason of each issue.
+
+    The fast path (libxml2, what services run) validates the document too: when it finds errors
+    and xmlschema finds none (xmlschema reads ``xs:integer`` with Python's ``int``, which takes
+    Arabic-Indic digits and underscores), its issues are the report, so the detailed path never
+    accepts what a service rejects. A document with an element of more than
+    :data:`DETAILED_MAX_ATTRIBUTES` attributes gets the fast path's issues and a
+    ``schema.detailed-skipped`` note instead of xmlschema's.
+    """
+    twin = _TWINS.get(id(schema))
+    fast = xsd_issues(lxml_schema(twin), root, base_path=base_path) if twin else None
+    crowded = _crowded(root)
+    if crowded is not None:
+        note = (
+            f"the detailed validator was not run: an element has {len(crowded.attrib):,} "
+            f"attributes, more than its limit of {DETAILED_MAX_ATTRIBUTES}"
+        )
+        where = base_path + element_path(crowded)
+        if fast is None:
+            return [error("schema.detailed-skipped", where, note)]
+        # first: a report keeps its first MAX_ISSUES issues, and this one explains the rest
+        note += "; the issues that follow are the fast validator's"
+        return [information("schema.detailed-skipped", where, note), *fast]
+    detailed = _xmlschema_only(schema, root, base_path)
+    if fast and not any(i.severity is Severity.ERROR for i in detailed):
+        return fast
+    return detailed
+
+
+def _xmlschema_only(
+    schema: xmlschema.XMLSchema, root: etree._Element, base_path: str
+) -> list[Issue]:
     issues: list[Issue] = []
     resource = xmlschema.XMLResource(cast(Any, root), allow="none", defuse="always")
     try:
-        for err in schema.iter_errors(resource, use_location_hints=False):
+        # xmlschema finds every error of a document before yielding the first: the cost is
+        # paid already, so the rest are only counted
+        errors = schema.iter_errors(resource, use_location_hints=False)
+        for err in itertools.islice(errors, MAX_ISSUES):
             issues.append(_xmlschema_issue(err, root, base_path))
+        more = sum(1 for _ in errors)
+        if more:
+            issues.append(more_issues(more))
     except xmlschema.XMLSchemaException:
         # xmlschema raises (rather than reports) when a name in the document, such as an
         # xsi:type value, names no schema component; its text quotes that value.
@@ -831,29 +923,38 @@ def json_schema_issues(
     twin = _FAST.get(id(validator))
     if twin is not None and twin.is_valid(instance):
         return []
+    # the first MAX_ISSUES in the validator's order (never all of them: a hostile document can
+    # hold hundreds of thousands), reported in document order
+    found = list(itertools.islice(_leaf_errors(validator.iter_errors(instance)), MAX_ISSUES + 1))
+    stopped = len(found) > MAX_ISSUES
     issues: list[Issue] = []
-    for err in sorted(_leaf_errors(validator.iter_errors(instance)), key=lambda e: e.path):
+    for err in sorted(found[:MAX_ISSUES], key=lambda e: e.path):
         pointer = json_pointer(err.absolute_path)
         extra = ""
         if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
             err.instance, dict
         ):
-            # name the offending keys: property names are schema vocabulary, not data
+            # point at the first offending key and count the others; a key the schemas do not
+            # declare is shown masked (a sender may key a map by a person's number)
             allowed = set((err.schema.get("properties") or {}).keys())
             names = [k for k in err.instance if k not in allowed]
             if unknown_field_code is not None:
+                room = max(MAX_ISSUES - len(issues), 0)  # one object may hold a million
                 issues.extend(
                     information(
                         unknown_field_code,
                         base_path + pointer + json_pointer((name,)),
                         "this member is not part of the format as cjx knows it; it is not carried",
                     )
-                    for name in names
+                    for name in names[:room]
                 )
+                if len(names) > room:
+                    issues.append(more_issues(len(names) - room, Severity.INFORMATION))
                 continue
             if names:
-                pointer = pointer + "/" + str(names[0]).replace("~", "~0").replace("/", "~1")
-                extra = f" ({', '.join(repr(n) for n in names)})" if len(names) > 1 else ""
+                pointer = pointer + json_pointer((str(names[0]),))
+                if len(names) > 1:
+                    extra = f" (and {len(names) - 1:,} other properties)"
         issues.append(
             error(
                 f"schema.{_kebab(str(err.validator))}",
@@ -861,6 +962,8 @@ def json_schema_issues(
                 _json_message(err) + extra,
             )
         )
+    if stopped:
+        issues.append(more_issues(None))
     return issues
 
 
