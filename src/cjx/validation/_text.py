@@ -7,7 +7,8 @@ and passes it on unchanged; a report says where it is, so a person can look. Ide
 hold one (their formats refuse it).
 
 The check costs one scan of the input's bytes (UTF-8, an XML character reference or a JSON
-escape of any bidirectional control) and walks the envelopes only when that finds one.
+escape of any bidirectional control; for ASCII input without ``&#`` or a backslash, three
+single-byte searches) and walks the envelopes only when that finds one.
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ _MENTIONS = re.compile(
 )
 
 
+def _may_mention(data: bytes) -> bool:
+    """Whether ``data`` may hold a bidirectional control. ASCII bytes with no ``&#`` and no
+    backslash cannot (each alternative of :data:`_MENTIONS` needs a byte above 0x7F, ``&#`` or
+    a backslash), and those three are found at ``memchr`` speed; anything else is scanned by
+    :data:`_MENTIONS`, which tries its alternatives at every byte (about 5 ns a byte)."""
+    if data.isascii() and b"\\" not in data and (b"&" not in data or b"&#" not in data):
+        return False
+    return _MENTIONS.search(data) is not None
+
+
 def _strings(value: Any, loc: tuple[int | str, ...]) -> Iterator[tuple[tuple[int | str, ...], str]]:
     stack: list[tuple[Any, tuple[int | str, ...]]] = [(value, loc)]
     while stack:
@@ -57,7 +68,7 @@ def _strings(value: Any, loc: tuple[int | str, ...]) -> Iterator[tuple[tuple[int
 def free_text_issues(data: bytes, envelopes: Iterable[Envelope[Any]]) -> list[Issue]:
     """A ``text.bidi-control`` warning at each text of ``envelopes`` holding a bidirectional
     control; ``data`` (the input they came from) is scanned first, so most inputs cost a scan."""
-    if _MENTIONS.search(data) is None:
+    if not _may_mention(data):
         return []
     issues: list[Issue] = []
     for envelope in envelopes:
