@@ -8,7 +8,10 @@ Rules this module owns, each enforced here and nowhere else:
 * **Nothing dropped.** Every input ends in exactly one of four ways: *published* (outputs
   confirmed), *retried* (a copy in ``<service>.retry.<n>`` with ``cjx-attempt = n``),
   *dead-lettered* (original bytes and properties, plus ``cjx-*`` report headers, in
-  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output).
+  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output);
+  an outbound service with a ``where`` has a fifth, *not selected* (acknowledged, nothing sent,
+  counted, and counted again as unselected when no destination selects it: see
+  :mod:`cjx.service._where`).
   If even the dead letter cannot be published, the input is rejected without requeue and the
   queue's own dead-letter target takes it.
 * **Permanent vs transient.** Bad input (a report with errors), a message too big, an unknown
