@@ -166,9 +166,9 @@ def test_m8_a_metrics_port_in_use_fails_before_any_service_starts(tmp_path: Path
     config = tmp_path / "services.toml"
     config.write_text(BROKER + COURT_IN, encoding="utf-8")
     with _taken_port() as port:
+        command = ["run", "--config", str(config), "--metrics-port", str(port)]
         done = subprocess.run(
-            [sys.executable, "-m", "cjx", "run", "--config", str(config)]
-            + ["--metrics-port", str(port)],
+            [sys.executable, "-m", "cjx", *command],
             capture_output=True,
             text=True,
             timeout=120,
