@@ -76,11 +76,12 @@ def translate(
 ) -> Outcome:
     """Translate one input; bad input gives a rejected outcome, never an exception.
 
+    ``select`` keeps only the decoded messages it returns true for (an outbound service's
+    ``where``); when it keeps none, the outcome is accepted with no envelopes and no outputs.
+
     ``verify`` reads every output back through its own format's gate (off by default; ``None``
     takes :func:`verify_by_default`). ``index`` is the person index for the look-ups of a rule
-    the translation needs: without one, no rule runs (:func:`apply_rules`). ``select`` keeps
-    only the decoded messages it returns true for (an outbound service's ``where``); when it
-    keeps none, the outcome is accepted with no envelopes and no outputs.
+    the translation needs: without one, no rule runs (:func:`apply_rules`).
     """
     reader = get_adapter(from_format) if isinstance(from_format, str) else from_format
     writer = get_adapter(to_format) if isinstance(to_format, str) else to_format
