@@ -27,6 +27,7 @@ name, two rules that fit one route) raises, and an index that cannot be reached
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -71,8 +72,12 @@ def translate(
     clock: Clock = system_clock,
     verify: bool | None = None,
     index: RuleIndex | None = None,
+    select: Callable[[Envelope[Any]], bool] | None = None,
 ) -> Outcome:
     """Translate one input; bad input gives a rejected outcome, never an exception.
+
+    ``select`` keeps only the decoded messages it returns true for (an outbound service's
+    ``where``); when it keeps none, the outcome is accepted with no envelopes and no outputs.
 
     ``verify`` reads every output back through its own format's gate (off by default; ``None``
     takes :func:`verify_by_default`). ``index`` is the person index for the look-ups of a rule
@@ -86,6 +91,10 @@ def translate(
         translation = reader.translate(data, source=source, clock=clock)
     except ValidationFailed as exc:
         return Outcome(source, (), (), exc.report)
+    if select is not None:
+        chosen = tuple(e for e in translation.envelopes if select(e))
+        if len(chosen) < len(translation.envelopes):
+            translation = Translation(chosen, translation.report)
     translation = apply_rules(
         translation,
         writer,

@@ -22,6 +22,11 @@
     destination = "police"    # routing key libra-spi.police, queue police.libra-spi
     dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
                                                     # (one file per service: shared is an error)
+    where = { "hearing.court" = { prefix = "B01" } }  # optional: only what this selects
+
+There is no default broker: a file without ``[broker] url`` (and no ``CJX_BROKER_URL``) is
+refused, so that only an explicit ``url = "memory://"`` runs on the in-process broker. Once the
+tables are read, the checks of :mod:`cjx.service._checks` run on the whole configuration.
 
 Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
 in the URL (from the environment in production); they never appear in logs or errors.
@@ -32,13 +37,15 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
+from cjx.service._checks import check_config, check_dedup_paths
+from cjx.service._where import Condition, parse_where
 from cjx.transport import DEFAULT_CONFIRM_WINDOW, DEFAULT_DELIVERY_LIMIT, RetryPolicy, redact_url
 
 __all__ = [
@@ -46,12 +53,12 @@ __all__ = [
     "Config",
     "Options",
     "ServiceConfig",
+    "check_dedup_paths",
     "load_config",
     "parse_config",
 ]
 
 BROKER_URL_VARIABLE = "CJX_BROKER_URL"
-DEFAULT_BROKER_URL = "memory://"
 
 #: Unsettled deliveries per consumer. 64 keeps a service busy through publish-confirm round trips
 #: without hoarding messages that other consumers of the same queue could take.
@@ -111,6 +118,13 @@ class ServiceConfig:
     #: An SQLite file for de-duplication that survives restarts (memory when None); one file
     #: per service (see :func:`check_dedup_paths`).
     dedup_path: str | None = None
+    #: Content-based routing (outbound only): the conditions a message must meet to be
+    #: encoded and sent; empty, every message subscribed to (see :mod:`cjx.service._where`).
+    where: tuple[Condition, ...] = ()
+
+
+#: Where the broker URL came from; a missing one is refused by the checks.
+BrokerFrom = Literal["file", "environment", "missing-table", "missing-url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +132,7 @@ class Config:
     broker_url: str
     services: tuple[ServiceConfig, ...]
     source: str = "<config>"
+    broker_from: BrokerFrom = "file"
 
     def service(self, name: str) -> ServiceConfig:
         for service in self.services:
@@ -165,7 +180,7 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     return replace(base, **changes)
 
 
-_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path"}
+_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path", "where"}
 
 
 def parse_config(
@@ -182,9 +197,18 @@ def parse_config(
     broker = document.get("broker", {})
     if not isinstance(broker, Mapping):
         raise ConfigurationError(f"{source}: [broker] must be a table")
-    url = env.get(BROKER_URL_VARIABLE) or broker.get("url") or DEFAULT_BROKER_URL
+    url = env.get(BROKER_URL_VARIABLE) or broker.get("url") or ""
     if not isinstance(url, str):
         raise ConfigurationError(f"{source}: [broker] url must be a string")
+    broker_from: BrokerFrom = (
+        "environment"
+        if env.get(BROKER_URL_VARIABLE)
+        else "file"
+        if url
+        else "missing-url"
+        if "broker" in document
+        else "missing-table"
+    )
     option_table = document.get("options", {})
     if not isinstance(option_table, Mapping):
         raise ConfigurationError(f"{source}: [options] must be a table")
@@ -235,10 +259,11 @@ def parse_config(
                 raise ConfigurationError(
                     f"{where}: an outbound service needs destination = a lower-case name"
                 )
-        elif subscribe or destination is not None:
+        elif subscribe or destination is not None or "where" in raw:
             raise ConfigurationError(
-                f"{where}: subscribe and destination are for outbound services only"
+                f"{where}: subscribe, destination and where are for outbound services only"
             )
+        conditions = parse_where(raw["where"], where) if "where" in raw else ()
         dedup_path = raw.get("dedup_path")
         if dedup_path is not None and not isinstance(dedup_path, str):
             raise ConfigurationError(f"{where}: dedup_path must be a file path")
@@ -251,31 +276,18 @@ def parse_config(
                 destination=destination,
                 options=_options(raw, defaults, where),
                 dedup_path=dedup_path,
+                where=conditions,
             )
         )
     names = [s.name for s in services]
     duplicates = sorted({x for x in names if names.count(x) > 1})
     if duplicates:
         raise ConfigurationError(f"{source}: service names repeat: {', '.join(duplicates)}")
-    check_dedup_paths(services, source)
-    return Config(broker_url=url, services=tuple(services), source=source)
-
-
-def check_dedup_paths(services: Sequence[ServiceConfig], source: str = "<config>") -> None:
-    """ConfigurationError when two services name one ``dedup_path``: each would take the other's
-    inputs for its own and acknowledge them as duplicates (the same file by any spelling)."""
-    owners: dict[Path, str] = {}
-    for service in services:
-        if service.dedup_path is None:
-            continue
-        path = Path(service.dedup_path).expanduser().resolve()
-        if path in owners:
-            raise ConfigurationError(
-                f"{source}: services {owners[path]!r} and {service.name!r} share dedup_path "
-                f"{service.dedup_path}; each service needs a file of its own (one service's "
-                "records would make the other drop its inputs as duplicates)"
-            )
-        owners[path] = service.name
+    config = Config(
+        broker_url=url, services=tuple(services), source=source, broker_from=broker_from
+    )
+    check_config(config)
+    return config
 
 
 def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:

@@ -8,7 +8,10 @@ Rules this module owns, each enforced here and nowhere else:
 * **Nothing dropped.** Every input ends in exactly one of four ways: *published* (outputs
   confirmed), *retried* (a copy in ``<service>.retry.<n>`` with ``cjx-attempt = n``),
   *dead-lettered* (original bytes and properties, plus ``cjx-*`` report headers, in
-  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output).
+  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output);
+  an outbound service with a ``where`` has a fifth, *not selected* (acknowledged, nothing sent,
+  counted, and counted again as unselected when no destination selects it: see
+  :mod:`cjx.service._where`).
   If even the dead letter cannot be published, the input is rejected without requeue and the
   queue's own dead-letter target takes it.
 * **Permanent vs transient.** Bad input (a report with errors), a message too big, an unknown
@@ -47,7 +50,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -62,6 +65,7 @@ from cjx.pipeline import translate
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
+from cjx.service._where import Selector, compile_where, subscribed_types, unselected_watch
 from cjx.transport import (
     CANONICAL,
     DEAD_LETTER,
@@ -158,7 +162,7 @@ RETURN_PAUSE = 1.0
 _CANONICAL_XML = get_adapter("canonical-xml")
 _CANONICAL_JSON = get_adapter("canonical-json")
 
-Kind = Literal["publish", "retry", "dead-letter"]
+Kind = Literal["publish", "retry", "dead-letter", "not-selected"]
 
 
 @dataclass(slots=True)
@@ -175,7 +179,9 @@ class Plan:
 
     ``publish``: the ``outputs`` (exchange, routing key, message) are published and confirmed,
     then the input is acknowledged. ``retry``: a transient failure, with a ``reason`` free of
-    personal data. ``dead-letter``: a permanent failure, with its ``report``.
+    personal data. ``dead-letter``: a permanent failure, with its ``report``. ``not-selected``:
+    an outbound service's ``where`` declined the message (acknowledged, nothing sent);
+    ``selected_by_none`` when no destination of the configuration selects it either.
     """
 
     kind: Kind
@@ -184,6 +190,7 @@ class Plan:
     report: Report | None = None
     reason: str = ""
     ordering_key: str | None = None
+    selected_by_none: bool = False
 
 
 def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
@@ -313,7 +320,11 @@ class Service:
         adapter: Adapter | None = None,
         dedup: DedupStore | None = None,
         clock: Clock = system_clock,
+        peers: Sequence[ServiceConfig] = (),
     ) -> None:
+        """``peers``: the services of the configuration (this one among them), which tell an
+        outbound service with a ``where`` whether another destination selects what it
+        declines (:func:`~cjx.service._where.unselected_watch`)."""
         self.config = config
         self.broker = broker
         self.adapter = adapter if adapter is not None else get_adapter(config.format)
@@ -342,6 +353,14 @@ class Service:
         self._backlog: collections.deque[tuple[Delivery, float]] = collections.deque()
         self._draining = False
         self._own_route = ("", self.queue)
+        #: the compiled ``where`` (outbound only), and the other destinations' for the types
+        #: this service reports as selected by none
+        self._selector: Selector | None = None
+        self._watch: dict[str, tuple[Selector, ...]] = {}
+        if config.role == "outbound" and config.where:
+            types = sorted({t for p in config.subscribe for t in subscribed_types(p)})
+            self._selector = compile_where(config.where, types, f"service {config.name!r}")
+            self._watch = unselected_watch(config, peers)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -558,12 +577,23 @@ class Service:
                 f"a message of {len(message.body)} bytes is over this service's limit of "
                 f"{self.options.max_message_bytes}",
             )
+        select: Callable[[Envelope[Any]], bool] | None = None
+        declined: list[Envelope[Any]] = []
         if self.config.role == "inbound":
             reader, writer = self.adapter, _CANONICAL_XML
         else:
             content_type = message.content_type or ""
             reader = _CANONICAL_JSON if content_type.endswith("json") else _CANONICAL_XML
             writer = self.adapter
+            if self._selector is not None:
+                selector = self._selector
+
+                def select(envelope: Envelope[Any]) -> bool:
+                    if selector(envelope):
+                        return True
+                    declined.append(envelope)
+                    return False
+
         try:
             outcome = translate(
                 message.body,
@@ -572,6 +602,7 @@ class Service:
                 source=self._label(delivery),
                 clock=self.clock,
                 verify=True if self.options.verify_output else None,
+                select=select,
             )
         except TransientError as exc:
             return Plan("retry", reason=str(exc) or type(exc).__name__)
@@ -585,6 +616,8 @@ class Service:
         message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
         if not outcome.ok:
             return Plan("dead-letter", message_type, report=outcome.report)
+        if declined and not outcome.envelopes:
+            return self._not_selected(declined[0])
         flagged = sorted({i.code for i in outcome.report.issues if i.severity is Severity.WARNING})
         if flagged:  # such as text.bidi-control: passed on, and said so (codes only)
             log.warning(
@@ -598,6 +631,13 @@ class Service:
         if len(keys) == 1:
             plan.ordering_key = keys.pop()
         return plan
+
+    def _not_selected(self, envelope: Envelope[Any]) -> Plan:
+        """This destination's ``where`` declined ``envelope``; whether any other does not is
+        asked only by the service that reports for its type (:func:`unselected_watch`)."""
+        others = self._watch.get(envelope.message_type)
+        by_none = others is not None and not any(other(envelope) for other in others)
+        return Plan("not-selected", envelope.message_type, selected_by_none=by_none)
 
     def _reject(self, delivery: Delivery, code: str, message: str) -> Plan:
         report = Report(self._label(delivery), (error(code, "", message),))
@@ -685,6 +725,10 @@ class Service:
             await delivery.nack(requeue=True)
 
     async def _carry_out(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        if plan.kind == "not-selected":
+            step.sent.set()  # nothing to send: the key's next input may go
+            self._declined(plan, delivery)
+            return "not-selected"
         if plan.kind == "publish":
             failure = await self._publish_all(plan, step)
             if failure is None:
@@ -701,6 +745,22 @@ class Service:
         assert plan.report is not None
         await self._dead_letter(delivery, plan.report, plan.message_type, step)
         return "dead-lettered"
+
+    def _declined(self, plan: Plan, delivery: Delivery) -> None:
+        """Count and log a message this destination's ``where`` declined (ids and type only).
+        One that no destination selects is a warning and ``cjx_messages_unselected_total``;
+        one that only this destination declines is routine, logged at debug."""
+        if plan.selected_by_none:
+            self.metrics.unselected(plan.message_type)
+            log.warning(
+                "no destination selects this message; acknowledged, sent nowhere",
+                extra={"cjx": self._fields(delivery, plan, event="unselected")},
+            )
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "not selected by this destination's where",
+                extra={"cjx": self._fields(delivery, plan, event="not-selected")},
+            )
 
     async def _send(self, step: _Step, exchange: str, routing_key: str, message: Message) -> None:
         """Publish one message: the key's next input may go as soon as it has been sent (it is
