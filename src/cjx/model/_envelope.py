@@ -22,7 +22,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, Self, TypeVar, cast
 
 from pydantic import (
     Field,
@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from cjx.errors import UnknownMessageType
+from cjx.errors import Report, UnknownMessageType, ValidationFailed, error
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
 from cjx.model._codes import SubjectScheme
 from cjx.model._court import CaseResulted
@@ -169,6 +169,51 @@ class Envelope(CanonicalModel, Generic[BodyT]):
     def routing_key(self) -> str:
         """The AMQP routing key on ``cjx.canonical``, e.g. ``court.case-resulted.v1``."""
         return type(self.body).routing_key()
+
+    # -- pydantic's own JSON methods speak canonical JSON ----------------------------------
+
+    def model_dump_json(self, *, exclude_none: bool = True, **kwargs: Any) -> str:
+        """Canonical JSON, as :func:`cjx.encode_json` writes it (as text): ``None`` values are
+        left out by default, because canonical JSON has no nulls. ``exclude_none=False`` gives
+        pydantic's plain dump, which cjx rejects."""
+        return super().model_dump_json(exclude_none=exclude_none, **kwargs)
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Canonical JSON, read by :func:`cjx.decode_json`: the hardened reader, the body type
+        chosen by ``message_type`` (so it works on ``Envelope`` itself), and on bad input a
+        :class:`~cjx.errors.ValidationFailed` (a ``ValueError``) whose report names each path
+        and rule without echoing a value. pydantic's options (``strict``...) are refused."""
+        if strict is not None or context is not None or kwargs:
+            raise TypeError(
+                "Envelope.model_validate_json takes no options: canonical JSON has one reading"
+            )
+        from cjx.codec import decode_json  # noqa: PLC0415 - the codec imports this module
+
+        data = bytes(json_data) if isinstance(json_data, bytearray) else json_data
+        envelope = decode_json(data)
+        if not isinstance(envelope, cls):
+            raise ValidationFailed(
+                Report(
+                    "<input>",
+                    (
+                        error(
+                            "canonical.message-type",
+                            "/message_type",
+                            f"expected a message this class holds ({cls.__name__}), "
+                            f"not {envelope.message_type}",
+                        ),
+                    ),
+                )
+            )
+        return envelope
 
 
 def message_id_for(
