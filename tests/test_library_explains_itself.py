@@ -8,6 +8,7 @@ failed on canonical JSON, and ``translate`` needed ``from_format``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.messages import COURT, invalid_court_result
@@ -103,3 +104,61 @@ def test_pydantic_model_validate_json_reads_canonical_json() -> None:
     assert "SECRET-VALUE" not in caught.value.report.to_text()
     with pytest.raises(TypeError, match="takes no options"):
         cjx.Envelope.model_validate_json(cjx.encode_json(ENVELOPE), strict=True)
+
+
+# -- the model documents itself: field descriptions reach help(), the JSON Schema and the docs --
+
+DOCUMENTED_MODULES = (
+    "cjx.model._envelope",
+    "cjx.model._subject",
+    "cjx.model._court",
+    "cjx.model._events",
+)
+
+
+def _models() -> list[type[Any]]:
+    import cjx.model
+
+    return sorted(
+        {
+            c
+            for c in vars(cjx.model).values()
+            if isinstance(c, type)
+            and issubclass(c, cjx.model.CanonicalModel)
+            and c.__module__ in DOCUMENTED_MODULES
+        },
+        key=lambda c: c.__name__,
+    )
+
+
+def test_every_field_of_the_1_0_messages_has_a_description() -> None:
+    """0 of the model's fields had one (issue 13): version 1.0's are all described now."""
+    missing = [
+        f"{c.__name__}.{name}"
+        for c in _models()
+        for name, field in c.model_fields.items()
+        if not field.description
+    ]
+    assert missing == []
+    assert len([c for c in _models() if c.model_fields]) >= 20
+
+
+def test_every_1_0_model_class_has_a_docstring_of_its_own() -> None:
+    assert [c.__name__ for c in _models() if not c.__dict__.get("__doc__")] == []
+
+
+def test_descriptions_reach_the_json_schema_and_help() -> None:
+    from cjx.schema_export import canonical_json_schema
+
+    offence = canonical_json_schema()["$defs"]["Offence"]
+    assert offence["properties"]["plea"]["description"] == "The defendant's plea."
+    assert offence["description"].startswith("One offence dealt with at the hearing")
+    import pydoc
+
+    from cjx.model import Offence
+
+    shown = pydoc.render_doc(Offence, renderer=pydoc.plaintext)
+    assert "One offence dealt with at the hearing" in shown  # not the base class's words
+    assert Offence.model_fields["final_disposal"].description == (
+        "Whether the results dispose of the offence finally."
+    )

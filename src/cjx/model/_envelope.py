@@ -119,9 +119,14 @@ _ORDERING_PREFERENCE = (
 
 
 class Source(CanonicalModel):
+    """Where a canonical message came from."""
+
     system: Annotated[SafeText, Field(min_length=1, max_length=64)]
+    """The system that produced the source message (``libra``, ``nomis``, ``delius``...)."""
     format: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,63}$")]
+    """The cjx format the message was read from (``libra-spi``, ``hmpps-events``...)."""
     organisation: OuCode | None = None
+    """The OU code of the organisation that sent it, when the source names one."""
 
 
 BodyT = TypeVar("BodyT", bound=Body)
@@ -131,16 +136,27 @@ class Envelope(CanonicalModel, Generic[BodyT]):
     """``Envelope[Body]``: the header of DESIGN.md section 2 and one typed body."""
 
     message_id: uuid.UUID
+    """Deterministic UUIDv5 of source format, source message id, type and body digest."""
     message_type: str
+    """The body's type, such as ``court.case-resulted``; also names the routing key."""
     schema_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
+    """The canonical schema version the body follows, ``MAJOR.MINOR``."""
     occurred_at: Timestamp
+    """When the fact happened, as the source says, with its precision and offset."""
     produced_at: Timestamp
+    """When cjx made this canonical message (from the injectable clock)."""
     correlation_id: Annotated[SafeText, Field(min_length=1, max_length=256)] | None = None
+    """The source's own message id, when it has one."""
     causation_id: uuid.UUID | None = None
+    """The ``message_id`` of the canonical message this one was made from (rules)."""
     source: Source
+    """Where the message came from: system, format and sending organisation."""
     subject: Annotated[tuple[SubjectId, ...], XmlItem("Identifier")] = ()
+    """The identifiers of the person the message is about; the first stable one orders."""
     classification: Annotated[SafeText, Field(min_length=1, max_length=64)] = DEFAULT_CLASSIFICATION
+    """The Government Security Classification of the content."""
     body: BodyT
+    """The typed content of the message, one class per message type."""
 
     @model_validator(mode="after")
     def _type_matches_body(self) -> Envelope[BodyT]:
