@@ -385,7 +385,25 @@ class MemoryBroker:
             tuple(b for b in self._topology.bindings if b.queue != queue),
         )
 
-    # -- test hook ----------------------------------------------------------------------------
+    # -- test hooks ---------------------------------------------------------------------------
+
+    def in_motion(self) -> int:
+        """Messages the broker still moves by itself or has handed out: ready in a queue that
+        has a consumer or a message TTL (a wait queue), or delivered and not yet settled.
+
+        Zero means that, until someone publishes, consumes or gets, nothing changes: what
+        :class:`cjx.testing.Harness` waits for. A queue nobody consumes (a destination queue,
+        a dlq) holds its messages still and does not count, unless they expire.
+        """
+        count = len(self._unsettled)
+        for queue in self._queues.values():
+            if not queue.ready:
+                continue
+            if queue.consumers or queue.ttl_seconds is not None:
+                count += len(queue.ready)
+            else:  # messages with an expiration of their own move when it runs out
+                count += sum(1 for entry in queue.ready if entry.expires_at is not None)
+        return count
 
     async def simulate_connection_loss(self) -> None:
         """Test hook: behave as RabbitMQ does when the client's connection dies, then reconnect.
