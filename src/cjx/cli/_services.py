@@ -400,21 +400,26 @@ def _dlq_list(args: argparse.Namespace, config: Config) -> int:
     selection = _selection(args)
     names = [c.name for c in config.services] if args.all_services else [args.service]
 
-    async def look(broker: Any) -> list[tuple[str, dlq.Listing]]:
-        return [
-            (
-                name,
-                await dlq.list_dead_letters(
+    async def look(broker: Any) -> list[tuple[str, dlq.Listing | None]]:
+        found: list[tuple[str, dlq.Listing | None]] = []
+        for name in names:
+            try:
+                listing: dlq.Listing | None = await dlq.list_dead_letters(
                     broker, name, selection, limit=args.limit, overflow=args.overflow
-                ),
-            )
-            for name in names
-        ]
+                )
+            except TransportError:
+                if not args.all_services:
+                    raise
+                listing = None  # its queues are not declared (cjx topology apply)
+            found.append((name, listing))
+        return found
 
     found = _with_broker(config, look)
     if args.json:
         document = [
-            {
+            {"service": name, "declared": False}
+            if listing is None
+            else {
                 "service": name,
                 "total": listing.total,
                 "selected": listing.selected,
@@ -426,12 +431,17 @@ def _dlq_list(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(document if args.all_services else document[0], indent=2, default=str))
         return 0
     if args.all_services:
-        print(f"{'SERVICE':<32} {'DEAD LETTERS':>12}  CODES (listed ones)")
+        print(f"{'SERVICE':<32} {'DEAD LETTERS':>12}  CODES")
         for name, listing in found:
+            if listing is None:
+                print(printable(f"{name:<32} {'-':>12}  (no dlq: run cjx topology apply)"))
+                continue
             codes = ", ".join(f"{code} {n}" for code, n in listing.counts.items()) or "-"
             print(printable(f"{name:<32} {listing.total:>12}  {codes}"))
         return 0
-    _print_listing(args.service, found[0][1], args.limit)
+    listing = found[0][1]
+    assert listing is not None
+    _print_listing(args.service, listing, args.limit)
     return 0
 
 
