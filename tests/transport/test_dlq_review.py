@@ -15,7 +15,7 @@ import pytest
 from tests.messages import invalid_court_result
 
 from cjx.cli import main
-from cjx.service import Service, ServiceConfig
+from cjx.service import HEADER_ERROR_CODE, HEADER_FAILED_AT, Service, ServiceConfig
 from cjx.service import _dlq as dlq
 from cjx.transport import INBOUND, Broker, Message, dlq_name, in_queue
 
@@ -309,3 +309,30 @@ async def test_review_m7_purge_asks_on_a_terminal(
     assert code == 0
     assert "2 dead letter(s) purged" in out
     assert await _ids(amqp, name) == ["bad-2"]
+
+
+async def test_review_h1_a_position_names_the_same_dead_letter_every_time(
+    broker: Broker, unique: str
+) -> None:
+    """H1 (positions): RabbitMQ applies a batch of nacks to a quorum queue in no fixed order,
+    so the queue's order moved with every look (2,000 dead letters: hundreds of lines moved
+    between two `list` runs) and `purge --position N` could remove another than `list` showed.
+    Positions follow the failure time now, and stay put."""
+    name = f"{unique}-court"
+    await broker.declare(Service(ServiceConfig(name, "inbound", "libra-spi"), broker).topology)
+    count = 400
+    for n in range(count):
+        headers = {
+            HEADER_ERROR_CODE: "asn.check-character",
+            HEADER_FAILED_AT: f"2026-12-04T10:{n // 60:02d}:{n % 60:02d}.000+00:00",
+        }
+        message = Message(body=b"<x/>", message_id=f"m-{count - n:04d}", headers=headers)
+        await broker.publish("", dlq_name(name), message)
+    await _settle_count(broker, dlq_name(name), count)
+    first = await _ids(broker, name)
+    assert first == [f"m-{count - n:04d}" for n in range(count)]
+    for _ in range(3):
+        assert await _ids(broker, name) == first
+    (gone,) = await dlq.purge(broker, name, dlq.Selection.of([150]))
+    assert gone.message_id == first[149]
+    assert await _ids(broker, name) == first[:149] + first[150:]

@@ -13,14 +13,19 @@ issue of its report has the code) and message types. Kinds combine with *and*, v
 kind with *or*. An empty selection selects nothing: acting on every dead letter takes
 ``Selection(everything=True)`` (the CLI's ``--all``).
 
-Looking is not taking: every operation takes the whole queue unacknowledged and gives every
-message back at the end, in order, with ``nack(requeue=True)``. That is the only way to keep a
-quorum queue's order (and so the positions ``list`` shows) on RabbitMQ 3.10: a nacked message
-goes to the back, so giving back *all* of them in order restores the queue, while giving back
-only the first few (or closing the channel, which returns messages in no guaranteed order) would
-move them. So a ``limit`` caps what is described and printed, not what is read: the cost of any
-operation grows with the queue's length (see docs/operations.md for figures). Each look counts
-as a delivery against the dlq's delivery limit, which is set high for that reason.
+**Positions** number the dead letters oldest failure first (``cjx-failed-at``, or the broker's
+``x-death`` time), ties broken by message id and then by content, so a position names the same
+dead letter in every command until something is removed before it. They are not the queue's
+order: RabbitMQ 3.10 applies a batch of nacks to a quorum queue in no fixed order, so the order
+of a dlq changes each time it is looked at (measured: 2,000 dead letters, two looks in a row,
+hundreds of lines moved).
+
+Looking is not taking: every operation takes the whole queue unacknowledged (streamed to a
+consumer, then ``get`` for any rest), works on what it took, and gives back what it did not
+remove with ``nack(requeue=True)``. Positions need the whole queue, so a ``limit`` caps what is
+described and printed, not what is read: the cost of an operation grows with the queue's length
+(see docs/operations.md for figures). Each look counts as a delivery against the dlq's delivery
+limit, which is set high for that reason.
 
 ``replay`` republishes the original bytes, unchanged, **to the service's own input queue and
 nowhere else** (the default exchange, routing key ``<service>.in``): whatever a dead letter's
@@ -37,6 +42,8 @@ out of a replay.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
@@ -298,18 +305,81 @@ async def _take(
     """Take the whole queue; the selected ones and everything taken. The caller gives back
     what it does not settle with :func:`_give_back`."""
     queue = source_queue(service, overflow=overflow)
-    selected: list[tuple[DeadLetter, Delivery]] = []
     taken: list[Delivery] = []
     try:
-        while (delivery := await broker.get(queue)) is not None:
-            taken.append(delivery)
-            letter = describe(delivery, service, len(taken))
-            if selection.matches(letter):
-                selected.append((letter, delivery))
+        await _take_all(broker, queue, taken)
     except BaseException:
         await _give_back(taken)
         raise
+    selected: list[tuple[DeadLetter, Delivery]] = []
+    for n, (described, delivery) in enumerate(_in_order(taken, service), start=1):
+        letter = replace(described, position=n)
+        if selection.matches(letter):
+            selected.append((letter, delivery))
     return selected, taken
+
+
+_NEVER: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def _when(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return _NEVER  # no time at all: after every dead letter that has one
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _in_order(taken: list[Delivery], service: str) -> list[tuple[DeadLetter, Delivery]]:
+    """The dead letters in the order positions number them: oldest failure first, then by
+    message id, then by a digest of the body and headers (the broker's ``x-*`` aside). Not the
+    queue's order: RabbitMQ applies a batch of nacks to a quorum queue in no fixed order, so
+    the queue's order changes with every look, while this one does not."""
+    described = [(describe(d, service), d) for d in taken]
+
+    def key(item: tuple[DeadLetter, Delivery]) -> tuple[datetime, str, str]:
+        letter, delivery = item
+        digest = hashlib.sha256(delivery.message.body)
+        # not the broker's x-* headers: x-delivery-count grows with every look
+        own = [(k, v) for k, v in delivery.message.headers.items() if not k.startswith("x-")]
+        digest.update(repr(sorted(own, key=str)).encode())
+        return (_when(letter.failed_at), letter.message_id or "", digest.hexdigest())
+
+    return sorted(described, key=key)
+
+
+#: How long taking the queue waits for the next message before it carries on with ``get``.
+_IDLE_SECONDS: Final = 2.0
+
+
+async def _take_all(broker: Broker, queue: str, taken: list[Delivery]) -> None:
+    """Take every message of ``queue`` into ``taken``, in queue order, unacknowledged.
+
+    A consumer with no prefetch limit streams the messages the queue holds (one ``get`` is a
+    round trip per message: 2,000 took about 2 s on loopback); once it has them all (or nothing
+    came for :data:`_IDLE_SECONDS`), it is cancelled, and ``get`` takes whatever is left.
+    """
+    expected = await broker.queue_length(queue)
+    if expected > 0:
+        progress = asyncio.Event()
+
+        def handle(delivery: Delivery) -> None:
+            taken.append(delivery)
+            progress.set()
+
+        tag = await broker.consume(queue, handle, prefetch=0)
+        try:
+            while len(taken) < expected:
+                progress.clear()
+                try:
+                    await asyncio.wait_for(progress.wait(), _IDLE_SECONDS)
+                except TimeoutError:
+                    break
+        finally:
+            await broker.cancel(tag)
+            await asyncio.sleep(0)  # deliveries that came before the cancel's answer
+    while (delivery := await broker.get(queue)) is not None:
+        taken.append(delivery)
 
 
 async def _give_back(deliveries: list[Delivery]) -> None:
@@ -420,7 +490,7 @@ async def _act(
     selection finds exactly those dead letters again (:class:`Changed` otherwise).
     """
     done: list[DeadLetter] = []
-    settled: set[int] = set()
+    settled: set[int] = set()  # id() of each delivery acted on
     selected, taken = await _take(broker, service, selection, overflow=overflow)
     try:
         if dry_run:
@@ -434,7 +504,7 @@ async def _act(
             )
         for letter, delivery in selected:
             await action(delivery)
-            settled.add(letter.position)
+            settled.add(id(delivery))
             if not await delivery.ack():
                 raise TransportError(
                     f"the dead letter at position {letter.position} was acted on but could not "
@@ -443,7 +513,7 @@ async def _act(
                 )
             done.append(letter)
     finally:
-        await _give_back([d for n, d in enumerate(taken, start=1) if n not in settled])
+        await _give_back([d for d in taken if id(d) not in settled])
     return done
 
 
