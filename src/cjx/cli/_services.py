@@ -101,6 +101,10 @@ def add_parsers(sub: Any) -> None:
                 "--yes", action="store_true", help="do not ask (needed without a terminal)"
             )
 
+    from cjx.cli._publish import add_parser as add_publish  # noqa: PLC0415
+
+    add_publish(sub)
+
     h = sub.add_parser("health", help="exit 0 when the services behind URL are ready")
     h.add_argument("--url", default="http://127.0.0.1:9464/ready", metavar="URL")
     h.add_argument("--timeout", type=float, default=5.0)
@@ -173,6 +177,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return _topology(args)
     if args.command == "dlq":
         return _dlq(args)
+    if args.command == "publish":
+        from cjx.cli._publish import run  # noqa: PLC0415
+
+        return run(args)
     return _health(args)
 
 
