@@ -10,6 +10,7 @@ from cjx.service._config import (
 )
 from cjx.service._dedup import DedupStore, MemoryDedup, SqliteDedup
 from cjx.service._metrics import REGISTRY, render
+from cjx.service._publish import inbound_message, input_id, ordering_key, ordering_key_digest
 from cjx.service._runner import Runner, serve_health
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
@@ -51,7 +52,11 @@ __all__ = [
     "Service",
     "ServiceConfig",
     "SqliteDedup",
+    "inbound_message",
+    "input_id",
     "load_config",
+    "ordering_key",
+    "ordering_key_digest",
     "parse_config",
     "render",
     "report_header",

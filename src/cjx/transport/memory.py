@@ -347,6 +347,22 @@ class MemoryBroker:
             return None
         return self._deliver(target, entry, None)
 
+    async def exchange_exists(self, exchange: str) -> bool:
+        self._require_connected()
+        return exchange == "" or exchange in self._exchanges
+
+    async def delete_exchange(self, exchange: str) -> None:
+        self._require_connected()
+        if exchange == "" or exchange.startswith("amq."):
+            raise TransportError(f"exchange name {exchange!r} is reserved (403 ACCESS_REFUSED)")
+        self._exchanges.pop(exchange, None)
+        self._bindings.pop(exchange, None)
+        self._topology = Topology(
+            tuple(e for e in self._topology.exchanges if e.name != exchange),
+            self._topology.queues,
+            tuple(b for b in self._topology.bindings if b.exchange != exchange),
+        )
+
     async def queue_length(self, queue: str) -> int:
         self._require_connected()
         return len(self._queue(queue).ready)
