@@ -39,13 +39,12 @@ from cjx.adapter import get_adapter
 from cjx.model import BODY_TYPES
 from cjx.schema_export import JSON_SCHEMA_PATH, XSD_PATH
 from cjx.schema_versions import released_versions
-from cjx.service import Config, Service, ServiceConfig
+from cjx.service import HEADER_ORDERING_KEY, Config, Service, ServiceConfig
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
     HEADER_ERROR_CODE,
     HEADER_ERROR_REPORT,
     HEADER_FAILED_AT,
-    HEADER_ORDERING_KEY,
     HEADER_ORIGINAL_EXCHANGE,
     HEADER_ORIGINAL_ROUTING_KEY,
     HEADER_SERVICE,
@@ -268,7 +267,8 @@ class _Builder:
         schemas["CanonicalHeaders"] = _headers(
             {
                 HEADER_SOURCE_FORMAT: "the format the message was translated from",
-                HEADER_ORDERING_KEY: "a SHA-256 digest prefix of the person identifier that "
+                HEADER_ORDERING_KEY: "the first 32 hex digits of HMAC-SHA-256, keyed with the "
+                "ordering secret, of the person identifier that "
                 "orders the messages about one person (never the identifier itself)",
             }
         )

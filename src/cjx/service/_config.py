@@ -4,6 +4,8 @@
 
     [broker]
     url = "amqp://guest:guest@127.0.0.1:5672/"   # or "memory://"
+    ordering_secret = "..."   # key of cjx-ordering-key (CJX_ORDERING_SECRET wins); needed by
+                              # partitioned services
 
     [options]                 # defaults for every service (each may be set per service too)
     prefetch = 64
@@ -22,6 +24,7 @@
     destination = "police"    # routing key libra-spi.police, queue police.libra-spi
     dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
                                                     # (one file per service: shared is an error)
+    partitions = 16           # optional: 16 input queues shared out among the replicas
 
 Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
 in the URL (from the environment in production); they never appear in logs or errors.
@@ -39,7 +42,14 @@ from typing import Any, Literal
 
 from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
-from cjx.transport import DEFAULT_CONFIRM_WINDOW, DEFAULT_DELIVERY_LIMIT, RetryPolicy, redact_url
+from cjx.service._ordering import ORDERING_SECRET_VARIABLE
+from cjx.transport import (
+    DEFAULT_CONFIRM_WINDOW,
+    DEFAULT_DELIVERY_LIMIT,
+    MAX_PARTITIONS,
+    RetryPolicy,
+    redact_url,
+)
 
 __all__ = [
     "BROKER_URL_VARIABLE",
@@ -111,6 +121,9 @@ class ServiceConfig:
     #: An SQLite file for de-duplication that survives restarts (memory when None); one file
     #: per service (see :func:`check_dedup_paths`).
     dedup_path: str | None = None
+    #: ``partitions = N``: N input queues shared out among the replicas, per-person order kept
+    #: across them (docs/services.md, "Partitioned services"); None: one input queue.
+    partitions: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +131,9 @@ class Config:
     broker_url: str
     services: tuple[ServiceConfig, ...]
     source: str = "<config>"
+    #: ``[broker] ordering_secret`` or ``CJX_ORDERING_SECRET``: the key of ``cjx-ordering-key``
+    #: (:mod:`cjx.service._ordering`). Never shown in repr.
+    ordering_secret: str | None = field(default=None, repr=False)
 
     def service(self, name: str) -> ServiceConfig:
         for service in self.services:
@@ -165,7 +181,7 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     return replace(base, **changes)
 
 
-_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path"}
+_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path", "partitions"}
 
 
 def parse_config(
@@ -185,6 +201,9 @@ def parse_config(
     url = env.get(BROKER_URL_VARIABLE) or broker.get("url") or DEFAULT_BROKER_URL
     if not isinstance(url, str):
         raise ConfigurationError(f"{source}: [broker] url must be a string")
+    secret = env.get(ORDERING_SECRET_VARIABLE) or broker.get("ordering_secret")
+    if secret is not None and not isinstance(secret, str):
+        raise ConfigurationError(f"{source}: [broker] ordering_secret must be a string")
     option_table = document.get("options", {})
     if not isinstance(option_table, Mapping):
         raise ConfigurationError(f"{source}: [options] must be a table")
@@ -251,6 +270,7 @@ def parse_config(
                 destination=destination,
                 options=_options(raw, defaults, where),
                 dedup_path=dedup_path,
+                partitions=_partitions(raw, where),
             )
         )
     names = [s.name for s in services]
@@ -258,7 +278,33 @@ def parse_config(
     if duplicates:
         raise ConfigurationError(f"{source}: service names repeat: {', '.join(duplicates)}")
     check_dedup_paths(services, source)
-    return Config(broker_url=url, services=tuple(services), source=source)
+    return Config(
+        broker_url=url, services=tuple(services), source=source, ordering_secret=secret or None
+    )
+
+
+def _partitions(raw: Mapping[str, Any], where: str) -> int | None:
+    value = raw.get("partitions")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PARTITIONS:
+        raise ConfigurationError(
+            f"{where}: partitions must be a whole number from 1 to {MAX_PARTITIONS}"
+        )
+    return value
+
+
+def check_ordering_secret(
+    services: Sequence[ServiceConfig], secret: str | None, source: str = "<config>"
+) -> None:
+    """ConfigurationError naming the setting when a partitioned service has no ordering secret:
+    without it cjx cannot compute the ``cjx-ordering-key`` its partitions are chosen by."""
+    for service in services:
+        if service.partitions is not None and not secret:
+            raise ConfigurationError(
+                f"{source}: service {service.name!r} has partitions = {service.partitions} but "
+                f"no ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
+            )
 
 
 def check_dedup_paths(services: Sequence[ServiceConfig], source: str = "<config>") -> None:

@@ -16,7 +16,7 @@ import signal
 from collections.abc import Sequence
 
 from cjx.errors import ConfigurationError
-from cjx.service._config import Config, check_dedup_paths
+from cjx.service._config import Config, check_dedup_paths, check_ordering_secret
 from cjx.service._metrics import render
 from cjx.service._runtime import Service
 from cjx.transport import Broker, open_broker
@@ -36,10 +36,13 @@ class Runner:
         if not chosen:
             raise ConfigurationError("no service to run")
         check_dedup_paths(chosen, config.source)
+        check_ordering_secret(chosen, config.ordering_secret, config.source)
         # one broker (one connection) per process: its confirm window is the largest asked for
         window = max(c.options.confirm_window for c in chosen)
         self.broker = broker or open_broker(config.broker_url, confirm_window=window)
-        self.services = [Service(c, self.broker) for c in chosen]
+        self.services = [
+            Service(c, self.broker, ordering_secret=config.ordering_secret) for c in chosen
+        ]
 
     @property
     def ready(self) -> bool:

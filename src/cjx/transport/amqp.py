@@ -412,6 +412,30 @@ class AmqpBroker:
             consumer.cancelled = True
             await self._cancel_on_broker(consumer)
 
+    async def release(self, consumer_tag: str) -> None:
+        """Stop a consumer by closing its channel: its unsettled deliveries go back to the head
+        of the queue, in order (settling them afterwards returns ``False``), and on a queue with
+        ``x-single-active-consumer`` the next waiting consumer takes over."""
+        consumer = self._consumers.pop(consumer_tag, None)
+        if consumer is None:
+            return
+        async with consumer.lock:
+            consumer.cancelled = True
+            slot = consumer.slot
+            if slot is None:
+                return
+            slot.consuming = False
+            slot.retired = True
+            await self._close_channel(slot.channel)
+
+    async def consumer_count(self, queue: str) -> int:
+        """Consumers of the queue; of a single-active-consumer quorum queue RabbitMQ 3.10
+        counts only the active one."""
+        ok = await self._call(
+            f"consumers of {queue!r}", _ADMIN, lambda ch: ch.queue_declare(queue, passive=True)
+        )
+        return ok.consumer_count or 0
+
     async def get(self, queue: str) -> Delivery | None:
         raw = await self._call(
             f"get from {queue!r}", _GET, lambda ch: ch.basic_get(queue, no_ack=False)
@@ -1050,7 +1074,10 @@ async def _declare(underlay: aiormq.abc.AbstractChannel, *, topology: Topology) 
     for exchange in topology.exchanges:
         if exchange.name:  # the default exchange exists and may not be declared
             await underlay.exchange_declare(
-                exchange.name, exchange_type=exchange.kind, durable=True
+                exchange.name,
+                exchange_type=exchange.kind,
+                durable=True,
+                arguments=_table(exchange.arguments, f"exchange {exchange.name!r}") or None,
             )
     for queue in topology.queues:
         await underlay.queue_declare(
@@ -1059,7 +1086,21 @@ async def _declare(underlay: aiormq.abc.AbstractChannel, *, topology: Topology) 
             arguments=_table(queue.arguments, f"queue {queue.name!r} arguments") or None,
         )
     for binding in topology.bindings:
-        await underlay.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+        arguments = _table(binding.arguments, f"binding to {binding.queue!r}") or None
+        if binding.to_exchange:
+            await underlay.exchange_bind(
+                binding.queue,
+                binding.exchange,
+                routing_key=binding.routing_key,
+                arguments=arguments,
+            )
+        else:
+            await underlay.queue_bind(
+                binding.queue,
+                binding.exchange,
+                routing_key=binding.routing_key,
+                arguments=arguments,
+            )
 
 
 def _without_queue(topology: Topology, queue: str) -> Topology:
