@@ -324,11 +324,6 @@ class Service:
         clock: Clock = system_clock,
         ordering_secret: str | None = None,
     ) -> None:
-        if config.partitions is not None and not ordering_secret:
-            raise ConfigurationError(
-                f"service {config.name!r} has partitions = {config.partitions} but no ordering "
-                f"secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
-            )
         #: the key of ``cjx-ordering-key``; without it cjx sets no such header (a plain digest
         #: of a person identifier could be reversed)
         self.ordering_secret = ordering_secret or None
@@ -412,6 +407,13 @@ class Service:
         return len(self._tasks)
 
     async def start(self) -> None:
+        """Declare the topology and consume. A partitioned service without an ordering secret
+        refuses (ConfigurationError): its inputs' partitions are chosen by the keyed header."""
+        if self.partitions is not None and self.ordering_secret is None:
+            raise ConfigurationError(
+                f"service {self.config.name!r} has partitions = {self.config.partitions} but no "
+                f"ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
+            )
         await self.broker.declare(self.topology)
         if self.partitions is not None:
             await self.partitions.start()
