@@ -282,3 +282,19 @@ async def test_replicas_share_partitions_and_take_over_in_order(
         assert firsts == sorted(firsts), f"person {person} out of order"
     await replicas[1].stop(grace=10)
     await tap.close()
+
+
+@pytest.mark.amqp
+async def test_a_list_of_nodes_fails_over_to_a_live_one(amqp_url: str) -> None:
+    """A cluster's nodes as a list: an attempt on a dead node moves on to the next."""
+    from cjx.transport.amqp import AmqpBroker
+
+    dead = amqp_url.replace("127.0.0.1:5672", "127.0.0.1:1")
+    assert dead != amqp_url
+    broker = AmqpBroker(f"{dead},{amqp_url}", connect_timeout=20)
+    assert "guest:***@127.0.0.1:1/" in broker.name
+    await broker.connect()
+    try:
+        assert broker.ready
+    finally:
+        await broker.close()

@@ -56,6 +56,7 @@ import contextlib
 import datetime
 import decimal
 import logging
+import re
 import ssl
 import struct
 import uuid
@@ -105,6 +106,7 @@ from cjx.transport._base import (
 )
 
 __all__ = [
+    "split_urls",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_HEARTBEAT",
     "DEFAULT_PUBLISH_TIMEOUT",
@@ -164,6 +166,12 @@ _amqp_decode.install()
 # --- the broker ---------------------------------------------------------------------------------
 
 
+def split_urls(url: str) -> list[str]:
+    """The node URLs of a cluster given as one string: ``amqp://a:5672/,amqp://b:5672/``
+    (split only at a comma before ``amqp://`` or ``amqps://``, so a password may hold one)."""
+    return [part.strip() for part in re.split(r",\s*(?=amqps?://)", url.strip())]
+
+
 @dataclass(eq=False)
 class _Slot:
     """One consumer channel: where a consumer's deliveries came from, and how many are unsettled."""
@@ -203,6 +211,10 @@ class AmqpBroker:
     ``amqps://`` verifies the server certificate against the system store by default; aiormq reads
     ``cafile``, ``certfile``, ``keyfile`` and ``no_verify_ssl`` from the URL's query. A
     ``heartbeat`` in the URL's query wins over the ``heartbeat`` argument.
+
+    A cluster is given as its nodes' URLs separated by commas (``amqp://a:5672/,amqp://b:5672/``):
+    every connection attempt, at start and after a lost connection, goes to the next node in
+    turn, with the tenacity backoff between attempts, so a service fails over to a live node.
     """
 
     def __init__(
@@ -215,15 +227,31 @@ class AmqpBroker:
         publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
-        self._name = redact_url(url)
-        try:
-            parts = urlsplit(url)
-        except ValueError as exc:
-            raise ConfigurationError(f"broker URL {self._name!r} cannot be parsed") from exc
-        if parts.scheme.lower() not in ("amqp", "amqps"):
-            raise ConfigurationError(
-                f"broker URL {self._name!r} must start with amqp:// or amqps://"
-            )
+        urls = split_urls(url)
+        self._name = ", ".join(redact_url(u) for u in urls)
+        secrets: set[str] = set()
+        self._urls: list[URL] = []
+        for one in urls:
+            try:
+                parts = urlsplit(one)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"broker URL {redact_url(one)!r} cannot be parsed"
+                ) from exc
+            if parts.scheme.lower() not in ("amqp", "amqps"):
+                raise ConfigurationError(
+                    f"broker URL {redact_url(one)!r} must start with amqp:// or amqps://"
+                )
+            # the password, or a token given as the whole userinfo (``amqp://TOKEN@host/``)
+            secret = parts.password if parts.password is not None else parts.username
+            secrets |= {s for s in {secret or "", unquote(secret or "")} if s}
+            target = URL(one)
+            if "heartbeat" not in target.query:
+                target = target.update_query(heartbeat=str(heartbeat))
+            self._urls.append(target)
+        self._secrets = tuple(secrets)
+        #: the node the next connection attempt goes to (each attempt takes the next one)
+        self._next_url = 0
         if confirm_window < 1:
             raise ConfigurationError("confirm_window must be at least 1")
         if heartbeat < 0 or reconnect_max_wait <= 0 or publish_timeout <= 0 or connect_timeout <= 0:
@@ -231,13 +259,6 @@ class AmqpBroker:
                 "heartbeat must be >= 0 and reconnect_max_wait, publish_timeout and "
                 "connect_timeout > 0"
             )
-        # the password, or a token given as the whole userinfo (``amqp://TOKEN@host/``)
-        secret = parts.password if parts.password is not None else parts.username
-        self._secrets = tuple(s for s in {secret or "", unquote(secret or "")} if s)
-        target = URL(url)
-        if "heartbeat" not in target.query:
-            target = target.update_query(heartbeat=str(heartbeat))
-        self._url = target
         self._confirm_window = confirm_window
         self._reconnect_max_wait = reconnect_max_wait
         self._timeout = publish_timeout
@@ -485,8 +506,10 @@ class AmqpBroker:
 
     async def _establish(self) -> None:
         """Open a connection, declare every topology on it, and make it the current one."""
+        target = self._urls[self._next_url % len(self._urls)]
+        self._next_url += 1  # a failed node is not tried twice in a row
         connection = await aio_pika.connect(
-            self._url,
+            target,
             timeout=_ATTEMPT_TIMEOUT,
             client_properties={"connection_name": _CONNECTION_NAME},
         )
