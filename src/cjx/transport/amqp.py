@@ -1102,12 +1102,13 @@ async def _declare(underlay: aiormq.abc.AbstractChannel, *, topology: Topology) 
                 durable=True,
                 arguments=_table(exchange.arguments, f"exchange {exchange.name!r}") or None,
             )
+    away: set[str] = set()
     for queue in topology.queues:
-        await underlay.queue_declare(
-            queue.name,
-            durable=True,
-            arguments=_table(queue.arguments, f"queue {queue.name!r} arguments") or None,
-        )
+        arguments = _table(queue.arguments, f"queue {queue.name!r} arguments") or None
+        if queue.quorum:
+            await underlay.queue_declare(queue.name, durable=True, arguments=arguments)
+        elif not await _declare_classic(underlay, queue.name, arguments):
+            away.add(queue.name)
     for binding in topology.bindings:
         arguments = _table(binding.arguments, f"binding to {binding.queue!r}") or None
         if binding.to_exchange:
@@ -1117,13 +1118,36 @@ async def _declare(underlay: aiormq.abc.AbstractChannel, *, topology: Topology) 
                 routing_key=binding.routing_key,
                 arguments=arguments,
             )
-        else:
+        elif binding.queue not in away:
             await underlay.queue_bind(
                 binding.queue,
                 binding.exchange,
                 routing_key=binding.routing_key,
                 arguments=arguments,
             )
+
+
+async def _declare_classic(
+    underlay: aiormq.abc.AbstractChannel, name: str, arguments: dict[str, Any] | None
+) -> bool:
+    """Declare a classic queue on a channel of its own; ``False`` when it lives on a cluster
+    node that is down. A classic queue is not replicated: while its node is away RabbitMQ
+    answers 404 "home node ... is down or inaccessible", and that must not stop the services
+    from coming back on the other nodes (cjx's only classic queue is the dlq overflow, a last
+    resort). It is declared again at the next reconnect."""
+    spare = await underlay.connection.channel()
+    try:
+        await spare.queue_declare(name, durable=True, arguments=arguments)
+    except ChannelNotFoundEntity as exc:
+        if "down or inaccessible" not in str(exc):
+            raise
+        _log.warning("queue %r is on a cluster node that is down; carrying on without it", name)
+        return False
+    finally:
+        if not spare.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(spare.close(), _CLOSE_TIMEOUT)
+    return True
 
 
 def _without_queue(topology: Topology, queue: str) -> Topology:
