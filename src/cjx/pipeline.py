@@ -31,7 +31,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, Translation, get_adapter
+from cjx._input import InputData, input_bytes
+from cjx.adapter import (
+    Adapter,
+    CanonicalJson,
+    CanonicalXml,
+    Translation,
+    get_adapter,
+    sniff,
+    validate,
+)
 from cjx.errors import CjxError, IdentityUnresolved, Issue, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.rules import RuleIndex, route
@@ -64,9 +73,9 @@ def verify_by_default() -> bool:
 
 
 def translate(
-    data: bytes,
+    data: InputData,
     *,
-    from_format: str | Adapter,
+    from_format: str | Adapter | None = None,
     to_format: str | Adapter,
     source: str = "<input>",
     clock: Clock = system_clock,
@@ -82,9 +91,19 @@ def translate(
     ``verify`` reads every output back through its own format's gate (off by default; ``None``
     takes :func:`verify_by_default`). ``index`` is the person index for the look-ups of a rule
     the translation needs: without one, no rule runs (:func:`apply_rules`).
+
+    ``data`` is the input's content, as bytes or str. Without ``from_format`` the source format
+    is recognised by content, as :func:`cjx.validate` does; an input no format recognises is
+    rejected with the same report (``format.unknown``, or what is wrong with its syntax).
     """
-    reader = get_adapter(from_format) if isinstance(from_format, str) else from_format
+    data = input_bytes(data, "translate")
     writer = get_adapter(to_format) if isinstance(to_format, str) else to_format
+    if from_format is None:
+        sniffed = sniff(data)
+        if sniffed is None:
+            return Outcome(source, (), (), validate(data, source=source))
+        from_format = sniffed
+    reader = get_adapter(from_format) if isinstance(from_format, str) else from_format
     if verify is None:
         verify = verify_by_default()
     try:

@@ -4,6 +4,8 @@
 
     [broker]
     url = "amqp://guest:guest@127.0.0.1:5672/"   # or "memory://"
+    ordering_secret = "..."   # key of cjx-ordering-key (CJX_ORDERING_SECRET wins); needed by
+                              # partitioned services
 
     [options]                 # defaults for every service (each may be set per service too)
     prefetch = 64
@@ -23,6 +25,7 @@
     dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
                                                     # (one file per service: shared is an error)
     where = { "hearing.court" = { prefix = "B01" } }  # optional: only what this selects
+    partitions = 16           # optional: 16 input queues shared out among the replicas
 
 There is no default broker: a file without ``[broker] url`` (and no ``CJX_BROKER_URL``) is
 refused, so that only an explicit ``url = "memory://"`` runs on the in-process broker. Once the
@@ -37,7 +40,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -46,7 +49,14 @@ from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
 from cjx.service._checks import check_config, check_dedup_paths
 from cjx.service._where import Condition, parse_where
-from cjx.transport import DEFAULT_CONFIRM_WINDOW, DEFAULT_DELIVERY_LIMIT, RetryPolicy, redact_url
+from cjx.service._ordering import ORDERING_SECRET_VARIABLE
+from cjx.transport import (
+    DEFAULT_CONFIRM_WINDOW,
+    DEFAULT_DELIVERY_LIMIT,
+    MAX_PARTITIONS,
+    RetryPolicy,
+    redact_url,
+)
 
 __all__ = [
     "BROKER_URL_VARIABLE",
@@ -54,6 +64,7 @@ __all__ = [
     "Options",
     "ServiceConfig",
     "check_dedup_paths",
+    "check_ordering_secret",
     "load_config",
     "parse_config",
 ]
@@ -125,6 +136,9 @@ class ServiceConfig:
 
 #: Where the broker URL came from; a missing one is refused by the checks.
 BrokerFrom = Literal["file", "environment", "missing-table", "missing-url"]
+    #: ``partitions = N``: N input queues shared out among the replicas, per-person order kept
+    #: across them (docs/services.md, "Partitioned services"); None: one input queue.
+    partitions: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +147,9 @@ class Config:
     services: tuple[ServiceConfig, ...]
     source: str = "<config>"
     broker_from: BrokerFrom = "file"
+    #: ``[broker] ordering_secret`` or ``CJX_ORDERING_SECRET``: the key of ``cjx-ordering-key``
+    #: (:mod:`cjx.service._ordering`). Never shown in repr.
+    ordering_secret: str | None = field(default=None, repr=False)
 
     def service(self, name: str) -> ServiceConfig:
         for service in self.services:
@@ -180,7 +197,16 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     return replace(base, **changes)
 
 
-_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path", "where"}
+_SERVICE_KEYS = {
+    "name",
+    "role",
+    "format",
+    "subscribe",
+    "destination",
+    "dedup_path",
+    "where",
+    "partitions",
+}
 
 
 def parse_config(
@@ -209,6 +235,9 @@ def parse_config(
         if "broker" in document
         else "missing-table"
     )
+    secret = env.get(ORDERING_SECRET_VARIABLE) or broker.get("ordering_secret")
+    if secret is not None and not isinstance(secret, str):
+        raise ConfigurationError(f"{source}: [broker] ordering_secret must be a string")
     option_table = document.get("options", {})
     if not isinstance(option_table, Mapping):
         raise ConfigurationError(f"{source}: [options] must be a table")
@@ -277,6 +306,7 @@ def parse_config(
                 options=_options(raw, defaults, where),
                 dedup_path=dedup_path,
                 where=conditions,
+                partitions=_partitions(raw, where),
             )
         )
     names = [s.name for s in services]
@@ -284,10 +314,38 @@ def parse_config(
     if duplicates:
         raise ConfigurationError(f"{source}: service names repeat: {', '.join(duplicates)}")
     config = Config(
-        broker_url=url, services=tuple(services), source=source, broker_from=broker_from
+        broker_url=url,
+        services=tuple(services),
+        source=source,
+        broker_from=broker_from,
+        ordering_secret=secret or None,
     )
     check_config(config)
     return config
+
+
+def _partitions(raw: Mapping[str, Any], where: str) -> int | None:
+    value = raw.get("partitions")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PARTITIONS:
+        raise ConfigurationError(
+            f"{where}: partitions must be a whole number from 1 to {MAX_PARTITIONS}"
+        )
+    return value
+
+
+def check_ordering_secret(
+    services: Sequence[ServiceConfig], secret: str | None, source: str = "<config>"
+) -> None:
+    """ConfigurationError naming the setting when a partitioned service has no ordering secret:
+    without it cjx cannot compute the ``cjx-ordering-key`` its partitions are chosen by."""
+    for service in services:
+        if service.partitions is not None and not secret:
+            raise ConfigurationError(
+                f"{source}: service {service.name!r} has partitions = {service.partitions} but "
+                f"no ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
+            )
 
 
 def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:

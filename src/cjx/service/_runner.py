@@ -17,7 +17,7 @@ import signal
 from collections.abc import Sequence
 
 from cjx.errors import ConfigurationError
-from cjx.service._config import Config, check_dedup_paths
+from cjx.service._config import Config, check_dedup_paths, check_ordering_secret
 from cjx.service._metrics import render
 from cjx.service._runtime import Service
 from cjx.transport import Broker, open_broker
@@ -37,10 +37,16 @@ class Runner:
         if not chosen:
             raise ConfigurationError("no service to run")
         check_dedup_paths(chosen, config.source)
+        check_ordering_secret(chosen, config.ordering_secret, config.source)
         # one broker (one connection) per process: its confirm window is the largest asked for
         window = max(c.options.confirm_window for c in chosen)
         self.broker = broker or open_broker(config.broker_url, confirm_window=window)
-        self.services = [Service(c, self.broker, peers=config.services) for c in chosen]
+        self.services = [
+            Service(
+                c, self.broker, peers=config.services, ordering_secret=config.ordering_secret
+            )
+            for c in chosen
+        ]
 
     @property
     def ready(self) -> bool:

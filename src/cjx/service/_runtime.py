@@ -59,13 +59,27 @@ from typing import Any, Final, Literal
 
 from cjx._text import shown_name
 from cjx.adapter import Adapter, get_adapter
-from cjx.errors import Report, Severity, TransientError, TransportError, error
+from cjx.errors import (
+    ConfigurationError,
+    Report,
+    Severity,
+    TransientError,
+    TransportError,
+    error,
+)
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
 from cjx.service._where import Selector, compile_where, subscribed_types, unselected_watch
+from cjx.service._ordering import (
+    HEADER_ORDERING_KEY,
+    KEY_FORM,
+    ORDERING_SECRET_VARIABLE,
+    ordering_key_of,
+)
+from cjx.service._partitions import Partitions
 from cjx.transport import (
     CANONICAL,
     DEAD_LETTER,
@@ -82,6 +96,7 @@ from cjx.transport import (
     in_queue,
     outbound_key,
     overflow_name,
+    partition_route,
     retry_queue,
     service_topology,
 )
@@ -116,7 +131,6 @@ HEADER_ORIGINAL_ROUTING_KEY: Final = "cjx-original-routing-key"
 HEADER_FAILED_AT: Final = "cjx-failed-at"
 HEADER_SERVICE: Final = "cjx-service"
 HEADER_RETRY_REASON: Final = "cjx-retry-reason"
-HEADER_ORDERING_KEY: Final = "cjx-ordering-key"
 HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
 HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
 HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
@@ -304,11 +318,6 @@ def _type_label(value: str | None) -> str:
     return value if value in _CANONICAL_XML.decodes else "-"
 
 
-def _key_digest(value: str) -> str:
-    # ordering keys are person identifiers: headers carry a digest, never the value
-    return hashlib.sha256(value.encode()).hexdigest()[:24]
-
-
 class Service:
     """One configured service on one broker. ``start()``, then ``stop()`` (or ``run``)."""
 
@@ -321,10 +330,14 @@ class Service:
         dedup: DedupStore | None = None,
         clock: Clock = system_clock,
         peers: Sequence[ServiceConfig] = (),
+        ordering_secret: str | None = None,
     ) -> None:
         """``peers``: the services of the configuration (this one among them), which tell an
         outbound service with a ``where`` whether another destination selects what it
         declines (:func:`~cjx.service._where.unselected_watch`)."""
+        #: the key of ``cjx-ordering-key``; without it cjx sets no such header (a plain digest
+        #: of a person identifier could be reversed)
+        self.ordering_secret = ordering_secret or None
         self.config = config
         self.broker = broker
         self.adapter = adapter if adapter is not None else get_adapter(config.format)
@@ -361,6 +374,17 @@ class Service:
             types = sorted({t for p in config.subscribe for t in subscribed_types(p)})
             self._selector = compile_where(config.where, types, f"service {config.name!r}")
             self._watch = unselected_watch(config, peers)
+        self.partitions: Partitions | None = None
+        if config.partitions is not None:
+            # retries come back through the partition route, keyed by the service's input name
+            self._own_route = (partition_route(config.name), self.queue)
+            self.partitions = Partitions(
+                broker,
+                config.name,
+                config.partitions,
+                self._on_delivery,
+                prefetch=self.options.prefetch,
+            )
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -374,6 +398,7 @@ class Service:
                 binding_keys=(c.format,),
                 retry=self.options.retry,
                 delivery_limit=self.options.delivery_limit,
+                partitions=c.partitions,
             )
         assert c.destination is not None
         return service_topology(
@@ -383,12 +408,16 @@ class Service:
             retry=self.options.retry,
             delivery_limit=self.options.delivery_limit,
             destination=(c.format, c.destination),
+            partitions=c.partitions,
         )
 
     @property
     def ready(self) -> bool:
         """Consuming on a live connection (false while a consumer is missing, or stopping)."""
-        value = self._consumer_tag is not None and not self._stopping and self.broker.ready
+        consuming = self._consumer_tag is not None or (
+            self.partitions is not None and self.partitions.registered
+        )
+        value = consuming and not self._stopping and self.broker.ready
         self.metrics.ready(value)
         return value
 
@@ -397,7 +426,18 @@ class Service:
         return len(self._tasks)
 
     async def start(self) -> None:
+        """Declare the topology and consume. A partitioned service without an ordering secret
+        refuses (ConfigurationError): its inputs' partitions are chosen by the keyed header."""
+        if self.partitions is not None and self.ordering_secret is None:
+            raise ConfigurationError(
+                f"service {self.config.name!r} has partitions = {self.config.partitions} but no "
+                f"ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
+            )
         await self.broker.declare(self.topology)
+        if self.partitions is not None:
+            await self.partitions.start()
+            log.info("service started", extra={"cjx": self._fields(event="started")})
+            return
         self._consumer_tag = await self.broker.consume(
             self.queue, self._on_delivery, prefetch=self.options.prefetch
         )
@@ -413,6 +453,8 @@ class Service:
         :class:`Runner` does on SIGTERM).
         """
         self._stopping = True
+        if self.partitions is not None:
+            return await self._stop_partitioned(grace)
         if self._consumer_tag is not None:
             tag, self._consumer_tag = self._consumer_tag, None
             # if the connection is gone, unsettled deliveries come back anyway
@@ -435,6 +477,28 @@ class Service:
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
+    async def _stop_partitioned(self, grace: float | None) -> bool:
+        """Stop a partitioned service without a moment of two replicas on one partition: hold
+        what arrives, finish what is in flight, then close the consumers (what they hold goes
+        back to the head of each queue, for the replica that takes the partition over)."""
+        assert self.partitions is not None
+        await self.partitions.hold()
+        grace = self.options.shutdown_grace if grace is None else grace
+        pending = set(self._tasks)
+        clean = True
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=grace)
+            if still:
+                log.warning(
+                    "stopping with messages in flight; the broker will deliver them again",
+                    extra={"cjx": self._fields(event="stop-timeout", in_flight=len(still))},
+                )
+                clean = False
+        await self.partitions.release()
+        self._late = []  # returned with the consumers' channels
+        log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
+        return clean
+
     # -- the consumer callback: synchronous, in delivery order -------------------------------
 
     def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
@@ -450,7 +514,19 @@ class Service:
             self._late.append(delivery)
             return
         own = (delivery.exchange, delivery.routing_key) == self._own_route
+        routed_by = delivery.message.headers.get(HEADER_ORDERING_KEY)
         delivery.message = admitted(delivery.message, own=own)
+        if (
+            self.partitions is not None
+            and not own
+            and isinstance(routed_by, str)
+            and KEY_FORM.fullmatch(routed_by)
+        ):
+            # the key the input was partitioned by goes with a retry, back to its partition
+            delivery.message = replace(
+                delivery.message,
+                headers={**delivery.message.headers, HEADER_ORDERING_KEY: routed_by},
+            )
         if self._backlog or len(delivery.message.body) > OFFLOAD_BYTES:
             # behind (or itself) an input translated off the loop: wait its turn, in order
             self._backlog.append((delivery, started))
@@ -647,8 +723,10 @@ class Service:
         self, delivery: Delivery, envelope: Envelope[Any], body: bytes, writer: Adapter
     ) -> tuple[str, str, Message]:
         headers: dict[str, Any] = {HEADER_SOURCE_FORMAT: envelope.source.format}
-        if envelope.ordering_key is not None:
-            headers[HEADER_ORDERING_KEY] = _key_digest(envelope.ordering_key)
+        if envelope.ordering_key is not None and self.ordering_secret is not None:
+            headers[HEADER_ORDERING_KEY] = ordering_key_of(
+                envelope.ordering_key, self.ordering_secret
+            )
         correlation = (
             envelope.correlation_id
             or delivery.message.correlation_id
