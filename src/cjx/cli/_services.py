@@ -196,18 +196,35 @@ def _dlq(args: argparse.Namespace) -> int:
             document["body"] = message.body.decode("utf-8", "replace")
         print(json.dumps(document, indent=2, default=str))
         return 0
-    operation = dlq.replay if args.action == "replay" else dlq.purge
-    letters = _with_broker(
-        config,
-        lambda b: operation(
-            b,
-            args.service,
-            codes=codes,
-            types=types,
-            dry_run=args.dry_run,
-            overflow=args.overflow,
-        ),
-    )
+    if args.action == "replay":
+        # a partitioned service has no <service>.in: its replays enter by its partition route
+        partitioned = any(
+            s.name == args.service and s.partitions is not None for s in config.services
+        )
+        letters = _with_broker(
+            config,
+            lambda b: dlq.replay(
+                b,
+                args.service,
+                codes=codes,
+                types=types,
+                dry_run=args.dry_run,
+                overflow=args.overflow,
+                partitioned=partitioned,
+            ),
+        )
+    else:
+        letters = _with_broker(
+            config,
+            lambda b: dlq.purge(
+                b,
+                args.service,
+                codes=codes,
+                types=types,
+                dry_run=args.dry_run,
+                overflow=args.overflow,
+            ),
+        )
     verb = {"replay": "replayed", "purge": "purged"}[args.action]
     _print_letters(letters, args.json, f"would be {verb} (dry run)" if args.dry_run else verb)
     return 0
