@@ -221,23 +221,35 @@ def write() -> Path:
     return path
 
 
-def export(dest_dir: Path, *, force: bool = False) -> list[Path]:
-    """Write every schema cjx ships into ``dest_dir``, keeping the ``schemas/`` layout.
+def export(dest_dir: Path, *, force: bool = False, version: str | None = None) -> list[Path]:
+    """Write schemas cjx ships into ``dest_dir``, keeping the ``schemas/`` layout.
 
-    That is the freshly generated canonical JSON Schema, the canonical XSD and the source-format
-    schemas under ``formats/``. Returns the written paths, sorted. Files are written as every
-    file cjx writes (:func:`cjx._files.write_file`: never through a symlink, never over an
-    existing file unless ``force``), with the usual mode less the umask: schemas hold no
-    personal data.
+    Without ``version``, every schema: the freshly generated working canonical JSON Schema and
+    the canonical XSD (``canonical/v1/``), every released version's frozen pair
+    (``canonical/1.0/``, ``canonical/1.1/``, ...) and the source-format schemas under
+    ``formats/``. With ``version`` (a released ``MAJOR.MINOR``), that version's canonical pair
+    alone, byte for byte as released (``canonical/<version>/``); an unreleased version raises
+    :class:`~cjx.schema_versions.UnknownVersion`, naming the released ones. Returns the written
+    paths, sorted. Files are written as every file cjx writes (:func:`cjx._files.write_file`:
+    never through a symlink, never over an existing file unless ``force``), with the usual mode
+    less the umask: schemas hold no personal data.
     """
+    from cjx.schema_versions import RELEASED, released  # noqa: PLC0415 - no import cycle
+
     root = schemas_root()
-    contents: list[tuple[Path, bytes]] = [
-        (dest_dir / JSON_SCHEMA_PATH, render_json_schema().encode("utf-8"))
-    ]
-    sources = [root / XSD_PATH]
-    formats = root / FORMATS_DIR
-    if formats.is_dir():
-        sources.extend(p for p in sorted(formats.rglob("*")) if p.is_file())
+    contents: list[tuple[Path, bytes]] = []
+    sources: list[Path] = []
+    if version is not None:
+        chosen = released(version)
+        sources.extend((chosen.json_schema_path(), chosen.xsd_path()))
+    else:
+        contents.append((dest_dir / JSON_SCHEMA_PATH, render_json_schema().encode("utf-8")))
+        sources.append(root / XSD_PATH)
+        for kept in RELEASED.values():
+            sources.extend((kept.json_schema_path(), kept.xsd_path()))
+        formats = root / FORMATS_DIR
+        if formats.is_dir():
+            sources.extend(p for p in sorted(formats.rglob("*")) if p.is_file())
     contents.extend((dest_dir / s.relative_to(root), s.read_bytes()) for s in sources)
     if not force:
         taken = [path for path, _ in contents if path.is_symlink() or path.exists()]

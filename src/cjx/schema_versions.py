@@ -4,10 +4,11 @@ One small table, :data:`RELEASED`, maps a released ``MAJOR.MINOR`` to its JSON S
 (paths relative to ``schemas/``). Everything that needs a released version goes through
 :func:`released`, so that moving the files is an edit of the table alone.
 
-Today the only released version is 1.0, and its files are the committed
-``canonical/v1/`` pair. When canonical v1.1 lands, the released versions are kept side by side
-(docs/versioning.md): the table then points ``1.0`` at ``canonical/1.0/`` (v1.0 exactly as it
-shipped) and ``1.1`` at ``canonical/1.1/``.
+Released versions are kept side by side, frozen (docs/versioning.md): ``canonical/1.0/`` is
+v1.0 exactly as it shipped (taken from the history before v1.1 changed the schemas),
+``canonical/1.1/`` is v1.1. ``canonical/v1/`` is the working pair of the current major: the
+JSON Schema the model generates and the XSD kept in lockstep with it (``cjx schema check``); the
+compatibility gate compares it with every released version of its major.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ class ReleasedSchemas:
         return schema_file(self.xsd)
 
 
-#: Every released version, oldest first. The later round points these at per-version folders.
+#: Every released version, oldest first; each in a folder of its own that never changes.
 RELEASED: Final[dict[str, ReleasedSchemas]] = {
-    "1.0": ReleasedSchemas(
-        "1.0", "canonical/v1/cjx-canonical.schema.json", "canonical/v1/cjx-canonical.xsd"
-    ),
+    version: ReleasedSchemas(
+        version,
+        f"canonical/{version}/cjx-canonical.schema.json",
+        f"canonical/{version}/cjx-canonical.xsd",
+    )
+    for version in ("1.0", "1.1")
 }
 
 _VERSION: Final = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
