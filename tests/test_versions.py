@@ -1,0 +1,201 @@
+"""Released versions side by side (docs/versioning.md): each message is checked against the
+version it claims, v1.0 readers accept what the current writer sends in the v1.0 types, and
+the current reader reads what v1.0 writers sent.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from tests.strategies import BODIES, envelopes
+
+from cjx.adapter import get_adapter
+from cjx.adapter._canonical import CanonicalJson, CanonicalXml
+from cjx.codec import decode_json, decode_xml, encode_json, encode_xml
+from cjx.errors import Severity, ValidationFailed
+from cjx.model import BODY_TYPES, Envelope
+from cjx.schema_versions import RELEASED, released
+from cjx.validation import (
+    json_schema_issues,
+    json_validator,
+    lxml_schema,
+    validate_canonical_json,
+    validate_canonical_xml,
+    xsd_issues,
+)
+
+ROOT = Path(__file__).parents[1]
+FIXTURES = ROOT / "tests/fixtures/canonical"
+V10 = released("1.0")
+#: The message types v1.0 has, read from its frozen JSON Schema (not from the model).
+V10_TYPES: frozenset[str] = frozenset(
+    json.loads(V10.json_schema_path().read_text(encoding="utf-8"))["properties"]["message_type"][
+        "enum"
+    ]
+)
+#: v1.0 messages as v1.0 writers wrote them: the fixtures of commit 554319c, unchanged since.
+V10_FIXTURES = sorted(
+    p
+    for p in FIXTURES.glob("*.*")
+    if p.suffix in (".xml", ".json")
+    and json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))["message_type"] in V10_TYPES
+)
+
+
+def test_released_versions_are_kept_apart_from_the_working_schemas() -> None:
+    assert list(RELEASED) == ["1.0", "1.1"]
+    assert V10.xsd == "canonical/1.0/cjx-canonical.xsd"
+    assert released("1.1").json_schema == "canonical/1.1/cjx-canonical.schema.json"
+    assert len(V10_TYPES) == 7
+    assert set(BODY_TYPES) > V10_TYPES
+    assert {t for t, cls in BODY_TYPES.items() if cls.schema_version == "1.0"} == V10_TYPES
+
+
+def test_released_1_0_is_what_shipped() -> None:
+    """The frozen 1.0 pair is byte for byte the schemas of the last commit before 1.1."""
+    for relative in (V10.xsd, V10.json_schema):
+        shipped = subprocess.run(
+            ["git", "show", f"554319c:schemas/canonical/v1/{Path(relative).name}"],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
+        if shipped.returncode != 0:
+            pytest.skip("no git history here (a source distribution)")
+        assert (ROOT / "schemas" / relative).read_bytes() == shipped.stdout
+
+
+def test_v10_fixtures_are_v10_messages() -> None:
+    assert len(V10_FIXTURES) == 16  # eight messages, each as XML and as JSON
+    for path in V10_FIXTURES:
+        text = path.read_text(encoding="utf-8")
+        assert ("<SchemaVersion>1.0</SchemaVersion>" in text) or ('"schema_version": "1.0"' in text)
+
+
+# --- each message against the version it claims ----------------------------------------------
+
+
+def _xml(name: str, version: str) -> bytes:
+    data = (FIXTURES / name).read_bytes()
+    old = b"<SchemaVersion>1.0</SchemaVersion>"
+    if old not in data:
+        old = b"<SchemaVersion>1.1</SchemaVersion>"
+    return data.replace(old, f"<SchemaVersion>{version}</SchemaVersion>".encode())
+
+
+def _json(name: str, version: str) -> bytes:
+    obj = json.loads((FIXTURES / name).read_bytes())
+    obj["schema_version"] = version
+    return json.dumps(obj).encode()
+
+
+@pytest.mark.parametrize("version", ["2.0", "0.9", "1.x", "one"])
+def test_a_version_cjx_does_not_have_is_reported_with_path_and_expected(version: str) -> None:
+    xml = validate_canonical_xml(_xml("prisoner-received.xml", version))
+    js = validate_canonical_json(_json("prisoner-received.json", version))
+    for report, path in ((xml, "/Envelope/SchemaVersion"), (js, "/schema_version")):
+        assert not report.ok
+        (issue,) = report.issues  # nothing else: there is nothing to check the message with
+        assert issue.code == "schema.version-unknown"
+        assert issue.severity is Severity.ERROR
+        assert issue.path == path
+        assert "expected one of 1.0, 1.1" in issue.message
+        if version == "one":
+            assert "one" not in issue.message.replace("one of", "")  # input is not echoed
+
+
+def test_a_later_minor_is_read_as_the_newest_reads_it_and_said_so() -> None:
+    """1.7 (a later minor of major 1): a warning naming the versions cjx has; still valid."""
+    for report, path in (
+        (validate_canonical_xml(_xml("prisoner-received.xml", "1.7")), "/Envelope/SchemaVersion"),
+        (validate_canonical_json(_json("prisoner-received.json", "1.7")), "/schema_version"),
+    ):
+        assert report.ok
+        (issue,) = report.issues
+        assert (issue.code, issue.severity, issue.path) == (
+            "schema.version-unknown",
+            Severity.WARNING,
+            path,
+        )
+        assert "expected one of 1.0, 1.1" in issue.message
+
+
+def test_a_message_is_held_to_the_version_it_claims() -> None:
+    """A v1.1 message type that claims 1.0 fails the 1.0 schema, which does not have it."""
+    xml = validate_canonical_xml(_xml("prisoner-record.xml", "1.0"))
+    js = validate_canonical_json(_json("prisoner-record.json", "1.0"))
+    assert not xml.ok
+    assert not js.ok
+    assert any(i.path == "/Envelope/MessageType" for i in xml.errors), xml.issues
+    assert any(i.path == "/message_type" for i in js.errors), js.issues
+    # the same message claiming 1.1 is valid
+    assert validate_canonical_xml(_xml("prisoner-record.xml", "1.1")).ok
+    assert validate_canonical_json(_json("prisoner-record.json", "1.1")).ok
+
+
+def test_a_reader_pinned_to_1_0_rejects_the_types_1_0_does_not_have() -> None:
+    """Pinned to 1.0, a v1.1 type fails (dead-lettered by a service), a v1.0 type passes."""
+    for reader, suffix in (
+        (CanonicalXml(version="1.0"), "xml"),
+        (CanonicalJson(version="1.0"), "json"),
+    ):
+        ok = reader.translate((FIXTURES / f"prisoner-received.{suffix}").read_bytes())
+        assert ok.report.ok
+        with pytest.raises(ValidationFailed) as caught:
+            reader.translate((FIXTURES / f"licence-record.{suffix}").read_bytes())
+        assert caught.value.report.errors
+
+
+def test_cli_validate_reports_the_unknown_version(tmp_path: Path) -> None:
+    bad = tmp_path / "m.json"
+    bad.write_bytes(_json("person-merged.json", "3.1"))
+    done = subprocess.run(
+        [str(ROOT / ".venv/bin/cjx"), "validate", "--format", "json", str(bad)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert '"code": "schema.version-unknown"' in out
+    assert '"path": "/schema_version"' in out
+
+
+# --- across versions --------------------------------------------------------------------------
+
+v10_envelopes = envelopes(st.one_of(*(BODIES[t] for t in sorted(V10_TYPES))))
+
+
+@settings(max_examples=150, deadline=None)
+@given(v10_envelopes)
+def test_the_current_writer_sends_v10_readers_what_they_accept(envelope: Envelope[Any]) -> None:
+    """Every v1.0 message type, as the 1.1 writer writes it, is valid under the frozen 1.0
+    XSD and JSON Schema (the v1.0 types are closed for major 1)."""
+    assert envelope.schema_version == "1.0"
+    xml = encode_xml(envelope)
+    assert xsd_issues(lxml_schema(V10.xsd), etree.fromstring(xml)) == []
+    js = encode_json(envelope)
+    assert json_schema_issues(json_validator(V10.json_schema), json.loads(js)) == []
+
+
+@pytest.mark.parametrize("path", V10_FIXTURES, ids=lambda p: p.name)
+def test_v10_messages_are_read_by_the_current_reader(path: Path) -> None:
+    """What v1.0 writers sent is valid for the 1.1 reader and decodes to the same message in
+    both forms."""
+    data = path.read_bytes()
+    reader = get_adapter("canonical-xml" if path.suffix == ".xml" else "canonical-json")
+    (envelope,) = reader.translate(data).envelopes
+    assert envelope.schema_version == "1.0"
+    twin = path.with_suffix(".json" if path.suffix == ".xml" else ".xml").read_bytes()
+    other = decode_json(twin) if path.suffix == ".xml" else decode_xml(twin)
+    assert envelope == other
+    # and the 1.1 writer writes it back byte for byte as the 1.0 writer did
+    written = encode_xml(envelope) if path.suffix == ".xml" else encode_json(envelope)
+    assert written.rstrip(b"\n") == data.rstrip(b"\n")  # the files end with a line feed
