@@ -18,9 +18,18 @@ from tests.strategies import BODIES, envelopes
 
 from cjx.adapter import get_adapter
 from cjx.adapter._canonical import CanonicalJson, CanonicalXml
-from cjx.codec import decode_json, decode_xml, encode_json, encode_xml
+from cjx.codec import CANONICAL_NS, decode_json, decode_xml, encode_json, encode_xml
+from cjx.codec._canonical import _BODY_BY_ELEMENT, _field_models, _tag_index
 from cjx.errors import Severity, ValidationFailed
-from cjx.model import BODY_TYPES, Envelope
+from cjx.model import (
+    BODY_TYPES,
+    EXTENSION_NS,
+    Envelope,
+    SubjectId,
+    extension_types,
+    first_release,
+)
+from cjx.model._versions import _first_releases
 from cjx.schema_versions import RELEASED, released
 from cjx.validation import (
     json_schema_issues,
@@ -199,3 +208,175 @@ def test_v10_messages_are_read_by_the_current_reader(path: Path) -> None:
     # and the 1.1 writer writes it back byte for byte as the 1.0 writer did
     written = encode_xml(envelope) if path.suffix == ".xml" else encode_json(envelope)
     assert written.rstrip(b"\n") == data.rstrip(b"\n")  # the files end with a line feed
+
+
+# --- extension points (docs/versioning.md, section 2) ---------------------------------------
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+WORKING_XSD = ROOT / "schemas/canonical/v1/cjx-canonical.xsd"
+WORKING_JSON = ROOT / "schemas/canonical/v1/cjx-canonical.schema.json"
+V11 = released("1.1")
+V11_TYPES = sorted(t for t, cls in BODY_TYPES.items() if cls.schema_version == "1.1")
+
+
+#: every model type a message reaches (the envelope's and the bodies'), by name
+REACHED = {cls.__name__: cls for cls in _first_releases()}
+
+
+def _wildcards(xsd: Path) -> dict[str, list[etree._Element]]:
+    root = etree.parse(str(xsd)).getroot()
+    out: dict[str, list[etree._Element]] = {}
+    for node in root.iter(XS + "any", XS + "anyAttribute"):
+        owner = next(a for a in node.iterancestors(XS + "complexType"))
+        out.setdefault(owner.get("name", ""), []).append(node)
+    return out
+
+
+def test_extension_points_are_the_types_first_released_after_1_0() -> None:
+    """Lockstep: exactly the model types first released in 1.1 have an extension point, in
+    the XSD (a lax wildcard for the extension namespace, last in the content) and in the JSON
+    Schema (an open object); the v1.0 types, and every type the envelope holds, are closed."""
+    assert extension_types()
+    assert all(first_release(cls) == "1.1" for cls in extension_types())
+    assert SubjectId not in extension_types()  # the envelope's, so 1.0
+    wildcards = _wildcards(WORKING_XSD)
+    assert set(wildcards) == {f"{cls.__name__}Type" for cls in extension_types()}
+    root = etree.parse(str(WORKING_XSD)).getroot()
+    for cls in extension_types():
+        (wildcard,) = wildcards[f"{cls.__name__}Type"]
+        assert wildcard.tag == XS + "any"
+        assert wildcard.attrib == {
+            "namespace": EXTENSION_NS,
+            "processContents": "lax",
+            "minOccurs": "0",
+            "maxOccurs": "unbounded",
+        }
+        # last in the type's top-level sequence
+        (complex_type,) = root.findall(f"{XS}complexType[@name='{cls.__name__}Type']")
+        sequence = complex_type.find(XS + "sequence")
+        assert sequence is not None
+        last = [c for c in sequence if isinstance(c.tag, str)][-1]
+        assert (last.tag, last.sourceline) == (wildcard.tag, wildcard.sourceline)
+    defs = json.loads(WORKING_JSON.read_text(encoding="utf-8"))["$defs"]
+    for name, schema in defs.items():
+        if schema.get("type") != "object" or name.startswith("Envelope"):
+            continue
+        cls = REACHED.get(name)
+        assert cls is not None, name
+        opened = "additionalProperties" not in schema
+        assert opened == (cls in extension_types()), name
+    # the released 1.0 schemas are closed everywhere; 1.1 has the same points as the working
+    assert _wildcards(V10.xsd_path()) == {}
+    assert set(_wildcards(V11.xsd_path())) == set(wildcards)
+
+
+def _open_elements(element: etree._Element, cls: type[Any]) -> list[etree._Element]:
+    """The elements of ``element`` (of model type ``cls``) that are extension points."""
+    found = [element] if cls in extension_types() else []
+    index = _tag_index(cls)
+    for child in element:
+        f = index.get(child.tag)
+        if f is None:
+            continue
+        if f.is_body:
+            inner = child[0]
+            found += _open_elements(inner, _BODY_BY_ELEMENT[inner.tag])
+        elif f.model is not None and f.item_tag is not None:
+            for item in child:
+                found += _open_elements(item, f.model)
+        elif f.model is not None:
+            found += _open_elements(child, f.model)
+    return found
+
+
+def _open_objects(data: Any, cls: type[Any]) -> list[dict[str, Any]]:
+    if not isinstance(data, dict):
+        return []
+    found = [data] if cls in extension_types() else []
+    for key, model in _field_models(cls).items():
+        value = data.get(key)
+        if model is None or value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            found += _open_objects(item, model)
+    return found
+
+
+def _as_later_minor_xml(envelope: Envelope[Any], version: str, every: int) -> bytes:
+    """``envelope`` as a producer of a later minor writes it: its version, and an optional
+    element of the extension namespace at (every ``every``-th) extension point."""
+    root = etree.fromstring(encode_xml(envelope))
+    root.find(f"{{{CANONICAL_NS}}}SchemaVersion").text = version  # type: ignore[union-attr]
+    for n, element in enumerate(_open_elements(root, type(envelope))):
+        if n % every == 0:
+            added = etree.SubElement(element, f"{{{EXTENSION_NS}}}AddedInALaterMinor")
+            added.text = "content a 1.1 reader does not know"
+    return etree.tostring(root)
+
+
+def _as_later_minor_json(envelope: Envelope[Any], version: str, every: int) -> bytes:
+    obj = json.loads(encode_json(envelope))
+    obj["schema_version"] = version
+    for n, found in enumerate(_open_objects(obj, type(envelope))):
+        if n % every == 0:
+            found["added_in_a_later_minor"] = {"any": ["value"]}
+    return json.dumps(obj).encode()
+
+
+v11_envelopes = envelopes(st.one_of(*(BODIES[t] for t in V11_TYPES)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(v11_envelopes, st.integers(1, 3))
+def test_a_later_minor_is_read_by_a_1_1_consumer(envelope: Envelope[Any], every: int) -> None:
+    """A simulated 1.2 producer adds optional content at the extension points of 1.1 types:
+    valid under the frozen 1.1 schemas, and the 1.1 reader reads the message it knows."""
+    xml = _as_later_minor_xml(envelope, "1.2", every)
+    assert xsd_issues(lxml_schema(V11.xsd), etree.fromstring(xml)) == []
+    js = _as_later_minor_json(envelope, "1.2", every)
+    assert json_schema_issues(json_validator(V11.json_schema), json.loads(js)) == []
+    for reader, data in ((get_adapter("canonical-xml"), xml), (get_adapter("canonical-json"), js)):
+        translation = reader.translate(data)
+        assert [i.code for i in translation.report.issues] == ["schema.version-unknown"]
+        (read,) = translation.envelopes
+        assert read.schema_version == "1.2"
+        assert read.body == envelope.body
+        assert read.model_copy(update={"schema_version": "1.1"}) == envelope
+
+
+def test_extension_content_is_reserved_for_later_minors() -> None:
+    """A message that says 1.1 carries nothing at an extension point: its writer's model has
+    no such field, so the reader reports it (the schema admits it; the model does not)."""
+    envelope = decode_json((FIXTURES / "licence-record.json").read_bytes())
+    xml = _as_later_minor_xml(envelope, "1.1", 1)
+    report = validate_canonical_xml(xml)
+    assert {i.code for i in report.issues} == {"schema.extra-forbidden"}
+    js = _as_later_minor_json(envelope, "1.1", 1)
+    assert {i.code for i in validate_canonical_json(js).issues} == {"schema.extra-forbidden"}
+    # and the same content, said to be 1.2, is read
+    assert validate_canonical_xml(_as_later_minor_xml(envelope, "1.2", 1)).ok
+    assert validate_canonical_json(_as_later_minor_json(envelope, "1.2", 1)).ok
+
+
+@pytest.mark.parametrize("name", ["prisoner-received", "case-resulted-person"])
+def test_a_v10_type_is_closed_even_in_a_later_minor(name: str) -> None:
+    """Extension content in a v1.0 type is rejected whatever version the message claims."""
+    data = (
+        (FIXTURES / f"{name}.xml")
+        .read_bytes()
+        .replace(
+            b"</Source>",
+            f'</Source><x:Added xmlns:x="{EXTENSION_NS}">1</x:Added>'.encode(),
+            1,
+        )
+    )
+    data = data.replace(
+        b"<SchemaVersion>1.0</SchemaVersion>", b"<SchemaVersion>1.2</SchemaVersion>"
+    )
+    report = validate_canonical_xml(data)
+    assert not report.ok
+    assert any(i.code.startswith("schema.") for i in report.errors), report.issues
+    obj = json.loads((FIXTURES / f"{name}.json").read_bytes())
+    obj["schema_version"] = "1.2"
+    obj["body"]["added_in_a_later_minor"] = 1
+    assert not validate_canonical_json(json.dumps(obj).encode()).ok

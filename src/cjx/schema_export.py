@@ -41,7 +41,14 @@ from pydantic_core import core_schema
 
 from cjx._files import FileExists, make_directory, write_file
 from cjx._resources import schemas_root
-from cjx.model import BODY_TYPES, Address, Defendant, SentenceDate, envelope_type
+from cjx.model import (
+    BODY_TYPES,
+    Address,
+    Defendant,
+    SentenceDate,
+    envelope_type,
+    extension_types,
+)
 
 __all__ = [
     "JSON_SCHEMA_ID",
@@ -146,11 +153,23 @@ def _structural_rules(defs: dict[str, Any]) -> None:
     address["if"] = {"properties": {"lines": {"minItems": 1}}, "required": ["lines"]}
     address["then"] = {"not": {"anyOf": [{"required": [name]} for name in structured]}}
     sentence_date = defs[_defs_name(SentenceDate)]
-    sentence_date["minProperties"] = 1
+    # at least one of the fields (not minProperties: the object is open, docs/versioning.md)
+    sentence_date["anyOf"] = [{"required": [name]} for name in SentenceDate.model_fields]
     sentence_date["description"] = (
         "One NOMIS sentence date: at least one of reported, calculated, override "
         "(stated here and by the model)."
     )
+
+
+def _extension_points(defs: dict[str, Any]) -> None:
+    """The types first released after 1.0 are open objects (docs/versioning.md): members a
+    later minor of the major adds there are admitted, and older readers ignore them. Every
+    other object keeps ``additionalProperties: false`` (the v1.0 types are closed for the
+    major)."""
+    for cls in extension_types():
+        schema = defs[_defs_name(cls)]
+        if schema.pop("additionalProperties", None) is not False:  # pragma: no cover
+            raise TypeError(f"{cls.__name__}: a canonical model forbids unknown fields")
 
 
 def canonical_json_schema() -> dict[str, Any]:
@@ -190,6 +209,7 @@ def canonical_json_schema() -> dict[str, Any]:
             }
         )
     _structural_rules(defs)
+    _extension_points(defs)
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": JSON_SCHEMA_ID,

@@ -221,7 +221,7 @@ def check_canonical_xml_element(
     model_issues: list[Issue] = []
     if not _full(schema_issues):
         try:
-            envelope = decode_xml_element(root, source=source)
+            envelope = decode_xml_element(root, source=source, tolerant=choice.later)
         except ValidationFailed as exc:
             model_issues = list(exc.report.issues)
     issues = hint_issues + list(choice.issues) + _merge(schema_issues, model_issues)
@@ -261,7 +261,7 @@ def check_canonical_json(
     model_issues: list[Issue] = []
     if isinstance(obj, dict) and not _full(schema_issues):
         try:
-            envelope = _model_validate(obj, source, pointer_style=True)
+            envelope = _model_validate(obj, source, pointer_style=True, tolerant=choice.later)
         except ValidationFailed as exc:
             model_issues = list(exc.report.issues)
     issues = list(choice.issues) + _merge(schema_issues, model_issues)
