@@ -22,6 +22,7 @@
     destination = "police"    # routing key libra-spi.police, queue police.libra-spi
     dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
                                                     # (one file per service: shared is an error)
+    schema_version = "1.0"    # optional: a consumer built on that release (docs/versioning.md)
 
 Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
 in the URL (from the environment in production); they never appear in logs or errors.
@@ -39,6 +40,7 @@ from typing import Any, Literal
 
 from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
+from cjx.service._pinning import pinned_subscription
 from cjx.transport import DEFAULT_CONFIRM_WINDOW, DEFAULT_DELIVERY_LIMIT, RetryPolicy, redact_url
 
 __all__ = [
@@ -111,6 +113,9 @@ class ServiceConfig:
     #: An SQLite file for de-duplication that survives restarts (memory when None); one file
     #: per service (see :func:`check_dedup_paths`).
     dedup_path: str | None = None
+    #: The release an outbound service was built on (None: every version cjx has); its
+    #: subscription holds only that release's message types (:mod:`cjx.service._pinning`).
+    schema_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +170,15 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
     return replace(base, **changes)
 
 
-_SERVICE_KEYS = {"name", "role", "format", "subscribe", "destination", "dedup_path"}
+_SERVICE_KEYS = {
+    "name",
+    "role",
+    "format",
+    "subscribe",
+    "destination",
+    "dedup_path",
+    "schema_version",
+}
 
 
 def parse_config(
@@ -242,6 +255,11 @@ def parse_config(
         dedup_path = raw.get("dedup_path")
         if dedup_path is not None and not isinstance(dedup_path, str):
             raise ConfigurationError(f"{where}: dedup_path must be a file path")
+        schema_version = raw.get("schema_version")
+        if schema_version is not None:
+            if role != "outbound":
+                raise ConfigurationError(f"{where}: schema_version is for outbound services only")
+            subscribe = list(pinned_subscription(schema_version, subscribe, where))
         services.append(
             ServiceConfig(
                 name=name,
@@ -251,6 +269,7 @@ def parse_config(
                 destination=destination,
                 options=_options(raw, defaults, where),
                 dedup_path=dedup_path,
+                schema_version=schema_version,
             )
         )
     names = [s.name for s in services]
