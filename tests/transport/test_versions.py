@@ -20,10 +20,19 @@ from tests.transport.helpers import Sink
 from cjx.errors import ConfigurationError
 from cjx.model import BODY_TYPES
 from cjx.schema_versions import released
-from cjx.service import parse_config
+from cjx.service import HEADER_ERROR_REPORT, parse_config
 from cjx.service._pinning import release_catalogue
 from cjx.testing import services_on
-from cjx.transport import CANONICAL, Broker, Message, destination_queue, dlq_name
+from cjx.transport import (
+    CANONICAL,
+    Binding,
+    Broker,
+    Message,
+    Topology,
+    destination_queue,
+    dlq_name,
+    in_queue,
+)
 from cjx.validation import json_schema_issues, json_validator
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "canonical"
@@ -133,4 +142,39 @@ async def test_a_v10_consumer_gets_the_v10_types_from_a_v11_producer(
     assert await old_dead.quiet(0.5) == []
     assert await new_dead.quiet(0.2) == []
     for sink in (tap, old_out, new_out, old_dead, new_dead):
+        await sink.close()
+
+
+async def test_a_v11_type_that_still_reaches_a_v10_consumer_is_dead_lettered(
+    broker: Broker, running: Any, unique: str
+) -> None:
+    """Bound by hand to a v1.1 key, the v1.0 consumer refuses the message with the 1.0 schema
+    and dead-letters it with its report (nothing is dropped); a v1.0 message still passes."""
+    old = _config(f"{unique}-v10", f"{unique}-old", ["custody.prisoner-received.v1"], "1.0")
+    await running(old)
+    await broker.declare(
+        Topology(bindings=(Binding(in_queue(old.name), CANONICAL, "licence.licence-record.v1"),))
+    )
+    out = await Sink.on(broker, destination_queue("canonical-json", f"{unique}-old"))
+    dead = await Sink.on(broker, dlq_name(old.name))
+    for n, name in enumerate(("licence-record", "prisoner-received")):
+        message_type = json.loads((FIXTURES / f"{name}.json").read_bytes())["message_type"]
+        await broker.publish(
+            CANONICAL,
+            f"{message_type}.v1",
+            Message(
+                body=(FIXTURES / f"{name}.xml").read_bytes(),
+                message_id=f"{unique}-{n}",
+                content_type="application/vnd.cjx.canonical.v1+xml",
+                type=message_type,
+            ),
+        )
+    (refused,) = await dead.wait_for(1)
+    (passed,) = await out.wait_for(1)
+    assert passed.message.type == "custody.prisoner-received"
+    assert refused.message.body == (FIXTURES / "licence-record.xml").read_bytes()
+    report = json.loads(refused.message.headers[HEADER_ERROR_REPORT])
+    paths = {(i["code"], i["path"]) for i in report["issues"]}
+    assert any(path == "/Envelope/MessageType" for _, path in paths), paths
+    for sink in (out, dead):
         await sink.close()
