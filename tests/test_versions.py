@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,7 @@ def test_cli_validate_reports_the_unknown_version(tmp_path: Path) -> None:
     bad = tmp_path / "m.json"
     bad.write_bytes(_json("person-merged.json", "3.1"))
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/cjx"), "validate", "--format", "json", str(bad)],
+        [sys.executable, "-m", "cjx", "validate", "--format", "json", str(bad)],
         capture_output=True,
         check=False,
         timeout=120,
@@ -380,3 +381,28 @@ def test_a_v10_type_is_closed_even_in_a_later_minor(name: str) -> None:
     obj["schema_version"] = "1.2"
     obj["body"]["added_in_a_later_minor"] = 1
     assert not validate_canonical_json(json.dumps(obj).encode()).ok
+
+
+@pytest.mark.parametrize(
+    ("definition", "code", "rule"),
+    [("PrisonerRecord", 0, "field.added-optional"), ("CaseResulted", 1, "field.added-closed")],
+)
+def test_the_gate_lets_a_later_minor_fill_only_the_extension_points(
+    tmp_path: Path, definition: str, code: int, rule: str
+) -> None:
+    """A 1.2 JSON Schema with an optional field in a 1.1 type is compatible with 1.1; the same
+    field in a v1.0 type is breaking (`cjx schema diff 1.1 FILE`)."""
+    schema = json.loads(V11.json_schema_path().read_text(encoding="utf-8"))
+    schema["$defs"][definition]["properties"]["added_in_1_2"] = {"type": "string"}
+    path = tmp_path / "cjx-canonical.schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "cjx", "schema", "diff", "--format", "json", "1.1", str(path)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == code, done.stderr
+    (change,) = json.loads(done.stdout)["changes"]
+    assert change["rule"] == rule
+    assert change["path"] == f"/$defs/{definition}/properties/added_in_1_2"
