@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from tests.strategies import BODIES, envelopes
 
+from cjx import schema_export
 from cjx.adapter import get_adapter
 from cjx.adapter._canonical import CanonicalJson, CanonicalXml
 from cjx.codec import CANONICAL_NS, decode_json, decode_xml, encode_json, encode_xml
@@ -31,7 +32,7 @@ from cjx.model import (
     first_release,
 )
 from cjx.model._versions import _first_releases
-from cjx.schema_versions import RELEASED, released
+from cjx.schema_versions import DIGESTS, RELEASED, altered_releases, released
 from cjx.validation import (
     json_schema_issues,
     json_validator,
@@ -406,3 +407,13 @@ def test_the_gate_lets_a_later_minor_fill_only_the_extension_points(
     (change,) = json.loads(done.stdout)["changes"]
     assert change["rule"] == rule
     assert change["path"] == f"/$defs/{definition}/properties/added_in_1_2"
+
+
+def test_a_released_schema_never_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cjx schema check` names a released file whose bytes are not what was released."""
+    assert altered_releases() == []
+    assert set(DIGESTS) == {p for r in RELEASED.values() for p in (r.json_schema, r.xsd)}
+    monkeypatch.setitem(DIGESTS, V10.xsd, "0" * 64)
+    (problem,) = altered_releases()
+    assert problem.startswith("canonical/1.0/cjx-canonical.xsd: a released schema changed")
+    assert problem in schema_export.check()

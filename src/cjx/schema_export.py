@@ -305,8 +305,17 @@ def check() -> list[str]:
     """Differences between the committed canonical JSON Schema and a fresh generation.
 
     An empty list means no drift. Each entry names a JSON pointer into the schema, or the file
-    itself when it is missing, unreadable or only formatted differently.
+    itself when it is missing, unreadable or only formatted differently. A released schema
+    file (``canonical/<version>/``) that is missing or changed is reported first: released
+    versions never change.
     """
+    from cjx.schema_versions import altered_releases  # noqa: PLC0415 - no import cycle
+
+    released = altered_releases()
+    return released + _working_drift()
+
+
+def _working_drift() -> list[str]:
     path = schemas_root() / JSON_SCHEMA_PATH
     fix = "run `python -m cjx.schema_export` and commit the result"
     if not path.is_file():

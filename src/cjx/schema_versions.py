@@ -13,6 +13,7 @@ compatibility gate compares it with every released version of its major.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,11 @@ from typing import Final
 from cjx._resources import schema_file
 
 __all__ = [
+    "DIGESTS",
     "RELEASED",
     "ReleasedSchemas",
     "UnknownVersion",
+    "altered_releases",
     "is_version",
     "major_of",
     "released",
@@ -50,6 +53,23 @@ class ReleasedSchemas:
         return schema_file(self.xsd)
 
 
+#: The SHA-256 of each released file: a released schema never changes (``cjx schema check``
+#: fails when one did). Record a new release's digests when it is added.
+DIGESTS: Final[dict[str, str]] = {
+    "canonical/1.0/cjx-canonical.schema.json": (
+        "2c9d298d701f714fde52fcb188323a7b829cde38300b688d7c47bb6e3792dfef"
+    ),
+    "canonical/1.0/cjx-canonical.xsd": (
+        "52115e4bd85d93df9bfdb8f1f08b22b4cce1395493610f6463be179e6e0e2c83"
+    ),
+    "canonical/1.1/cjx-canonical.schema.json": (
+        "2766266be708237856bd32130bb6db60d3c0d3fd919a6709a41303602754fb72"
+    ),
+    "canonical/1.1/cjx-canonical.xsd": (
+        "7ad922307c2a6618578dfe317d97b17a8f238d168c40d29055079bab8a27d1c4"
+    ),
+}
+
 #: Every released version, oldest first; each in a folder of its own that never changes.
 RELEASED: Final[dict[str, ReleasedSchemas]] = {
     version: ReleasedSchemas(
@@ -59,6 +79,28 @@ RELEASED: Final[dict[str, ReleasedSchemas]] = {
     )
     for version in ("1.0", "1.1")
 }
+
+
+def altered_releases() -> list[str]:
+    """One line for each released schema file that is missing or no longer what was released."""
+    problems: list[str] = []
+    for release in RELEASED.values():
+        for relative in (release.json_schema, release.xsd):
+            expected = DIGESTS.get(relative)
+            try:
+                digest = hashlib.sha256(schema_file(relative).read_bytes()).hexdigest()
+            except FileNotFoundError:
+                problems.append(f"{relative}: released schema file is missing")
+                continue
+            if expected is None:
+                problems.append(f"{relative}: no digest recorded in cjx.schema_versions.DIGESTS")
+            elif digest != expected:
+                problems.append(
+                    f"{relative}: a released schema changed (sha256 {digest[:12]}..., released "
+                    f"{expected[:12]}...); released versions never change: restore it"
+                )
+    return problems
+
 
 _VERSION: Final = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 

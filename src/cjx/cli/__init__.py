@@ -401,8 +401,9 @@ def _schema(args: argparse.Namespace) -> int:
         for line in differences:
             print(line, file=sys.stderr)
         print(
-            "cjx: the committed canonical JSON Schema differs from the model; regenerate it "
-            "with `python -m cjx.schema_export` (scripts/regenerate-schemas), review, commit",
+            "cjx: the committed canonical schemas differ from the model or from what was "
+            "released; regenerate the working JSON Schema with `python -m cjx.schema_export` "
+            "(scripts/regenerate-schemas), restore released files from git, review, commit",
             file=sys.stderr,
         )
         return EXIT_REJECTED
