@@ -18,8 +18,7 @@ from lxml import etree
 from tests.strategies import BODIES, envelopes
 
 from cjx import schema_export
-from cjx.adapter import get_adapter
-from cjx.adapter._canonical import CanonicalJson, CanonicalXml
+from cjx.adapter import CanonicalJson, CanonicalXml, get_adapter
 from cjx.codec import CANONICAL_NS, decode_json, decode_xml, encode_json, encode_xml
 from cjx.codec._canonical import _BODY_BY_ELEMENT, _field_models, _tag_index
 from cjx.errors import Severity, ValidationFailed

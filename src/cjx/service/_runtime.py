@@ -56,8 +56,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from cjx._text import shown_name
-from cjx.adapter import Adapter, get_adapter
-from cjx.adapter._canonical import CanonicalJson, CanonicalXml
+from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, get_adapter
 from cjx.errors import Report, Severity, TransientError, TransportError, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate

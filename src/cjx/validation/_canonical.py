@@ -234,13 +234,15 @@ def validate_canonical_xml(
     source: str = "<input>",
     detailed: bool = False,
     max_size: int = DEFAULT_MAX_XML_SIZE,
+    version: str | None = None,
 ) -> Report:
-    """Every issue of a canonical XML document: well-formedness, XSD, model rules."""
+    """Every issue of a canonical XML document: well-formedness, XSD (of the version it
+    claims, or of the release ``version`` pins), model rules."""
     try:
         root = parse_xml(data, source=source, max_size=max_size)
     except ValidationFailed as exc:
         return exc.report
-    _, issues = check_canonical_xml_element(root, source=source, detailed=detailed)
+    _, issues = check_canonical_xml_element(root, source=source, detailed=detailed, version=version)
     return Report(source, tuple(issues))
 
 
@@ -269,13 +271,18 @@ def check_canonical_json(
 
 
 def validate_canonical_json(
-    data: bytes | str, *, source: str = "<input>", max_size: int = DEFAULT_MAX_JSON_SIZE
+    data: bytes | str,
+    *,
+    source: str = "<input>",
+    max_size: int = DEFAULT_MAX_JSON_SIZE,
+    version: str | None = None,
 ) -> Report:
     """Every issue of a canonical JSON document: reading (:func:`~cjx.codec.load_json`: size,
-    UTF-8, depth, syntax, duplicate keys), JSON Schema, model rules."""
+    UTF-8, depth, syntax, duplicate keys), JSON Schema (of the version it claims, or of the
+    release ``version`` pins), model rules."""
     try:
         obj = load_json(data, source=source, max_size=max_size)
     except ValidationFailed as exc:
         return exc.report
-    _, issues = check_canonical_json(obj, source=source)
+    _, issues = check_canonical_json(obj, source=source, version=version)
     return Report(source, tuple(issues))
