@@ -56,9 +56,19 @@ from typing import Any, Final, Literal
 
 from cjx._text import shown_name
 from cjx.adapter import Adapter, get_adapter
-from cjx.errors import Report, Severity, TransientError, TransportError, error
+from cjx.errors import (
+    IdentityUnresolved,
+    Report,
+    Severity,
+    TransientError,
+    TransportError,
+    ValidationFailed,
+    error,
+)
+from cjx.identity import PersonIndex, open_index
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
+from cjx.rules import Rule, get_rule
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
@@ -93,6 +103,7 @@ __all__ = [
     "HEADER_REPLAYED_FROM",
     "HEADER_RETRY_REASON",
     "HEADER_SERVICE",
+    "HEADER_WAITING_SINCE",
     "OFFLOAD_BYTES",
     "OWN_HEADERS",
     "REPORT_HEADER_LIMIT",
@@ -117,6 +128,9 @@ HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
 HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
 HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
 HEADER_HEADERS_DROPPED: Final = "cjx-headers-dropped"
+#: On a rule service's input waiting for a link: when it first found the link missing (whole
+#: milliseconds since the epoch), so its deadline holds across retries, restarts and processes.
+HEADER_WAITING_SINCE: Final = "cjx-waiting-since"
 
 #: The cjx headers a service acts on, and only on an input that came back through its own
 #: queues. Everything else named ``cjx-*`` on an input is removed before cjx looks at it.
@@ -128,6 +142,7 @@ OWN_HEADERS: Final = frozenset(
         HEADER_REPLAYED_AT,
         HEADER_REPLAYED_FROM,
         HEADER_ORDERING_KEY,
+        HEADER_WAITING_SINCE,
     }
 )
 
@@ -175,7 +190,9 @@ class Plan:
 
     ``publish``: the ``outputs`` (exchange, routing key, message) are published and confirmed,
     then the input is acknowledged. ``retry``: a transient failure, with a ``reason`` free of
-    personal data. ``dead-letter``: a permanent failure, with its ``report``.
+    personal data. ``dead-letter``: a permanent failure, with its ``report``. A retry with a
+    ``report`` is a rule service's input waiting for a link (``identity.unresolved``): it is
+    retried until the service's ``link_wait`` has passed, then dead-lettered with that report.
     """
 
     kind: Kind
@@ -184,6 +201,8 @@ class Plan:
     report: Report | None = None
     reason: str = ""
     ordering_key: str | None = None
+    #: a link wait's report (``identity.unresolved``): see above
+    wait_report: Report | None = None
 
 
 def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
@@ -342,6 +361,9 @@ class Service:
         self._backlog: collections.deque[tuple[Delivery, float]] = collections.deque()
         self._draining = False
         self._own_route = ("", self.queue)
+        self.rules: tuple[Rule, ...] = tuple(get_rule(n) for n in config.rules)
+        #: a rule service's person index, opened by start() and closed by stop()
+        self.index: PersonIndex | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -353,6 +375,14 @@ class Service:
                 c.name,
                 source_exchange=INBOUND,
                 binding_keys=(c.format,),
+                retry=self.options.retry,
+                delivery_limit=self.options.delivery_limit,
+            )
+        if c.role == "rule":
+            return service_topology(
+                c.name,
+                source_exchange=CANONICAL,
+                binding_keys=c.subscribe,
                 retry=self.options.retry,
                 delivery_limit=self.options.delivery_limit,
             )
@@ -378,6 +408,10 @@ class Service:
         return len(self._tasks)
 
     async def start(self) -> None:
+        if self.config.role == "rule" and self.index is None:
+            assert self.config.index is not None
+            # creates or migrates the schema (one transaction; safe for several processes)
+            self.index = await asyncio.to_thread(open_index, self.config.index)
         await self.broker.declare(self.topology)
         self._consumer_tag = await self.broker.consume(
             self.queue, self._on_delivery, prefetch=self.options.prefetch
@@ -413,6 +447,9 @@ class Service:
             late, self._late = self._late, []
             for delivery in late:
                 await delivery.nack(requeue=True)
+        if self.index is not None:
+            index, self.index = self.index, None
+            index.close()
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
@@ -558,6 +595,8 @@ class Service:
                 f"a message of {len(message.body)} bytes is over this service's limit of "
                 f"{self.options.max_message_bytes}",
             )
+        if self.config.role == "rule":
+            return self._plan_rules(delivery)
         if self.config.role == "inbound":
             reader, writer = self.adapter, _CANONICAL_XML
         else:
@@ -599,6 +638,53 @@ class Service:
             plan.ordering_key = keys.pop()
         return plan
 
+    def _plan_rules(self, delivery: Delivery) -> Plan:
+        """A rule service's plan: the canonical input read through its gate, then each rule that
+        takes its type, in the configured order; their outputs, encoded, go to the canonical
+        exchange. A missing link makes the input wait (:attr:`Plan.wait_report`); an index that
+        cannot be reached is a transient failure; bad input is dead-lettered at once."""
+        message = delivery.message
+        json_input = (message.content_type or "").endswith("json")
+        reader = _CANONICAL_JSON if json_input else _CANONICAL_XML
+        source = self._label(delivery)
+        try:
+            envelopes = reader.translate(message.body, source=source, clock=self.clock).envelopes
+        except ValidationFailed as exc:
+            return Plan("dead-letter", _type_label(message.type), report=exc.report)
+        index = self.index
+        if index is None:  # not started, or stopping: the input comes again
+            return Plan("retry", _type_label(message.type), reason="the person index is closed")
+        envelope = envelopes[0]
+        plan = Plan("publish", envelope.message_type, ordering_key=envelope.ordering_key)
+        warnings: set[str] = set()
+        try:
+            for rule in self.rules:
+                if envelope.message_type not in rule.consumes:
+                    continue
+                derivation = rule.derive(envelope, index, clock=self.clock)
+                warnings.update(
+                    i.code for i in derivation.report.issues if i.severity is Severity.WARNING
+                )
+                for output in derivation.envelopes:
+                    body = self.adapter.encode(output)
+                    plan.outputs.append(self._output(delivery, output, body, self.adapter))
+        except IdentityUnresolved as exc:
+            return Plan(
+                "retry",
+                envelope.message_type,
+                reason="waiting for a link: " + ", ".join(sorted(set(exc.report.codes))),
+                ordering_key=envelope.ordering_key,
+                wait_report=Report(source, exc.report.issues),
+            )
+        except TransientError as exc:
+            return Plan("retry", envelope.message_type, reason=str(exc) or type(exc).__name__)
+        if warnings:  # the index's refused links, a date not mapped: codes only
+            log.warning(
+                "rules ran with warnings",
+                extra={"cjx": self._fields(delivery, event="warnings", codes=sorted(warnings))},
+            )
+        return plan
+
     def _reject(self, delivery: Delivery, code: str, message: str) -> Plan:
         report = Report(self._label(delivery), (error(code, "", message),))
         return Plan("dead-letter", _type_label(delivery.message.type), report=report)
@@ -622,7 +708,7 @@ class Service:
             type=envelope.message_type,
             headers=headers,
         )
-        if self.config.role == "inbound":
+        if self.config.role in ("inbound", "rule"):
             return CANONICAL, envelope.routing_key, message
         assert self.config.destination is not None
         return OUTBOUND, outbound_key(self.config.format, self.config.destination), message
@@ -767,7 +853,44 @@ class Service:
         headers.update(extra)
         return replace(delivery.message, headers=headers, persistent=True)
 
+    def _waiting_since(self, delivery: Delivery, now: int) -> int:
+        """When this input first waited for a link (``cjx-waiting-since``, only ever on the
+        service's own route; a value from the future or not a whole number counts as absent)."""
+        value = delivery.message.headers.get(HEADER_WAITING_SINCE)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= now:
+            return value
+        return now
+
+    async def _wait_for_link(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        """Retry an input whose link is missing until ``link_wait`` has passed since it first
+        waited, then dead-letter it with its ``identity.unresolved`` report. The retries use the
+        wait queues, the last one (``retry_cap_seconds``) again and again once reached."""
+        assert plan.wait_report is not None
+        now = int(self.clock().timestamp() * 1000)
+        since = self._waiting_since(delivery, now)
+        policy = self.options.retry
+        if policy.attempts == 0 or now - since >= self.options.link_wait * 1000:
+            await self._dead_letter(
+                delivery, plan.wait_report, plan.message_type, step, attempt=self._attempt(delivery)
+            )
+            return "dead-lettered"
+        attempt = min(self._attempt(delivery) + 1, policy.attempts)
+        reason = plan.reason[:RETRY_REASON_LIMIT]
+        copy = self._copy(
+            delivery,
+            {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: reason, HEADER_WAITING_SINCE: since},
+        )
+        await self._send(step, "", retry_queue(self.config.name, attempt), copy)
+        self.metrics.retried(plan.message_type)
+        log.info(
+            "waiting for a link",
+            extra={"cjx": self._fields(delivery, plan, event="link-wait", attempt=attempt)},
+        )
+        return "retried"
+
     async def _retry(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        if plan.wait_report is not None:
+            return await self._wait_for_link(plan, delivery, step)
         attempt = self._attempt(delivery) + 1
         policy = self.options.retry
         if attempt > policy.attempts:
