@@ -11,6 +11,7 @@ Each person gets, in the source formats the inbound services read:
   it teaches the index the booking, which ``release-dates-to-key-dates`` needs;
 * ``identifier_added``: a probation ``prison-identifier.added`` event (CRN, NOMS number, book
   number): the probation side's link;
+* ``custody_record``: a Delius custody record (CRN, NOMS number, the custody's book number);
 * ``release_dates``: a prison-api SentenceCalcDates of the booking (named by booking id only);
 * ``released``: a ``prisoner.released`` event named by NOMS number only.
 
@@ -80,6 +81,27 @@ class Person:
                         {"type": "CRN", "value": self.crn},
                         {"type": "NOMS", "value": self.noms},
                     ]
+                },
+            }
+        )
+
+    @property
+    def custody_record(self) -> bytes:
+        return _json(
+            {
+                "otherIds": {
+                    "crn": self.crn,
+                    "nomsNumber": self.noms,
+                    "mostRecentPrisonerNumber": self.book_number,
+                },
+                "conviction": {
+                    "convictionId": 2_500_000_000 + self.n,
+                    "index": "1",
+                    "active": True,
+                    "custody": {
+                        "bookingNumber": self.book_number,
+                        "status": {"code": "A", "description": "Sentenced - In Custody"},
+                    },
                 },
             }
         )
