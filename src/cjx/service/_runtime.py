@@ -24,10 +24,11 @@ Rules this module owns, each enforced here and nowhere else:
 * **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none) *and*
   a digest of its body (see :mod:`cjx.service._dedup`): only published inputs are recorded; the
   same id with a different body is processed, counted and logged as a reused id.
-* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES` is translated in a worker thread,
-  so the event loop (every service of the process, heartbeats, ``/ready``) keeps running while
-  it is; inputs are still planned one at a time, in delivery order. Copying headers onto a
-  retry or dead letter is linear, and capped in count and size.
+* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES`, and every input of a rule
+  service (whose person index calls block), is planned in a worker thread, so the event loop
+  (every service of the process, heartbeats, ``/ready``) keeps running while it is; inputs are
+  still planned one at a time, in delivery order. Copying headers onto a retry or dead letter is
+  linear, and capped in count and size.
 * **Per-key order.** Inputs are decoded one at a time in delivery order; their outputs are
   sent in that order for each ordering key (the envelope's, else the input id), and the broker
   keeps the order of one channel's publishes; confirms overlap. Different keys proceed
@@ -469,8 +470,8 @@ class Service:
             return
         own = (delivery.exchange, delivery.routing_key) == self._own_route
         delivery.message = admitted(delivery.message, own=own)
-        if self._backlog or len(delivery.message.body) > OFFLOAD_BYTES:
-            # behind (or itself) an input translated off the loop: wait its turn, in order
+        if self._backlog or self._off_loop(delivery):
+            # behind (or itself) an input planned off the loop: wait its turn, in order
             self._backlog.append((delivery, started))
             if not self._draining:
                 self._draining = True
@@ -486,14 +487,18 @@ class Service:
                 delivery, started = self._backlog[0]
                 identity = self._identity(delivery)
                 plan: Plan | None = None
-                if len(delivery.message.body) > OFFLOAD_BYTES and not self._settled_elsewhere(
-                    identity
-                ):
+                if self._off_loop(delivery) and not self._settled_elsewhere(identity):
                     plan = await loop.run_in_executor(_executor(), self._safe_plan, delivery)
                 self._backlog.popleft()
                 self._admit(delivery, started, plan, identity)
         finally:
             self._draining = False
+
+    def _off_loop(self, delivery: Delivery) -> bool:
+        """Whether ``delivery`` is planned in a worker thread: a large input, or any input of a
+        rule service (its person index calls block: a PostgreSQL round trip, or a reconnect
+        that waits up to its timeout, must not stop the event loop)."""
+        return self.config.role == "rule" or len(delivery.message.body) > OFFLOAD_BYTES
 
     def _settled_elsewhere(self, identity: tuple[str, str]) -> bool:
         """A duplicate, or a redelivery of an input still in flight: no need to translate it."""
