@@ -207,3 +207,39 @@ def test_a_rule_service_is_configured_with_rules_and_an_index() -> None:
     }
     with pytest.raises(ConfigurationError, match="for rule services only"):
         parse_config({"services": [outbound]}, environ={})
+
+
+async def test_look_ups_alone_are_planned_side_by_side(
+    broker: Broker, running: Any, unique: str, tmp_path: Path
+) -> None:
+    """A service whose rules only look up plans a backlog on several threads, each with a
+    connection of its own; every output is right (per-key order is the runtime's, as ever)."""
+    people = make_people(60, start=2_000)
+    index_path = tmp_path / "i.db"
+    with open_index(f"sqlite:///{index_path}") as index:
+        for person in people:
+            (envelope,) = translate(
+                person.prisoner_record, from_format="prisoner-search", to_format="canonical-xml"
+            ).envelopes
+            index.learn(envelope)
+    config = ServiceConfig(
+        name=f"{unique}-key-dates",
+        role="rule",
+        format="canonical-xml",
+        subscribe=("custody.release-dates.v1",),
+        rules=("release-dates-to-key-dates",),
+        index=f"sqlite:///{index_path}",
+        options=Options(retry=WAIT_RETRY),
+    )
+    out = await Sink.on(broker, f"{unique}.out", bind=(CANONICAL, KEY_DATES))
+    service = await running(config)
+    assert not service._learns
+    for person in people:
+        await send(broker, "prison-api-sentence", person.release_dates)
+    arrived = await out.wait_for(len(people), timeout=60)
+    by_noms = {p.noms: p for p in people}
+    assert sorted(key_dates_of(a.message.body)[0] for a in arrived) == sorted(by_noms)
+    for a in arrived:
+        assert_key_dates(a.message.body, by_noms[key_dates_of(a.message.body)[0]])
+    assert len(service._opened) >= 1  # spare connections were used, and stop() closes them
+    await out.close()

@@ -47,6 +47,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Awaitable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -171,6 +173,9 @@ OFFLOAD_THREADS = 2
 #: The most waiting inputs a rule service plans in one trip to a worker thread: the trip costs
 #: about as much as planning one input, so a backlog (up to ``prefetch`` deep) goes in few trips.
 RULE_BATCH = 64
+#: Threads that plan a look-up-only rule service's batch side by side: a PostgreSQL look-up is
+#: mostly a round trip, so eight overlap well; a SQLite index takes them one at a time anyway.
+RULE_THREADS = 8
 #: Seconds before an input the broker would not take is returned to its queue (live channel).
 RETURN_PAUSE = 1.0
 
@@ -306,6 +311,7 @@ def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _offload: ThreadPoolExecutor | None = None
+_rule_pool: ThreadPoolExecutor | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -313,6 +319,13 @@ def _executor() -> ThreadPoolExecutor:
     if _offload is None:
         _offload = ThreadPoolExecutor(OFFLOAD_THREADS, thread_name_prefix="cjx-translate")
     return _offload
+
+
+def _rule_executor() -> ThreadPoolExecutor:
+    global _rule_pool  # noqa: PLW0603 - one pool per process, made when first needed
+    if _rule_pool is None:
+        _rule_pool = ThreadPoolExecutor(RULE_THREADS, thread_name_prefix="cjx-rules")
+    return _rule_pool
 
 
 def _type_label(value: str | None) -> str:
@@ -366,8 +379,16 @@ class Service:
         self._draining = False
         self._own_route = ("", self.queue)
         self.rules: tuple[Rule, ...] = tuple(get_rule(n) for n in config.rules)
+        #: whether a rule of this service writes the person index (then inputs are planned one
+        #: at a time, in delivery order; look-ups alone are planned side by side)
+        self._learns = any(rule.index_use == "learn" for rule in self.rules)
         #: a rule service's person index, opened by start() and closed by stop()
         self.index: PersonIndex | None = None
+        #: more connections to the same index, for look-ups planned side by side (one index
+        #: object serves one call at a time); opened when first needed, closed by stop()
+        self._spare_indexes: queue.SimpleQueue[PersonIndex] = queue.SimpleQueue()
+        self._opened: list[PersonIndex] = []
+        self._opening = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -454,6 +475,10 @@ class Service:
         if self.index is not None:
             index, self.index = self.index, None
             index.close()
+            with self._opening:
+                opened, self._opened = self._opened, []
+            for spare in opened:
+                spare.close()
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
@@ -512,9 +537,20 @@ class Service:
             for (delivery, _), identity in zip(batch, identities, strict=True)
             if not self._settled_elsewhere(identity)
         ]
-        plans = await loop.run_in_executor(
-            _executor(), lambda: {id(d): self._safe_plan(d) for d in todo}
-        )
+        plans: dict[int, Plan]
+        if self._learns or len(todo) < 2:
+            # a rule that writes the index learns in delivery order: one thread, one trip
+            plans = await loop.run_in_executor(
+                _executor(), lambda: {id(d): self._safe_plan(d) for d in todo}
+            )
+        else:
+            # look-ups only: planned side by side, so a remote index's round trips overlap
+            # (the outputs are still admitted, and so published, in delivery order)
+            pool = _rule_executor()
+            done = await asyncio.gather(
+                *(loop.run_in_executor(pool, self._safe_plan, d) for d in todo)
+            )
+            plans = {id(d): plan for d, plan in zip(todo, done, strict=True)}
         for (delivery, started), identity in zip(batch, identities, strict=True):
             self._backlog.popleft()
             self._admit(delivery, started, plans.get(id(delivery)), identity)
@@ -681,10 +717,38 @@ class Service:
             envelopes = reader.translate(message.body, source=source, clock=self.clock).envelopes
         except ValidationFailed as exc:
             return Plan("dead-letter", _type_label(message.type), report=exc.report)
-        index = self.index
-        if index is None:  # not started, or stopping: the input comes again
+        if self.index is None:  # not started, or stopping: the input comes again
             return Plan("retry", _type_label(message.type), reason="the person index is closed")
         envelope = envelopes[0]
+        try:
+            index = self._borrow_index()
+        except TransientError as exc:
+            return Plan("retry", envelope.message_type, reason=str(exc) or type(exc).__name__)
+        try:
+            return self._derive(delivery, envelope, index, source)
+        finally:
+            if index is not self.index:
+                self._spare_indexes.put(index)
+
+    def _borrow_index(self) -> PersonIndex:
+        """The service's index when planning one at a time; a spare connection of its own for
+        each thread planning side by side (opened on first need, never migrating)."""
+        assert self.index is not None
+        assert self.config.index is not None
+        if self._learns:
+            return self.index
+        try:
+            return self._spare_indexes.get_nowait()
+        except queue.Empty:
+            spare = open_index(self.config.index, migrate=False)
+            with self._opening:
+                self._opened.append(spare)
+            return spare
+
+    def _derive(
+        self, delivery: Delivery, envelope: Envelope[Any], index: PersonIndex, source: str
+    ) -> Plan:
+        """What the rules make of ``envelope``: its outputs, a wait for a link, or a retry."""
         plan = Plan("publish", envelope.message_type, ordering_key=envelope.ordering_key)
         warnings: set[str] = set()
         try:
