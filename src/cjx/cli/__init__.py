@@ -20,6 +20,7 @@ names, message ids and types.
     cjx schema check
     cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
+    cjx demo --journey [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list --config FILE (--service NAME | --all-services) [SELECTOR]... [--limit N]
@@ -147,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost",
     )
+    d.add_argument(
+        "--journey",
+        action="store_true",
+        help="run the prison-to-probation handover (examples/journey.toml) and print a "
+        "timeline per person",
+    )
     _output_options(d)
 
     from ._services import add_parsers  # noqa: PLC0415
@@ -176,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_rules(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "demo" and args.journey:
+            from ._journey import run_journey_demo  # noqa: PLC0415
+
+            return run_journey_demo(broker_url=args.broker)
         if args.command == "demo":
             from ._demo import run_demo  # noqa: PLC0415 - rich is loaded only for the demo
 
