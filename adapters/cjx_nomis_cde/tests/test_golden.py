@@ -152,3 +152,15 @@ def test_the_table_names_all_153_fields_once() -> None:
     assert [f.position for f in FIELDS] == list(range(1, 154))
     assert len({f.name for f in FIELDS}) == 153
     assert all(f.where for f in FIELDS)
+
+
+def test_the_documentation_table_is_the_layout_table() -> None:
+    """``docs/formats/nomis-cde.md`` lists the 153 fields exactly as ``FIELDS`` says."""
+    doc = (Path(__file__).parents[3] / "docs" / "formats" / "nomis-cde.md").read_text()
+    rows = [line for line in doc.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    expected = [
+        f"| {f.position} | `{f.name}` | {f.kind or 'not carried'} | "
+        f"{('`' + f.where + '`') if f.kind else f.where} |"
+        for f in FIELDS
+    ]
+    assert rows == expected

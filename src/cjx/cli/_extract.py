@@ -38,7 +38,8 @@ def add_parser(sub: Any) -> None:
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
     d.add_argument("--format", default="nomis-cde", choices=("nomis-cde",))
-    d.add_argument("--out", type=Path, metavar="FILE.ndjson", required=True)
+    _outputs(d)
+    d.add_argument("--to", metavar="FORMAT", help="with --out-dir: the format of each file")
     d.add_argument("--rejects", type=Path, metavar="FILE", help="default: OUT.rejects.ndjson")
     d.add_argument("--force", action="store_true", help="replace existing outputs")
 
@@ -57,6 +58,8 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--out", type=Path, metavar="FILE.ndjson")
     group.add_argument("--out-dir", type=Path, metavar="DIR")
+    group.add_argument("--publish", action="store_true", help="to cjx.canonical (--config)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="with --publish")
 
 
 def _fail(message: str) -> int:
@@ -149,13 +152,15 @@ def _import(args: argparse.Namespace) -> int:
         return _fail("-j must be at least 1")
     if args.out_dir is not None and not args.to:
         return _fail("--out-dir needs --to FORMAT")
-    base = args.out or args.out_dir
+    if args.publish and args.config is None:
+        return _fail("--publish needs --config FILE")
+    base = args.out or args.out_dir or Path(f"{args.file}.published")
     rejects_path = args.rejects or Path(f"{base}.rejects.ndjson")
     checkpoint = Checkpoint(
         Path(f"{base}.checkpoint.json"),
         fingerprint(
             args.file,
-            [args.format, str(base), str(args.to), str(rejects_path)],
+            [args.format, str(base), str(args.to), str(rejects_path), str(args.publish)],
         ),
     )
     if args.force:
@@ -169,8 +174,12 @@ def _import(args: argparse.Namespace) -> int:
     sink: Any
     if args.out is not None:
         sink = NdjsonSink(args.out, resume=resuming)
-    else:
+    elif args.out_dir is not None:
         sink = DirectorySink(args.out_dir, get_adapter(args.to))
+    else:
+        from cjx.extract._publish import PublishSink  # noqa: PLC0415
+
+        sink = PublishSink.from_config(args.config)
     kill_at = os.environ.get("CJX_EXTRACT_TEST_KILL_AT_ROW")
     progress = Progress()
     try:
@@ -207,12 +216,30 @@ def _diff(args: argparse.Namespace) -> int:
     for path in (args.old, args.new):
         if not path.is_file():
             return _fail(f"{path} is not a file")
-    rejects_path = args.rejects or Path(f"{args.out}.rejects.ndjson")
+    from cjx.adapter import get_adapter  # noqa: PLC0415
+    from cjx.extract._sinks import DirectorySink, NdjsonSink  # noqa: PLC0415
+
+    if args.publish and args.config is None:
+        return _fail("--publish needs --config FILE")
+    base = args.out or args.out_dir or Path(f"{args.new}.published")
+    rejects_path = args.rejects or Path(f"{base}.rejects.ndjson")
     if not args.force:
         for path in (args.out, rejects_path):
-            if path.exists():
+            if path is not None and path.exists():
                 return _fail(f"{path} exists (--force replaces it)")
-    with args.out.open("wb") as out, rejects_path.open("wb") as rejects:
-        summary = diff_extracts(args.old, args.new, out=out, rejects=rejects)
+    sink: Any
+    if args.out is not None:
+        sink = NdjsonSink(args.out, resume=False)
+    elif args.out_dir is not None:
+        sink = DirectorySink(args.out_dir, get_adapter(args.to))
+    else:
+        from cjx.extract._publish import PublishSink  # noqa: PLC0415
+
+        sink = PublishSink.from_config(args.config)
+    try:
+        with rejects_path.open("wb") as rejects:
+            summary = diff_extracts(args.old, args.new, sink=sink, rejects=rejects)
+    finally:
+        sink.close()
     print(json.dumps({**summary, "rejects": str(rejects_path)}))
     return EXIT_REJECTED if summary["rejected"] else EXIT_OK

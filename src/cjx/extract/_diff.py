@@ -17,8 +17,8 @@ rejects (the import's rules, and a NOMS number on a second row of a file) go to 
 file with the file's name, and count.
 
 Not done yet (issue 9): the message for a person no longer in the extract (counted as
-``removed``), ``custody.release-dates`` for changed release dates, the changed groups inside
-the message, and ``--publish``.
+``removed``), ``custody.release-dates`` for changed release dates, and the changed groups inside
+the message.
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def _reject(
     rejects.write(json.dumps(document, ensure_ascii=False).encode() + b"\n")
 
 
-def diff_extracts(old: Path, new: Path, *, out: BinaryIO, rejects: BinaryIO) -> dict[str, Any]:
-    """Write the change messages of ``old`` -> ``new`` to ``out``; the summary."""
+def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict[str, Any]:
+    """Write the change messages of ``old`` -> ``new`` to ``sink``; the summary."""
     import datetime as dt  # noqa: PLC0415
 
     from cjx_nomis_cde import envelope_for  # noqa: PLC0415
@@ -141,7 +141,7 @@ def diff_extracts(old: Path, new: Path, *, out: BinaryIO, rejects: BinaryIO) -> 
                 summary["changed"] += 1
                 groups.update(changed)
             envelope = envelope_for(record, dt.date.fromisoformat(day))
-            out.write(encode_json(envelope, indent=None) + b"\n")
+            sink.write(str(record.noms_number), encode_json(envelope, indent=None))
         (removed,) = db.execute(
             "SELECT count(*) FROM old WHERE noms NOT IN (SELECT noms FROM new)"
         ).fetchone()
