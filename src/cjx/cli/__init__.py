@@ -165,6 +165,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
 
     add_asyncapi(sub)
+    from ._extract import add_parser as add_extract  # noqa: PLC0415
+
+    add_extract(sub)
     return parser
 
 
@@ -206,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)
+        if args.command == "extract":
+            from ._extract import run as run_extract  # noqa: PLC0415
+
+            return run_extract(args)
         if args.command == "identity":
             from ._identity import dispatch as identity  # noqa: PLC0415
 
