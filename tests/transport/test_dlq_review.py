@@ -336,3 +336,18 @@ async def test_review_h1_a_position_names_the_same_dead_letter_every_time(
     (gone,) = await dlq.purge(broker, name, dlq.Selection.of([150]))
     assert gone.message_id == first[149]
     assert await _ids(broker, name) == first[:149] + first[150:]
+
+
+@pytest.mark.amqp
+async def test_a_dlq_that_is_not_declared_is_said_without_a_traceback(
+    amqp: Broker, unique: str, tmp_path: Path
+) -> None:
+    """A service whose queues were never declared: exit 1 and the broker's words, not a
+    traceback."""
+    name = f"{unique}-never"
+    code, _, err = await _cli(
+        "dlq", "list", "--config", str(_config(tmp_path, name)), "--service", name
+    )
+    assert code == 1
+    assert f"no queue '{name}.dlq'" in err
+    assert "Traceback" not in err

@@ -175,12 +175,16 @@ def dispatch(args: argparse.Namespace) -> int:
         return _run(args)
     if args.command == "topology":
         return _topology(args)
-    if args.command == "dlq":
-        return _dlq(args)
-    if args.command == "publish":
-        from cjx.cli._publish import run  # noqa: PLC0415
+    if args.command in ("dlq", "publish"):
+        try:
+            if args.command == "dlq":
+                return _dlq(args)
+            from cjx.cli._publish import run  # noqa: PLC0415
 
-        return run(args)
+            return run(args)
+        except TransportError as exc:  # the broker, not the command line: exit 1, no traceback
+            print(printable(f"cjx: {exc}"), file=sys.stderr)
+            return 1
     return _health(args)
 
 
