@@ -17,7 +17,7 @@ from tests.messages import invalid_court_result
 from cjx.cli import main
 from cjx.service import HEADER_ERROR_CODE, HEADER_FAILED_AT, Service, ServiceConfig
 from cjx.service import _dlq as dlq
-from cjx.transport import INBOUND, Broker, Message, dlq_name, in_queue
+from cjx.transport import INBOUND, Broker, Message, destination_queue, dlq_name, in_queue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -351,3 +351,47 @@ async def test_a_dlq_that_is_not_declared_is_said_without_a_traceback(
     assert code == 1
     assert f"no queue '{name}.dlq'" in err
     assert "Traceback" not in err
+
+
+async def test_review_h3_replaying_an_outbound_dead_letter_reaches_no_other_destination(
+    broker: Broker, unique: str
+) -> None:
+    """H3: police-out's dead letter was replayed to cjx.canonical, so cps-out, restarted (its
+    de-duplication empty), sent cps a second copy. A replay goes to police-out.in only."""
+    from tests.messages import court_result
+    from tests.transport.test_service import inbound, outbound
+
+    court = f"{unique}-court"
+    police, cps = f"{unique}-police", f"{unique}-cps"
+    key = ("court.case-resulted.v1",)
+    services = [
+        Service(inbound(court), broker),
+        Service(outbound(f"{police}-out", "libra-spi", key, police), broker),
+        Service(outbound(f"{cps}-out", "libra-spi", key, cps), broker),
+    ]
+    for service in services:
+        await service.start()
+    police_queue, cps_queue = (
+        destination_queue("libra-spi", police),
+        destination_queue("libra-spi", cps),
+    )
+    await broker.delete_queue(police_queue)  # police is down: police-out cannot deliver
+    await broker.publish(
+        INBOUND, "libra-spi", Message(body=court_result(31), message_id=f"{unique}-1")
+    )
+    await _settle_count(broker, dlq_name(f"{police}-out"), 1)
+    await _settle_count(broker, cps_queue, 1)
+    (letter,) = (await dlq.list_dead_letters(broker, f"{police}-out")).letters
+    assert letter.code == "service.retries-exhausted"
+
+    await services[2].stop(grace=5)  # any restart: a new cps-out with an empty dedup
+    services[2] = Service(outbound(f"{cps}-out", "libra-spi", key, cps), broker)
+    await services[2].start()
+    await broker.declare(services[1].topology)  # police is back
+    (replayed,) = await dlq.replay(broker, f"{police}-out", dlq.EVERYTHING)
+    assert replayed.message_id == letter.message_id
+    await _settle_count(broker, police_queue, 1)
+    await asyncio.sleep(0.5)  # time for a stray copy to reach cps, if one were sent
+    assert await broker.queue_length(cps_queue) == 1
+    for service in services:
+        await service.stop(grace=5)
