@@ -13,8 +13,9 @@ from tests import rabbit
 
 from cjx.cli import main
 from cjx.cli._demo import DEMO_MARK, run_demo
+from cjx.errors import TransportError
 from cjx.service import Service, ServiceConfig
-from cjx.transport import Broker, MemoryBroker, in_queue
+from cjx.transport import Binding, Broker, Exchange, Message, Queue, Topology, in_queue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -106,22 +107,25 @@ def test_review_h2_the_demo_removes_what_it_made_unless_keep(
         assert _exchanges(vhost) == {""} or _exchanges(vhost) == set()
 
 
-def test_the_memory_demo_needs_no_cleanup() -> None:
-    """memory:// holds nothing after the process: the vhost check and cleanup are skipped
-    (and the memory broker answers exchange_exists as RabbitMQ does)."""
-
-    async def check() -> None:
-        broker = MemoryBroker()
-        await broker.connect()
-        assert not await broker.exchange_exists("cjx.inbound")
-        assert await broker.exchange_exists("")
-        await _deploy_on(broker)
-        assert await broker.exchange_exists("cjx.inbound")
-        await broker.delete_exchange("cjx.inbound")
-        assert not await broker.exchange_exists("cjx.inbound")
-        await broker.close()
-
-    asyncio.run(check())
+async def test_exchange_exists_and_delete_exchange(broker: Broker, unique: str) -> None:
+    """What the demo's vhost check and cleanup stand on, the same on both brokers: a missing
+    exchange is not there (and asking leaves the broker usable), a declared one is, a deleted
+    one is gone with its bindings, and deleting a missing one is fine."""
+    name = f"{unique}.x"
+    assert not await broker.exchange_exists(name)
+    assert not await broker.exchange_exists(f"{unique}.y")  # twice: the channel recovers
+    assert await broker.exchange_exists("")
+    queue = f"{unique}.q"
+    await broker.declare(Topology((Exchange(name),), (Queue(queue),), (Binding(queue, name, "#"),)))
+    assert await broker.exchange_exists(name)
+    await broker.publish(name, "k", Message(body=b"1"))
+    await broker.delete_exchange(name)
+    assert not await broker.exchange_exists(name)
+    await broker.delete_exchange(name)
+    with pytest.raises(TransportError):
+        await broker.publish(name, "k", Message(body=b"2"))
+    assert await broker.queue_length(queue) == 1
+    await broker.delete_queue(queue)
 
 
 async def _deploy_on(broker: Broker) -> None:
