@@ -41,8 +41,9 @@ from rich.table import Table
 
 from cjx._files import FileExists, make_directory, write_file
 from cjx._resources import examples_root
+from cjx._text import printable
 from cjx.adapter import get_adapter, sniff
-from cjx.errors import ConfigurationError
+from cjx.errors import ConfigurationError, TransportError
 from cjx.pipeline import translate
 from cjx.service import BROKER_URL_VARIABLE, HEADER_ERROR_REPORT, Service, parse_config
 from cjx.transport import (
@@ -388,17 +389,23 @@ def run_demo(
             bar.update(task, completed=done, total=total)
 
         cleanup = Cleanup()
-        results = asyncio.run(
-            run_examples(
-                root,
-                target,
-                broker_url=broker_url,
-                progress=progress,
-                private=private,
-                keep=keep,
-                cleanup=cleanup,
+        try:
+            results = asyncio.run(
+                run_examples(
+                    root,
+                    target,
+                    broker_url=broker_url,
+                    progress=progress,
+                    private=private,
+                    keep=keep,
+                    cleanup=cleanup,
+                )
             )
-        )
+        except NotItsOwnVhost:
+            raise  # a usage error: exit 2
+        except TransportError as exc:  # the broker, not the command line: exit 1
+            console.print(f"cjx demo: {printable(str(exc))}")
+            return 1
 
     console.print(results_table(results))
     good = sum(r.as_expected for r in results)
