@@ -140,10 +140,13 @@ async def amqp(amqp_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
 
 def _config(tmp_path: Path, *names: str) -> Path:
+    """Inbound services, one format each (two on one format are refused)."""
+    formats = ("libra-spi", "hmpps-events", "prisoner-search")
     config = tmp_path / "services.toml"
     config.write_text(
         "".join(
-            f'[[services]]\nname = "{n}"\nrole = "inbound"\nformat = "libra-spi"\n' for n in names
+            f'[[services]]\nname = "{n}"\nrole = "inbound"\nformat = "{f}"\n'
+            for n, f in zip(names, formats, strict=False)
         ),
         encoding="utf-8",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import io
 from pathlib import Path
 
@@ -33,13 +34,16 @@ from cjx.service._runtime import HEADER_ORDERING_KEY
 from cjx.transport import CANONICAL, INBOUND, Broker, MemoryBroker, dlq_name
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SECRET = "test-ordering-secret"
 
 
 def test_inbound_message_properties_are_set_as_cjx_sets_them() -> None:
     """id = the one a service gives an input without one; the format's media type; the
-    ordering header is the digest of the person's identifier, never the identifier."""
+    ordering header is the keyed digest of the person's identifier (HMAC-SHA-256 with the
+    deployment's secret), never the identifier, and there is none without a secret."""
     data = court_result(1)
-    message = inbound_message(data, "libra-spi")
+    assert HEADER_ORDERING_KEY not in inbound_message(data, "libra-spi").headers
+    message = inbound_message(data, "libra-spi", ordering_secret=SECRET)
     assert message.message_id == input_id(data) == f"sha256:{hashlib.sha256(data).hexdigest()}"
     assert message.content_type == "application/xml"
     key = ordering_key(data, "libra-spi")
@@ -47,11 +51,11 @@ def test_inbound_message_properties_are_set_as_cjx_sets_them() -> None:
     digest = message.headers[HEADER_ORDERING_KEY]
     assert (
         digest
-        == ordering_key_digest(data, "libra-spi")
-        == hashlib.sha256(key.encode()).hexdigest()[:24]
+        == ordering_key_digest(data, "libra-spi", SECRET)
+        == hmac.new(SECRET.encode(), key.encode(), hashlib.sha256).hexdigest()[:32]
     )
     assert key not in str(message.headers)
-    bad = inbound_message(b"not xml", "libra-spi")
+    bad = inbound_message(b"not xml", "libra-spi", ordering_secret=SECRET)
     assert HEADER_ORDERING_KEY not in bad.headers  # nothing decodes: no key, still sent
     assert bad.body == b"not xml"
 
@@ -63,7 +67,7 @@ async def test_publish_sends_bytes_as_they_are_and_validate_skips(
     dead-lettered there; with --validate it is skipped instead. The canonical output carries
     the same ordering digest the publish set."""
     name = f"{unique}-court"
-    service = Service(ServiceConfig(name, "inbound", "libra-spi"), broker)
+    service = Service(ServiceConfig(name, "inbound", "libra-spi"), broker, ordering_secret=SECRET)
     await service.start()
     tap = await Sink.on(broker, f"{unique}.tap", bind=(CANONICAL, "court.case-resulted.v1"))
     folder = tmp_path / "in"
@@ -71,12 +75,14 @@ async def test_publish_sends_bytes_as_they_are_and_validate_skips(
     (folder / "a.xml").write_bytes(court_result(10))
     (folder / "b.xml").write_bytes(invalid_court_result(11))
     (folder / ".hidden.xml").write_bytes(court_result(12))
-    summary = await publish_inputs(broker, "libra-spi", collect([str(folder)]), validate=False)
+    summary = await publish_inputs(
+        broker, "libra-spi", collect([str(folder)]), validate=False, ordering_secret=SECRET
+    )
     assert summary.published == [str(folder / "a.xml"), str(folder / "b.xml")]
     assert summary.ok
     (arrived,) = await tap.wait_for(1)
     assert arrived.message.headers[HEADER_ORDERING_KEY] == ordering_key_digest(
-        court_result(10), "libra-spi"
+        court_result(10), "libra-spi", SECRET
     )
     for _ in range(200):
         if await broker.queue_length(dlq_name(name)) == 1:

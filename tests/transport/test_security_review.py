@@ -418,6 +418,7 @@ def test_finding_09_a_shared_dedup_path_is_a_configuration_error(tmp_path: Path)
 
     shared = str(tmp_path / "shared-dedup.sqlite")
     document = {
+        "broker": {"url": "memory://"},
         "services": [
             {"name": "police-out", "role": "outbound", "format": "libra-spi",
              "subscribe": ["court.case-resulted.v1"], "destination": "police",

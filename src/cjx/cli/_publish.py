@@ -74,8 +74,10 @@ async def publish_inputs(
     *,
     validate: bool,
     advance: Callable[[], None] = lambda: None,
+    ordering_secret: str | None = None,
 ) -> Summary:
-    """Publish ``inputs`` on a connected ``broker``; what was published, refused, skipped."""
+    """Publish ``inputs`` on a connected ``broker``; what was published, refused, skipped.
+    With the deployment's ``ordering_secret`` each input carries ``cjx-ordering-key``."""
     adapter = get_adapter(format_name)
     summary = Summary()
     in_flight: set[asyncio.Task[None]] = set()
@@ -108,7 +110,7 @@ async def publish_inputs(
                 summary.skipped.append((item.name, f"invalid: {why}{more}"))
                 advance()
                 continue
-        message = inbound_message(data, adapter)
+        message = inbound_message(data, adapter, ordering_secret=ordering_secret)
         await room.acquire()  # tasks start in creation order, so publishes are called in order
         task = asyncio.create_task(send(item.name, message))
         in_flight.add(task)
@@ -119,12 +121,20 @@ async def publish_inputs(
 
 
 async def _publish_at(
-    url: str, fmt: str, inputs: list[Input], validate: bool, advance: Callable[[], None]
+    url: str,
+    fmt: str,
+    inputs: list[Input],
+    validate: bool,
+    advance: Callable[[], None],
+    *,
+    secret: str | None,
 ) -> Summary:
     broker = open_broker(url)
     await broker.connect()
     try:
-        return await publish_inputs(broker, fmt, inputs, validate=validate, advance=advance)
+        return await publish_inputs(
+            broker, fmt, inputs, validate=validate, advance=advance, ordering_secret=secret
+        )
     finally:
         await broker.close()
 
@@ -138,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
             "process (set [broker] url or CJX_BROKER_URL to an amqp:// URL)"
         )
     inputs = collect(args.paths)
-    summary = _with_progress(config.broker_url, adapter.name, inputs, args.validate)
+    summary = _with_progress(
+        config.broker_url, adapter.name, inputs, args.validate, config.ordering_secret
+    )
     for name, why in summary.skipped:
         print(printable(f"SKIPPED  {name}: {why}"))
     for name, why in summary.refused:
@@ -153,13 +165,16 @@ def run(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def _with_progress(url: str, fmt: str, inputs: list[Input], validate: bool) -> Summary:
+def _with_progress(
+    url: str, fmt: str, inputs: list[Input], validate: bool, secret: str | None
+) -> Summary:
     """A progress bar on a terminal (standard error), nothing otherwise."""
     if not sys.stderr.isatty():
-        return asyncio.run(_publish_at(url, fmt, inputs, validate, lambda: None))
+        return asyncio.run(_publish_at(url, fmt, inputs, validate, lambda: None, secret=secret))
     from rich.console import Console  # noqa: PLC0415 - rich only for a terminal
     from rich.progress import Progress  # noqa: PLC0415
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("publishing", total=len(inputs))
-        return asyncio.run(_publish_at(url, fmt, inputs, validate, lambda: bar.advance(task)))
+        advance = lambda: bar.advance(task)  # noqa: E731
+        return asyncio.run(_publish_at(url, fmt, inputs, validate, advance, secret=secret))

@@ -30,8 +30,20 @@ def add_parsers(sub: Any) -> None:
     r = sub.add_parser("run", help="run adapter services (all in the config by default)")
     r.add_argument("--config", required=True, metavar="FILE")
     r.add_argument("--service", action="append", default=[], metavar="NAME")
-    r.add_argument("--metrics-port", type=int, metavar="PORT", help="serve /metrics and /ready")
-    r.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST")
+    r.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve /metrics, /ready and /healthz on PORT (bound before any service starts: "
+        "a port in use is an error, exit 2)",
+    )
+    r.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address to serve them on (default 127.0.0.1, this machine only; 0.0.0.0 "
+        "lets a scraper outside a container reach them)",
+    )
     r.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
     t = sub.add_parser("topology", help="declare or print the exchanges, queues and bindings")

@@ -8,12 +8,14 @@ format's inbound service takes it. Its AMQP properties are set as cjx sets them
   input that has none, so de-duplication treats a file sent twice as one input and a corrected
   file as a new one;
 * ``content_type``: the format's media type;
-* header ``cjx-ordering-key``: a digest of the person the input is about
-  (:func:`ordering_key_digest`), the same digest a service puts on the canonical messages it
-  publishes, so an observer (or a consistent-hash exchange) can group a person's messages
-  without seeing the identifier. A service does not trust it on input (it strips every
-  ``cjx-*`` header a sender writes and orders by what it decodes itself), so a wrong value
-  cannot misorder anything.
+* header ``cjx-ordering-key`` (given the deployment's ordering secret): the keyed digest of
+  the person the input is about (:func:`ordering_key_digest`, HMAC-SHA-256 as
+  :mod:`cjx.service._ordering` says), the same key a service puts on the canonical messages it
+  publishes, so a partitioned inbound service's consistent-hash exchange keeps one person's
+  inputs in one partition without seeing the identifier. Without a secret no header is set
+  (a plain digest of an identifier could be reversed). A service does not trust the header
+  beyond choosing the partition (it strips every ``cjx-*`` header a sender writes and orders
+  by what it decodes itself).
 
 The bytes are sent as they are: judging them is the services' job, so an invalid input reaches
 its service and is dead-lettered there with its report. A caller that wants to keep invalid
@@ -27,7 +29,7 @@ from typing import Any
 
 from cjx.adapter import Adapter, get_adapter
 from cjx.errors import ValidationFailed
-from cjx.service._runtime import HEADER_ORDERING_KEY, _key_digest
+from cjx.service._ordering import HEADER_ORDERING_KEY, ordering_key_of
 from cjx.transport import Message
 
 __all__ = ["inbound_message", "input_id", "ordering_key", "ordering_key_digest"]
@@ -56,19 +58,23 @@ def ordering_key(data: bytes, format: str | Adapter) -> str | None:
     return key
 
 
-def ordering_key_digest(data: bytes, format: str | Adapter) -> str | None:
-    """The ``cjx-ordering-key`` header of a raw input: a digest of :func:`ordering_key` (the
-    same digest a service writes on what it publishes), or ``None``."""
+def ordering_key_digest(data: bytes, format: str | Adapter, secret: str | bytes) -> str | None:
+    """The ``cjx-ordering-key`` header of a raw input: the keyed digest of
+    :func:`ordering_key` (the same key a service writes on what it publishes), or ``None``."""
     key = ordering_key(data, format)
-    return None if key is None else _key_digest(key)
+    return None if key is None else ordering_key_of(key, secret)
 
 
-def inbound_message(data: bytes, format: str | Adapter) -> Message:
+def inbound_message(
+    data: bytes, format: str | Adapter, *, ordering_secret: str | bytes | None = None
+) -> Message:
     """``data`` as cjx publishes a raw input of ``format`` to ``cjx.inbound`` (the routing key
     is the format's name): id, content type and ordering header as the module docstring says."""
     adapter = get_adapter(format) if isinstance(format, str) else format
     headers: dict[str, Any] = {}
-    digest = ordering_key_digest(data, adapter)
+    digest = (
+        None if ordering_secret is None else ordering_key_digest(data, adapter, ordering_secret)
+    )
     if digest is not None:
         headers[HEADER_ORDERING_KEY] = digest
     return Message(
