@@ -19,7 +19,7 @@ names, message ids and types.
     cjx schema export [--force] [--version MAJOR.MINOR] DIR
     cjx schema check
     cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
-    cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
+    cjx demo [--out-dir DIR] [--broker URL] [--keep] [--force] [--umask]
     cjx demo --journey [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
@@ -146,7 +146,13 @@ def _parser() -> argparse.ArgumentParser:
         "--broker",
         default="memory://",
         metavar="URL",
-        help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost",
+        help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost: a vhost "
+        "of the demo's own (it refuses one that holds cjx's exchanges)",
+    )
+    d.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the queues and exchanges the demo declared on the broker (removed by default)",
     )
     d.add_argument(
         "--journey",
@@ -200,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 broker_url=args.broker,
                 force=args.force,
                 private=not args.umask,
+                keep=args.keep,
             )
         if args.command == "asyncapi":
             from ._asyncapi import run as run_asyncapi  # noqa: PLC0415

@@ -159,7 +159,6 @@ class ServiceConfig:
     #: The release an outbound service was built on (None: every version cjx has); its
     #: subscription holds only that release's message types (:mod:`cjx.service._pinning`).
     schema_version: str | None = None
-
     #: A rule service's rules, run in this order on each input of a type they take.
     rules: tuple[str, ...] = ()
     #: A rule service's person index URL (may hold a password: never in the repr).
