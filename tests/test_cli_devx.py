@@ -259,3 +259,19 @@ def test_max_input_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 1
     assert "input.too-large" in out
     assert "314,572,800 bytes" in out
+
+
+# --- a UTF-8 byte order mark in JSON, as in XML ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p for p in (ROOT / "examples").rglob("*.json")), ids=lambda p: p.name
+)
+def test_a_utf8_bom_changes_nothing(example: Path) -> None:
+    """JSON with a BOM was ``not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)``."""
+    import cjx
+
+    data = example.read_bytes()
+    plain, marked = cjx.validate(data), cjx.validate(b"\xef\xbb\xbf" + data)
+    assert (marked.ok, marked.codes) == (plain.ok, plain.codes)
+    assert cjx.sniff(b"\xef\xbb\xbf" + data) is cjx.sniff(data)
