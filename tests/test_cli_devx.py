@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cjx._version import __version__ as cjx_version
 from cjx.cli import main
 
 ROOT = Path(__file__).parents[1]
@@ -275,3 +276,33 @@ def test_a_utf8_bom_changes_nothing(example: Path) -> None:
     plain, marked = cjx.validate(data), cjx.validate(b"\xef\xbb\xbf" + data)
     assert (marked.ok, marked.codes) == (plain.ok, plain.codes)
     assert cjx.sniff(b"\xef\xbb\xbf" + data) is cjx.sniff(data)
+
+
+# --- `cjx --version` imports nothing heavy; `import cjx` is lazy ---------------------------
+
+
+def test_version_imports_neither_the_model_nor_the_formats() -> None:
+    """``cjx --version`` imported everything (0.7 s, which adds up in pre-commit)."""
+    probe = (
+        "import sys\n"
+        "from cjx.cli import main\n"
+        "assert main(['--version']) == 0\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('pydantic', 'lxml', 'xmlschema',"
+        " 'jsonschema', 'aio_pika') or m in ('cjx.model', 'cjx.adapter', 'cjx.codec')]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"cjx {cjx_version}", "[]"]
+
+
+def test_every_public_name_of_cjx_resolves() -> None:
+    import cjx
+
+    for name in cjx.__all__:
+        assert getattr(cjx, name) is not None, name
+    assert set(cjx.__all__) <= set(dir(cjx))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        cjx.nothing  # type: ignore[attr-defined]  # noqa: B018

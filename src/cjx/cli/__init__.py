@@ -41,10 +41,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from cjx import __version__
 from cjx._files import FileExists, make_directory, write_file
 from cjx._text import printable
-from cjx.adapter import adapters, broken, get_adapter
-from cjx.adapter import validate as validate_input
 from cjx.errors import ConfigurationError, Report, TransientError, UnknownFormat, reports_to_junit
-from cjx.pipeline import translate
 
 from ._inputs import (
     Input,
@@ -147,7 +144,7 @@ def _format_names() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cjx", description="Criminal Justice eXchange")
-    parser.add_argument("--version", action="version", version=f"cjx {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"cjx {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     names = _format_names()
@@ -255,7 +252,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments in (["--version"], ["-V"]):  # before the parser, which loads every format
+        print(f"cjx {__version__}")
+        return EXIT_OK
+    args = _parser().parse_args(arguments)
     try:
         if args.command == "translate":
             return _translate(args)
@@ -366,6 +367,9 @@ def _output_name(args: argparse.Namespace, item: Input, name: str) -> Path:
 
 
 def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
+    from cjx.adapter import get_adapter  # noqa: PLC0415 - `cjx --version` imports nothing
+    from cjx.pipeline import translate  # noqa: PLC0415
+
     reader = get_adapter(args.from_format).with_options(_options(args.option))
     writer = get_adapter(args.to_format)
     _check_pair(reader, writer)
@@ -506,6 +510,8 @@ def _translate_summary(entries: list[dict[str, Any]], written: int) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from cjx.adapter import validate as validate_input  # noqa: PLC0415
+
     inputs = collect(args.paths, include=args.include, exclude=args.exclude)
     if not inputs:
         raise UsageError("no input files found")
@@ -550,6 +556,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _formats() -> int:
+    from cjx.adapter import adapters, broken  # noqa: PLC0415
+
     width = max([16, *(len(name) for name in (*adapters(), *broken()))])
     for name, adapter in adapters().items():
         types = ", ".join(sorted(adapter.decodes))
