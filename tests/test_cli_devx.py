@@ -306,3 +306,57 @@ def test_every_public_name_of_cjx_resolves() -> None:
     assert set(cjx.__all__) <= set(dir(cjx))
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         cjx.nothing  # type: ignore[attr-defined]  # noqa: B018
+
+
+# --- help on every option, formats listed, shell completion ----------------------------------
+
+
+def test_every_option_has_help_and_from_to_list_the_formats() -> None:
+    """``--from``/``--to``, ``--config``, ``--service``, ``--metrics-host``, ``--log-level``,
+    ``--url``, ``--timeout`` and ``schema export DIR`` had no help."""
+    import argparse
+
+    from cjx.adapter import adapters
+    from cjx.cli import _parser
+    from cjx.cli._completion import walk
+
+    parser = _parser()
+    missing = [
+        f"{' '.join(path)} {action.option_strings or action.dest}"
+        for path, sub in walk(parser)
+        for action in sub._actions
+        if not action.help and not isinstance(action, argparse._SubParsersAction)
+    ]
+    assert missing == []
+    (translate,) = [sub for path, sub in walk(parser) if path == ("translate",)]
+    text = translate.format_help()
+    for name in adapters():
+        assert name in text
+    assert "CJX_BROKER_URL" in parser.format_help()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash to complete in")
+def test_bash_completion(tmp_path: Path) -> None:
+    script = tmp_path / "cjx.bash"
+    done = subprocess.run([*CJX, "completion", "bash"], capture_output=True, check=True)
+    script.write_bytes(done.stdout)
+    probe = (
+        f"source {script}\n"
+        'c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _cjx;'
+        ' echo "${COMPREPLY[*]}"; }\n'
+        "c cjx tr\nc cjx translate --from libra\nc cjx translate --kee\nc cjx schema ''\n"
+        "c cjx topology apply --con\nc cjx validate --format ''\n"
+    )
+    lines = subprocess.run(
+        ["bash", "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == [
+        "translate",
+        "libra-spi",
+        "--keep-tree",
+        "export check diff",
+        "--config",
+        "text json junit",
+    ]
+    zsh = subprocess.run([*CJX, "completion", "zsh"], capture_output=True, check=True).stdout
+    assert zsh.startswith(b"autoload -U +X bashcompinit")

@@ -72,6 +72,23 @@ _PATH_HELP = (
 )
 
 
+_EPILOG = """\
+examples:
+  cjx validate examples/                       every message cjx recognises, checked
+  cjx translate --from libra-spi --to canonical-json --out-dir out/ examples/court
+  cjx run --config services.toml --metrics-port 9464
+  eval "$(cjx completion bash)"                 complete cjx in this shell
+
+environment:
+  CJX_BROKER_URL      overrides [broker] url of a services configuration
+  CJX_IDENTITY_URL    the person index (sqlite:///PATH or postgresql://...)
+  CJX_VERIFY_OUTPUT   1: read every output back through its format's gate
+  NO_COLOR            no colour in reports
+
+exit status: 0 everything succeeded, 1 an input was rejected or a check failed, 2 usage error
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -143,7 +160,13 @@ def _format_names() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cjx", description="Criminal Justice eXchange")
+    parser = _Parser(
+        prog="cjx",
+        description="Criminal Justice eXchange: translate and validate court, prison and "
+        "probation messages, and run the adapter services.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", "-V", action="version", version=f"cjx {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -248,6 +271,11 @@ def _parser() -> argparse.ArgumentParser:
     from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
 
     add_asyncapi(sub)
+    from ._completion import add_parser as add_completion  # noqa: PLC0415
+    from ._completion import fill_help  # noqa: PLC0415
+
+    add_completion(sub)
+    fill_help(parser)
     return parser
 
 
@@ -256,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments in (["--version"], ["-V"]):  # before the parser, which loads every format
         print(f"cjx {__version__}")
         return EXIT_OK
-    args = _parser().parse_args(arguments)
+    parser = _parser()
+    args = parser.parse_args(arguments)
     try:
         if args.command == "translate":
             return _translate(args)
@@ -289,6 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)
+        if args.command == "completion":
+            from ._completion import run as run_completion  # noqa: PLC0415
+
+            return run_completion(args, parser)
         if args.command == "identity":
             from ._identity import dispatch as identity  # noqa: PLC0415
 
