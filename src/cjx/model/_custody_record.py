@@ -161,13 +161,13 @@ class DeliusOffence(CanonicalModel):
     offence_id: OffenceId | None = None
     main_offence: bool | None = None
     detail: DeliusOffenceDetail | None = None
-    #: A local date-time in Delius although it is a date (written at midnight): kept exactly.
     offence_date: WallClockTimestamp | None = None
+    """A local date-time in Delius although it is a date (written at midnight): kept exactly."""
     offence_count: JavaLong | None = None
     tics: JavaLong | None = None
     verdict: Text | None = None
-    #: Delius's internal id of the person (``OFFENDER.OFFENDER_ID``).
     offender_id: JavaLong | None = None
+    """Delius's internal id of the person (``OFFENDER.OFFENDER_ID``)."""
     created_datetime: WallClockTimestamp | None = None
     last_updated_datetime: WallClockTimestamp | None = None
 
@@ -239,10 +239,10 @@ class DeliusInstitution(CanonicalModel):
     institution_name: Text | None = None
     establishment_type: DeliusCode | None = None
     is_private: bool | None = None
-    #: The NOMIS agency id of the prison (``R_INSTITUTION.NOMIS_CDE_CODE``, e.g. ``MDI``).
     noms_prison_institution_code: Annotated[SafeText, Field(min_length=1, max_length=50)] | None = (
         None
     )
+    """The NOMIS agency id of the prison (``R_INSTITUTION.NOMIS_CDE_CODE``, e.g. ``MDI``)."""
 
 
 class CustodyKeyDates(CanonicalModel):
@@ -310,8 +310,8 @@ class DeliusOrderManager(CanonicalModel):
     probation_area_id: JavaLong | None = None
     team_id: JavaLong | None = None
     officer_id: JavaLong | None = None
-    #: The manager's name: personal data.
     name: Text | None = None
+    """The manager's name: personal data."""
     staff_code: Text | None = None
     date_start_of_allocation: WallClockTimestamp | None = None
     date_end_of_allocation: WallClockTimestamp | None = None
@@ -324,10 +324,10 @@ class Conviction(CanonicalModel):
     """A Delius event (community-api Conviction): its ids, state, offences, sentence, custody,
     court and order managers."""
 
-    #: ``EVENT.EVENT_ID`` (community-api ``convictionId``).
     conviction_id: JavaLong
-    #: ``EVENT.EVENT_NUMBER`` (community-api ``index``): the person's event number.
+    """``EVENT.EVENT_ID`` (community-api ``convictionId``)."""
     event_number: EventNumber
+    """``EVENT.EVENT_NUMBER`` (community-api ``index``): the person's event number."""
     active: bool | None = None
     in_breach: bool | None = None
     failure_to_comply_count: JavaLong | None = None
@@ -394,13 +394,13 @@ class CustodyRecord(Body):
     crn: Crn | None = None
     pnc_id: PncId | None = None
     cro_number: CroNumber | None = None
-    #: National Insurance number: personal data, kept as sent (cjx knows no check for it).
     ni_number: Annotated[SafeText, Field(min_length=1, max_length=9)] | None = None
+    """National Insurance number: personal data, kept as sent (cjx knows no check for it)."""
     noms_number: NomsNumber | None = None
-    #: Immigration number: personal data, kept as sent.
     immigration_number: Annotated[SafeText, Field(min_length=1, max_length=20)] | None = None
-    #: The NOMIS book number of the person's latest booking.
+    """Immigration number: personal data, kept as sent."""
     most_recent_book_number: BookNumber | None = None
+    """The NOMIS book number of the person's latest booking."""
     conviction: Conviction
     licence_conditions: DeliusLicenceConditions | None = None
     sentence_status: DeliusSentenceStatus | None = None

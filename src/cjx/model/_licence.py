@@ -106,9 +106,9 @@ def approval_day(stamp: Timestamp) -> dt.date | None:
 class StandardCondition(CanonicalModel):
     """A standard condition of a licence: the policy's code and its text."""
 
-    #: shared by every instance of the condition: a UUID-like text in either case, or an older
-    #: camel-case code (``goodBehaviour``); kept exactly
     code: ShortText
+    """shared by every instance of the condition: a UUID-like text in either case, or an older
+    camel-case code (``goodBehaviour``); kept exactly"""
     text: Text
 
 
@@ -116,18 +116,18 @@ class AdditionalCondition(CanonicalModel):
     """An additional condition: the policy's code, the text as filled in, and its type's
     members (see the module rules)."""
 
-    #: the id of this condition instance in CVL
     id: LongId
+    """the id of this condition instance in CVL"""
     category: Text
     type: OpenAdditionalConditionType
     code: ShortText
-    #: the policy text with its placeholders filled in: may hold personal data
     text: Text
-    #: ``ELECTRONIC_MONITORING``: what the monitoring is for, in CVL's order
+    """the policy text with its placeholders filled in: may hold personal data"""
     restrictions: Annotated[tuple[OpenElectronicMonitoringType, ...], XmlItem("Restriction")] = ()
-    #: ``MULTIPLE_EXCLUSION_ZONE``, ``MULTIPLE_UPLOADS``, ``SINGLE_UPLOAD``: a map or file was
-    #: uploaded
+    """``ELECTRONIC_MONITORING``: what the monitoring is for, in CVL's order"""
     has_image_upload: bool | None = None
+    """``MULTIPLE_EXCLUSION_ZONE``, ``MULTIPLE_UPLOADS``, ``SINGLE_UPLOAD``: a map or file was
+    uploaded"""
 
     @model_validator(mode="after")
     def _members_of_its_type(self) -> AdditionalCondition:
@@ -193,26 +193,26 @@ class LicenceRecord(Body):
     kind: OpenLicenceKind
     licence_type: OpenLicenceType
     policy_version: OpenPolicyVersion
-    #: the licence's version within its booking (``1.4``)
     version: ShortText
+    """the licence's version within its booking (``1.4``)"""
     status: OpenLicenceStatus
     noms_number: NomsNumber
     booking_id: BookingId
     crn: Crn
     approved_by_username: ShortText | None = None
-    #: when the licence was approved (from 1 April 2023, when CVL records the time)
     approved_at: WallClockTimestamp | None = None
-    #: the day the licence was approved, for approvals before 1 April 2023 (no time recorded)
+    """when the licence was approved (from 1 April 2023, when CVL records the time)"""
     approved_on: dt.date | None = None
+    """the day the licence was approved, for approvals before 1 April 2023 (no time recorded)"""
     created_by_username: ShortText
-    #: when this version (or variation) of the licence was created
     created_at: WallClockTimestamp | None = None
+    """when this version (or variation) of the licence was created"""
     updated_by_username: ShortText | None = None
     updated_at: WallClockTimestamp | None = None
-    #: CVL: "may be incorrect for IS-91 cases and people on remand"
     licence_start_date: dt.date | None = None
-    #: the licence expiry date has passed and the top-up supervision end date has not
+    """CVL: "may be incorrect for IS-91 cases and people on remand"."""
     in_pss_period: bool
+    """the licence expiry date has passed and the top-up supervision end date has not"""
     conditions: LicenceConditions
 
     @model_validator(mode="after")
