@@ -530,15 +530,17 @@ def _translate_inputs(args: argparse.Namespace, index: LazyIndex) -> int:
             make_directory(args.report.parent, private=private)
             write_file(args.report, text.encode(), force=args.force, private=private)
     if not style.quiet:
-        print(_translate_summary(entries, written), file=sys.stderr)
+        print(_translate_summary(entries, written, args.out_dir is None), file=sys.stderr)
     return EXIT_OK if all(e["status"] != "rejected" for e in entries) else EXIT_REJECTED
 
 
-def _translate_summary(entries: list[dict[str, Any]], written: int) -> str:
+def _translate_summary(entries: list[dict[str, Any]], written: int, to_stdout: bool) -> str:
     count = {k: sum(e["status"] == k for e in entries) for k in ("ok", "rejected", "skipped")}
     line = f"{count['ok']} translated, {count['rejected']} rejected"
     if count["skipped"]:
         line += f", {count['skipped']} skipped"
+    if to_stdout:
+        return line + ("; written to standard output" if count["ok"] else "")
     return line + f"; {written} file(s) written"
 
 
