@@ -261,10 +261,15 @@ class DeliusCustody(CanonicalModel):
     the institution, the custodial status, the sentence start date and the key dates."""
 
     book_number: BookNumber | None = None
+    """The NOMIS book number (Delius's prisoner number) of the custody."""
     institution: DeliusInstitution | None = None
+    """The institution the person is held in."""
     key_dates: CustodyKeyDates | None = None
+    """The custody's key dates."""
     status: CustodialStatusValue | None = None
+    """The custodial status."""
     sentence_start_date: dt.date | None = None
+    """The date the custodial sentence started."""
 
 
 class DeliusCourt(CanonicalModel):
@@ -392,18 +397,25 @@ class CustodyRecord(Body):
     schema_version = "1.1"
 
     crn: Crn | None = None
+    """The person's CRN: the OffenderDetail's, or the one the record was fetched for."""
     pnc_id: PncId | None = None
+    """The person's PNC ID, from the OffenderDetail's ``otherIds``."""
     cro_number: CroNumber | None = None
+    """The person's CRO number, from ``otherIds``."""
     ni_number: Annotated[SafeText, Field(min_length=1, max_length=9)] | None = None
     """National Insurance number: personal data, kept as sent (cjx knows no check for it)."""
     noms_number: NomsNumber | None = None
+    """The person's NOMS number, from ``otherIds``."""
     immigration_number: Annotated[SafeText, Field(min_length=1, max_length=20)] | None = None
     """Immigration number: personal data, kept as sent."""
     most_recent_book_number: BookNumber | None = None
     """The NOMIS book number of the person's latest booking."""
     conviction: Conviction
+    """The Delius event (conviction) with its sentence and custody."""
     licence_conditions: DeliusLicenceConditions | None = None
+    """The licence conditions of the event, where they were fetched."""
     sentence_status: DeliusSentenceStatus | None = None
+    """The sentence status of the event, where it was fetched."""
 
     @property
     def book_number(self) -> BookNumber | None:
