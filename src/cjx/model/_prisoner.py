@@ -338,16 +338,25 @@ class PersonalDetails(_Group, _Identity):
     A group holds at least one value (the model's rule)."""
 
     youth_offender: bool | None = None
+    """Whether NOMIS flags the person as a youth offender."""
     marital_status: Text | None = None
+    """The marital status, as NOMIS describes it."""
     religion: Text | None = None
+    """The religion, as NOMIS describes it."""
     nationality: Text | None = None
+    """The nationality, as NOMIS describes it."""
     smoker: OpenSmokerStatus | None = None
+    """NOMIS's smoker code."""
     personal_care_needs: Annotated[
         tuple[PersonalCareNeed, ...] | None, XmlItem("PersonalCareNeed")
     ] = None
+    """The person's recorded personal care needs."""
     languages: Annotated[tuple[PrisonerLanguage, ...] | None, XmlItem("Language")] = None
+    """The languages the person speaks, reads or writes, as recorded."""
     current_facial_image_id: JavaLong | None = None
+    """NOMIS's id of the current facial image (the id, not the image)."""
     aliases: Annotated[tuple[PrisonerAlias, ...] | None, XmlItem("Alias")] = None
+    """Other names and details the person is recorded under."""
 
 
 class PrisonerAlert(CanonicalModel):
@@ -370,15 +379,25 @@ class PrisonerStatus(_Group):
     """Group ``status``: the booking's status, legal and convicted status, category and risk."""
 
     booking_status: BookingStatus | None = None
+    """The booking's status: active or not, and in, out or in transit."""
     in_out_status: OpenInOutStatus | None = None
+    """Whether the person is in or out of prison, or in transit."""
     csra: Text | None = None
+    """The cell sharing risk assessment (CSRA) rating."""
     category: Code | None = None
+    """The security category code."""
     complexity_of_need_level: Text | None = None
+    """The complexity of need level."""
     legal_status: OpenLegalStatus | None = None
+    """The legal status (sentenced, recall, convicted unsentenced...)."""
     imprisonment_status: Code | None = None
+    """NOMIS's imprisonment status code."""
     imprisonment_status_description: Text | None = None
+    """The imprisonment status, in words."""
     convicted_status: OpenConvictedStatus | None = None
+    """Whether the person is convicted or on remand."""
     recall: bool | None = None
+    """Whether the person is in prison on recall."""
 
 
 class PrisonerLocation(_Group):
