@@ -334,19 +334,33 @@ class Conviction(CanonicalModel):
     event_number: EventNumber
     """``EVENT.EVENT_NUMBER`` (community-api ``index``): the person's event number."""
     active: bool | None = None
+    """Whether the event is active in Delius."""
     in_breach: bool | None = None
+    """Whether the person is in breach of the order."""
     failure_to_comply_count: JavaLong | None = None
+    """Failures to comply with the order (``failureToComplyCount``)."""
     breach_end: dt.date | None = None
+    """The end of the breach (community-api ``breachEnd``)."""
     awaiting_psr: bool | None = None
+    """Whether a pre-sentence report (PSR) is awaited."""
     conviction_date: dt.date | None = None
+    """The date of conviction."""
     referral_date: dt.date | None = None
+    """The event's referral date (community-api ``referralDate``)."""
     offences: Annotated[tuple[DeliusOffence, ...], XmlItem("Offence")] = ()
+    """The event's offences."""
     sentence: DeliusSentence | None = None
+    """The sentence passed, if any."""
     latest_court_appearance_outcome: DeliusCode | None = None
+    """The outcome of the latest court appearance, as a code."""
     custody: DeliusCustody | None = None
+    """The custody of a custodial sentence."""
     responsible_court: DeliusCourt | None = None
+    """The court responsible for the event."""
     court_appearance: DeliusCourtAppearance | None = None
+    """The court appearance community-api gives with the conviction (``courtAppearance``)."""
     order_managers: Annotated[tuple[DeliusOrderManager, ...], XmlItem("OrderManager")] = ()
+    """The event's order managers, in the order Delius gives them."""
 
 
 class DeliusLicenceCondition(CanonicalModel):
