@@ -33,7 +33,7 @@ from cjx.service._runtime import HEADER_ORDERING_KEY
 from cjx.transport import CANONICAL, INBOUND, Broker, dlq_name
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SECRET = "test-ordering-secret"  # noqa: S105 - a test's key
+SECRET = "test-ordering-secret"
 
 
 def test_inbound_message_properties_are_set_as_cjx_sets_them() -> None:

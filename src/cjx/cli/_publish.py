@@ -126,6 +126,7 @@ async def _publish_at(
     inputs: list[Input],
     validate: bool,
     advance: Callable[[], None],
+    *,
     secret: str | None,
 ) -> Summary:
     broker = open_broker(url)
@@ -169,11 +170,11 @@ def _with_progress(
 ) -> Summary:
     """A progress bar on a terminal (standard error), nothing otherwise."""
     if not sys.stderr.isatty():
-        return asyncio.run(_publish_at(url, fmt, inputs, validate, lambda: None, secret))
+        return asyncio.run(_publish_at(url, fmt, inputs, validate, lambda: None, secret=secret))
     from rich.console import Console  # noqa: PLC0415 - rich only for a terminal
     from rich.progress import Progress  # noqa: PLC0415
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("publishing", total=len(inputs))
         advance = lambda: bar.advance(task)  # noqa: E731
-        return asyncio.run(_publish_at(url, fmt, inputs, validate, advance, secret))
+        return asyncio.run(_publish_at(url, fmt, inputs, validate, advance, secret=secret))

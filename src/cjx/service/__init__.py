@@ -10,13 +10,13 @@ from cjx.service._config import (
 )
 from cjx.service._dedup import DedupStore, MemoryDedup, SqliteDedup
 from cjx.service._metrics import REGISTRY, render
-from cjx.service._publish import inbound_message, input_id, ordering_key, ordering_key_digest
 from cjx.service._ordering import (
     HEADER_ORDERING_KEY,
     ORDERING_SECRET_VARIABLE,
     ordering_key_header,
     ordering_key_of,
 )
+from cjx.service._publish import inbound_message, input_id, ordering_key, ordering_key_digest
 from cjx.service._runner import Runner, serve_health
 from cjx.service._runtime import (
     HEADER_ATTEMPT,

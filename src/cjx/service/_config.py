@@ -48,8 +48,8 @@ from typing import Any, Literal
 from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
 from cjx.service._checks import check_config, check_dedup_paths
-from cjx.service._where import Condition, parse_where
 from cjx.service._ordering import ORDERING_SECRET_VARIABLE
+from cjx.service._where import Condition, parse_where
 from cjx.transport import (
     DEFAULT_CONFIRM_WINDOW,
     DEFAULT_DELIVERY_LIMIT,
@@ -132,13 +132,13 @@ class ServiceConfig:
     #: Content-based routing (outbound only): the conditions a message must meet to be
     #: encoded and sent; empty, every message subscribed to (see :mod:`cjx.service._where`).
     where: tuple[Condition, ...] = ()
+    #: ``partitions = N``: N input queues shared out among the replicas, per-person order kept
+    #: across them (docs/services.md, "Partitioned services"); None: one input queue.
+    partitions: int | None = None
 
 
 #: Where the broker URL came from; a missing one is refused by the checks.
 BrokerFrom = Literal["file", "environment", "missing-table", "missing-url"]
-    #: ``partitions = N``: N input queues shared out among the replicas, per-person order kept
-    #: across them (docs/services.md, "Partitioned services"); None: one input queue.
-    partitions: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

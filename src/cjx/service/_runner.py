@@ -42,9 +42,7 @@ class Runner:
         window = max(c.options.confirm_window for c in chosen)
         self.broker = broker or open_broker(config.broker_url, confirm_window=window)
         self.services = [
-            Service(
-                c, self.broker, peers=config.services, ordering_secret=config.ordering_secret
-            )
+            Service(c, self.broker, peers=config.services, ordering_secret=config.ordering_secret)
             for c in chosen
         ]
 

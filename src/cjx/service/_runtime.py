@@ -72,7 +72,6 @@ from cjx.pipeline import translate
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
-from cjx.service._where import Selector, compile_where, subscribed_types, unselected_watch
 from cjx.service._ordering import (
     HEADER_ORDERING_KEY,
     KEY_FORM,
@@ -80,6 +79,7 @@ from cjx.service._ordering import (
     ordering_key_of,
 )
 from cjx.service._partitions import Partitions
+from cjx.service._where import Selector, compile_where, subscribed_types, unselected_watch
 from cjx.transport import (
     CANONICAL,
     DEAD_LETTER,
