@@ -16,7 +16,7 @@ names, message ids and types.
     cjx validate [--format text|json|junit] [--detailed] PATH...
     cjx formats
     cjx rules [--format text|json]
-    cjx schema export [--force] DIR
+    cjx schema export [--force] [--version MAJOR.MINOR] DIR
     cjx schema check
     cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
     cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
@@ -127,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
     export = schema_sub.add_parser("export", help="write every schema into DIR")
     export.add_argument(
         "--force", action="store_true", help="replace schema files that exist already"
+    )
+    export.add_argument(
+        "--version",
+        metavar="MAJOR.MINOR",
+        help="write only this released version's canonical schemas (canonical/<version>/)",
     )
     export.add_argument("directory", type=Path, metavar="DIR")
     schema_sub.add_parser("check", help="fail when regenerating the JSON Schema changes it")
@@ -385,7 +390,13 @@ def _schema(args: argparse.Namespace) -> int:
         return run_schema_diff(args)
     if args.schema_command == "export":
         check_directory(args.directory, "DIR")
-        for path in schema_export.export(args.directory, force=args.force):
+        from cjx.schema_versions import UnknownVersion  # noqa: PLC0415
+
+        try:
+            written = schema_export.export(args.directory, force=args.force, version=args.version)
+        except UnknownVersion as exc:
+            raise UsageError(str(exc)) from None
+        for path in written:
             print(printable(str(path)))
         return EXIT_OK
     differences = schema_export.check()
@@ -393,8 +404,9 @@ def _schema(args: argparse.Namespace) -> int:
         for line in differences:
             print(line, file=sys.stderr)
         print(
-            "cjx: the committed canonical JSON Schema differs from the model; regenerate it "
-            "with `python -m cjx.schema_export` (scripts/regenerate-schemas), review, commit",
+            "cjx: the committed canonical schemas differ from the model or from what was "
+            "released; regenerate the working JSON Schema with `python -m cjx.schema_export` "
+            "(scripts/regenerate-schemas), restore released files from git, review, commit",
             file=sys.stderr,
         )
         return EXIT_REJECTED

@@ -408,13 +408,21 @@ def _dlq(args: argparse.Namespace) -> int:
         print(f"{len(written)} dead letter(s) exported to {printable(str(args.out))}")
         return 0
     if args.action == "replay":
+        # a partitioned service has no <service>.in: its replays enter by its partition route
+        partitioned = any(s.name == service and s.partitions is not None for s in config.services)
         letters = _with_broker(
             config,
             lambda b: dlq.replay(
-                b, service, selection, dry_run=args.dry_run, overflow=args.overflow
+                b,
+                service,
+                selection,
+                dry_run=args.dry_run,
+                overflow=args.overflow,
+                partitioned=partitioned,
             ),
         )
-        verb = "would be replayed (dry run)" if args.dry_run else f"replayed to {service}.in"
+        target = f"the partitions of {service}" if partitioned else f"{service}.in"
+        verb = "would be replayed (dry run)" if args.dry_run else f"replayed to {target}"
         _print_letters(letters, args.json, printable(verb))
         return 0
     return _dlq_purge(args, config, selection)

@@ -26,6 +26,7 @@
                                                     # (one file per service: shared is an error)
     where = { "hearing.court" = { prefix = "B01" } }  # optional: only what this selects
     partitions = 16           # optional: 16 input queues shared out among the replicas
+    schema_version = "1.0"    # optional: a consumer built on that release (docs/versioning.md)
 
 There is no default broker: a file without ``[broker] url`` (and no ``CJX_BROKER_URL``) is
 refused, so that only an explicit ``url = "memory://"`` runs on the in-process broker. Once the
@@ -49,6 +50,7 @@ from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
 from cjx.service._checks import check_config, check_dedup_paths
 from cjx.service._ordering import ORDERING_SECRET_VARIABLE
+from cjx.service._pinning import pinned_subscription
 from cjx.service._where import Condition, parse_where
 from cjx.transport import (
     DEFAULT_CONFIRM_WINDOW,
@@ -135,6 +137,9 @@ class ServiceConfig:
     #: ``partitions = N``: N input queues shared out among the replicas, per-person order kept
     #: across them (docs/services.md, "Partitioned services"); None: one input queue.
     partitions: int | None = None
+    #: The release an outbound service was built on (None: every version cjx has); its
+    #: subscription holds only that release's message types (:mod:`cjx.service._pinning`).
+    schema_version: str | None = None
 
 
 #: Where the broker URL came from; a missing one is refused by the checks.
@@ -206,6 +211,7 @@ _SERVICE_KEYS = {
     "dedup_path",
     "where",
     "partitions",
+    "schema_version",
 }
 
 
@@ -296,6 +302,11 @@ def parse_config(
         dedup_path = raw.get("dedup_path")
         if dedup_path is not None and not isinstance(dedup_path, str):
             raise ConfigurationError(f"{where}: dedup_path must be a file path")
+        schema_version = raw.get("schema_version")
+        if schema_version is not None:
+            if role != "outbound":
+                raise ConfigurationError(f"{where}: schema_version is for outbound services only")
+            subscribe = list(pinned_subscription(schema_version, subscribe, where))
         services.append(
             ServiceConfig(
                 name=name,
@@ -307,6 +318,7 @@ def parse_config(
                 dedup_path=dedup_path,
                 where=conditions,
                 partitions=_partitions(raw, where),
+                schema_version=schema_version,
             )
         )
     names = [s.name for s in services]

@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -58,7 +59,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from cjx._text import shown_name
-from cjx.adapter import Adapter, get_adapter
+from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, get_adapter
 from cjx.errors import (
     ConfigurationError,
     Report,
@@ -205,6 +206,15 @@ class Plan:
     reason: str = ""
     ordering_key: str | None = None
     selected_by_none: bool = False
+
+
+@functools.cache
+def _canonical_reader(json_form: bool, version: str | None) -> Adapter:
+    """The canonical reader of an outbound service: pinned to its release when it names one
+    (``schema_version``: that release's schemas, :mod:`cjx.service._pinning`)."""
+    if version is None:
+        return _CANONICAL_JSON if json_form else _CANONICAL_XML
+    return CanonicalJson(version=version) if json_form else CanonicalXml(version=version)
 
 
 def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
@@ -659,7 +669,7 @@ class Service:
             reader, writer = self.adapter, _CANONICAL_XML
         else:
             content_type = message.content_type or ""
-            reader = _CANONICAL_JSON if content_type.endswith("json") else _CANONICAL_XML
+            reader = _canonical_reader(content_type.endswith("json"), self.config.schema_version)
             writer = self.adapter
             if self._selector is not None:
                 selector = self._selector
