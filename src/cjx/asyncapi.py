@@ -10,7 +10,8 @@ What the document holds, all derived from the configuration and from what the se
   (``x-bindings``);
 * **operations**: each service's ``receive`` (one per queue it consumes) and ``send`` (canonical
   messages for an inbound service, encoded messages for an outbound one, with the routing keys as
-  ``cc``), and its ``dead-letter`` send;
+  ``cc``; an outbound service's ``where`` as ``x-cjx-where``, its conditions), and its
+  ``dead-letter`` send;
 * **messages**: one per canonical message type (``<message_type>.v<major>``, its routing key),
   with the canonical JSON Schema in the document (``components.schemas``, the payload refers to
   its envelope) and the canonical XSD referenced (``x-cjx-xsd``); one per source format read by
@@ -303,7 +304,11 @@ class _Builder:
             keys = [outbound_key(c.format, c.destination)]
             exchange, messages = OUTBOUND, [_encoded_message(c.format)]
             summary = f"{c.name} publishes {c.format} for {c.destination}"
+            if c.where:
+                summary += " (only the messages its where selects)"
         self.operations[f"{c.name}.send"] = _send(exchange, keys, messages, summary)
+        if c.where:  # content-based routing (docs/services.md): the conditions, all of which hold
+            self.operations[f"{c.name}.send"]["x-cjx-where"] = [str(w) for w in c.where]
         self.operations[f"{c.name}.dead-letter"] = _send(
             DEAD_LETTER,
             [c.name],

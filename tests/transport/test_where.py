@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.messages import court_result
+from jsonschema import Draft7Validator
+from tests.messages import ROOT, court_result
 from tests.transport.helpers import Sink
 
 from cjx.adapter import get_adapter
+from cjx.asyncapi import asyncapi_document
 from cjx.cli import main
 from cjx.errors import ConfigurationError
 from cjx.model import Envelope, OuCode
@@ -283,3 +286,33 @@ async def test_each_force_gets_its_courts_and_the_rest_is_counted_once(
     logged = " ".join(str(r.__dict__) for r in caplog.records)
     assert "C99AA00" not in logged
     assert "TRPRFOUR" not in logged
+
+
+# --- described where an operator looks ----------------------------------------------------------
+
+
+def test_topology_show_and_the_asyncapi_document_state_the_where(tmp_path: Path) -> None:
+    where = {"hearing.court": {"prefix": ["B01", "B02"]}, "hearing.psa_code": {"not": {"in": [1]}}}
+    config = parse_config(police(where), environ={})
+    document = asyncapi_document(config)
+    send = document["operations"]["police-01-out.send"]
+    assert send["x-cjx-where"] == [
+        "hearing.court prefix ('B01', 'B02')",
+        "not (hearing.psa_code in (1,))",
+    ]
+    assert "only the messages its where selects" in send["summary"]
+    schema = ROOT / "tests" / "fixtures" / "asyncapi" / "asyncapi-3.0.0.schema.json"
+    validator = Draft7Validator(json.loads(schema.read_text(encoding="utf-8")))
+    assert [e.message for e in validator.iter_errors(document)] == []
+
+    path = tmp_path / "services.toml"
+    path.write_text(
+        '[broker]\nurl = "memory://"\n\n[[services]]\nname = "police-01-out"\n'
+        'role = "outbound"\nformat = "libra-spi"\nsubscribe = ["court.case-resulted.v1"]\n'
+        'destination = "police-01"\nwhere = { "hearing.court" = { prefix = "B01" } }\n',
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["topology", "show", "--config", str(path)]) == 0
+    assert "where    police-01-out: hearing.court prefix 'B01'" in out.getvalue().splitlines()

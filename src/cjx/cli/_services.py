@@ -254,6 +254,10 @@ def _topology(args: argparse.Namespace) -> int:
             print(f"queue    {q.name} [{arguments}]")
         for b in topology.bindings:
             print(f"binding  {b.exchange} --{b.routing_key}--> {b.queue}")
+        chosen = [config.service(n) for n in args.service] if args.service else config.services
+        for c in chosen:
+            if c.where:  # content-based routing: decided by the service, not by a binding
+                print(f"where    {c.name}: {' and '.join(str(w) for w in c.where)}")
         return 0
 
     async def apply(broker: Any) -> None:
