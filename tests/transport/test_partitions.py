@@ -335,7 +335,7 @@ async def test_a_partitioned_services_dead_letters_replay_to_its_partitions(
 
     first = await letter()
     assert first.headers[HEADER_ORDERING_KEY] == key[HEADER_ORDERING_KEY]
-    replayed = await dlq.replay(broker, name, partitioned=True)
+    replayed = await dlq.replay(broker, name, dlq.Selection(everything=True), partitioned=True)
     assert len(replayed) == 1
     second = await letter()
     assert second.headers[HEADER_REPLAYED_FROM] == dlq_name(name)

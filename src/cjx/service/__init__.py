@@ -16,6 +16,7 @@ from cjx.service._ordering import (
     ordering_key_header,
     ordering_key_of,
 )
+from cjx.service._publish import inbound_message, input_id, ordering_key, ordering_key_digest
 from cjx.service._runner import Runner, serve_health
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
@@ -59,7 +60,11 @@ __all__ = [
     "Service",
     "ServiceConfig",
     "SqliteDedup",
+    "inbound_message",
+    "input_id",
     "load_config",
+    "ordering_key",
+    "ordering_key_digest",
     "ordering_key_header",
     "ordering_key_of",
     "parse_config",

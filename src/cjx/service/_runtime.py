@@ -8,7 +8,10 @@ Rules this module owns, each enforced here and nowhere else:
 * **Nothing dropped.** Every input ends in exactly one of four ways: *published* (outputs
   confirmed), *retried* (a copy in ``<service>.retry.<n>`` with ``cjx-attempt = n``),
   *dead-lettered* (original bytes and properties, plus ``cjx-*`` report headers, in
-  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output).
+  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output);
+  an outbound service with a ``where`` has a fifth, *not selected* (acknowledged, nothing sent,
+  counted, and counted again as unselected when no destination selects it: see
+  :mod:`cjx.service._where`).
   If even the dead letter cannot be published, the input is rejected without requeue and the
   queue's own dead-letter target takes it.
 * **Permanent vs transient.** Bad input (a report with errors), a message too big, an unknown
@@ -24,10 +27,11 @@ Rules this module owns, each enforced here and nowhere else:
 * **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none) *and*
   a digest of its body (see :mod:`cjx.service._dedup`): only published inputs are recorded; the
   same id with a different body is processed, counted and logged as a reused id.
-* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES` is translated in a worker thread,
-  so the event loop (every service of the process, heartbeats, ``/ready``) keeps running while
-  it is; inputs are still planned one at a time, in delivery order. Copying headers onto a
-  retry or dead letter is linear, and capped in count and size.
+* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES`, and every input of a rule
+  service (whose person index calls block), is planned in a worker thread, so the event loop
+  (every service of the process, heartbeats, ``/ready``) keeps running while it is; inputs are
+  still planned one at a time, in delivery order. Copying headers onto a retry or dead letter is
+  linear, and capped in count and size.
 * **Per-key order.** Inputs are decoded one at a time in delivery order; their outputs are
   sent in that order for each ordering key (the envelope's, else the input id), and the broker
   keeps the order of one channel's publishes; confirms overlap. Different keys proceed
@@ -43,11 +47,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -55,17 +62,21 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from cjx._text import shown_name
-from cjx.adapter import Adapter, get_adapter
+from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, get_adapter
 from cjx.errors import (
     ConfigurationError,
+    IdentityUnresolved,
     Report,
     Severity,
     TransientError,
     TransportError,
+    ValidationFailed,
     error,
 )
+from cjx.identity import PersonIndex, open_index
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
+from cjx.rules import Rule, get_rule
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
@@ -76,6 +87,7 @@ from cjx.service._ordering import (
     ordering_key_of,
 )
 from cjx.service._partitions import Partitions
+from cjx.service._where import Selector, compile_where, subscribed_types, unselected_watch
 from cjx.transport import (
     CANONICAL,
     DEAD_LETTER,
@@ -108,6 +120,7 @@ __all__ = [
     "HEADER_REPLAYED_FROM",
     "HEADER_RETRY_REASON",
     "HEADER_SERVICE",
+    "HEADER_WAITING_SINCE",
     "OFFLOAD_BYTES",
     "OWN_HEADERS",
     "REPORT_HEADER_LIMIT",
@@ -131,6 +144,9 @@ HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
 HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
 HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
 HEADER_HEADERS_DROPPED: Final = "cjx-headers-dropped"
+#: On a rule service's input waiting for a link: when it first found the link missing (whole
+#: milliseconds since the epoch), so its deadline holds across retries, restarts and processes.
+HEADER_WAITING_SINCE: Final = "cjx-waiting-since"
 
 #: The cjx headers a service acts on, and only on an input that came back through its own
 #: queues. Everything else named ``cjx-*`` on an input is removed before cjx looks at it.
@@ -142,6 +158,7 @@ OWN_HEADERS: Final = frozenset(
         HEADER_REPLAYED_AT,
         HEADER_REPLAYED_FROM,
         HEADER_ORDERING_KEY,
+        HEADER_WAITING_SINCE,
     }
 )
 
@@ -166,13 +183,19 @@ OFFLOAD_BYTES = 64 * 1024
 #: Worker threads for large inputs, shared by the services of a process. Inputs of one service
 #: are still planned one at a time, in delivery order.
 OFFLOAD_THREADS = 2
+#: The most waiting inputs a rule service plans in one trip to a worker thread: the trip costs
+#: about as much as planning one input, so a backlog (up to ``prefetch`` deep) goes in few trips.
+RULE_BATCH = 64
+#: Threads that plan a look-up-only rule service's batch side by side: a PostgreSQL look-up is
+#: mostly a round trip, so eight overlap well; a SQLite index takes them one at a time anyway.
+RULE_THREADS = 8
 #: Seconds before an input the broker would not take is returned to its queue (live channel).
 RETURN_PAUSE = 1.0
 
 _CANONICAL_XML = get_adapter("canonical-xml")
 _CANONICAL_JSON = get_adapter("canonical-json")
 
-Kind = Literal["publish", "retry", "dead-letter"]
+Kind = Literal["publish", "retry", "dead-letter", "not-selected"]
 
 
 @dataclass(slots=True)
@@ -189,7 +212,11 @@ class Plan:
 
     ``publish``: the ``outputs`` (exchange, routing key, message) are published and confirmed,
     then the input is acknowledged. ``retry``: a transient failure, with a ``reason`` free of
-    personal data. ``dead-letter``: a permanent failure, with its ``report``.
+    personal data. ``dead-letter``: a permanent failure, with its ``report``. ``not-selected``:
+    an outbound service's ``where`` declined the message (acknowledged, nothing sent);
+    ``selected_by_none`` when no destination of the configuration selects it either. A retry
+    with a ``report`` is a rule service's input waiting for a link (``identity.unresolved``): it
+    is retried until the service's ``link_wait`` has passed, then dead-lettered with that report.
     """
 
     kind: Kind
@@ -198,6 +225,18 @@ class Plan:
     report: Report | None = None
     reason: str = ""
     ordering_key: str | None = None
+    selected_by_none: bool = False
+    #: a link wait's report (``identity.unresolved``): see above
+    wait_report: Report | None = None
+
+
+@functools.cache
+def _canonical_reader(json_form: bool, version: str | None) -> Adapter:
+    """The canonical reader of an outbound service: pinned to its release when it names one
+    (``schema_version``: that release's schemas, :mod:`cjx.service._pinning`)."""
+    if version is None:
+        return _CANONICAL_JSON if json_form else _CANONICAL_XML
+    return CanonicalJson(version=version) if json_form else CanonicalXml(version=version)
 
 
 def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
@@ -297,6 +336,7 @@ def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _offload: ThreadPoolExecutor | None = None
+_rule_pool: ThreadPoolExecutor | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -304,6 +344,13 @@ def _executor() -> ThreadPoolExecutor:
     if _offload is None:
         _offload = ThreadPoolExecutor(OFFLOAD_THREADS, thread_name_prefix="cjx-translate")
     return _offload
+
+
+def _rule_executor() -> ThreadPoolExecutor:
+    global _rule_pool  # noqa: PLW0603 - one pool per process, made when first needed
+    if _rule_pool is None:
+        _rule_pool = ThreadPoolExecutor(RULE_THREADS, thread_name_prefix="cjx-rules")
+    return _rule_pool
 
 
 def _type_label(value: str | None) -> str:
@@ -322,8 +369,12 @@ class Service:
         adapter: Adapter | None = None,
         dedup: DedupStore | None = None,
         clock: Clock = system_clock,
+        peers: Sequence[ServiceConfig] = (),
         ordering_secret: str | None = None,
     ) -> None:
+        """``peers``: the services of the configuration (this one among them), which tell an
+        outbound service with a ``where`` whether another destination selects what it
+        declines (:func:`~cjx.service._where.unselected_watch`)."""
         #: the key of ``cjx-ordering-key``; without it cjx sets no such header (a plain digest
         #: of a person identifier could be reversed)
         self.ordering_secret = ordering_secret or None
@@ -355,6 +406,14 @@ class Service:
         self._backlog: collections.deque[tuple[Delivery, float]] = collections.deque()
         self._draining = False
         self._own_route = ("", self.queue)
+        #: the compiled ``where`` (outbound only), and the other destinations' for the types
+        #: this service reports as selected by none
+        self._selector: Selector | None = None
+        self._watch: dict[str, tuple[Selector, ...]] = {}
+        if config.role == "outbound" and config.where:
+            types = sorted({t for p in config.subscribe for t in subscribed_types(p)})
+            self._selector = compile_where(config.where, types, f"service {config.name!r}")
+            self._watch = unselected_watch(config, peers)
         self.partitions: Partitions | None = None
         if config.partitions is not None:
             # retries come back through the partition route, keyed by the service's input name
@@ -366,6 +425,17 @@ class Service:
                 self._on_delivery,
                 prefetch=self.options.prefetch,
             )
+        self.rules: tuple[Rule, ...] = tuple(get_rule(n) for n in config.rules)
+        #: whether a rule of this service writes the person index (then inputs are planned one
+        #: at a time, in delivery order; look-ups alone are planned side by side)
+        self._learns = any(rule.index_use == "learn" for rule in self.rules)
+        #: a rule service's person index, opened by start() and closed by stop()
+        self.index: PersonIndex | None = None
+        #: more connections to the same index, for look-ups planned side by side (one index
+        #: object serves one call at a time); opened when first needed, closed by stop()
+        self._spare_indexes: queue.SimpleQueue[PersonIndex] = queue.SimpleQueue()
+        self._opened: list[PersonIndex] = []
+        self._opening = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -380,6 +450,14 @@ class Service:
                 retry=self.options.retry,
                 delivery_limit=self.options.delivery_limit,
                 partitions=c.partitions,
+            )
+        if c.role == "rule":
+            return service_topology(
+                c.name,
+                source_exchange=CANONICAL,
+                binding_keys=c.subscribe,
+                retry=self.options.retry,
+                delivery_limit=self.options.delivery_limit,
             )
         assert c.destination is not None
         return service_topology(
@@ -414,6 +492,10 @@ class Service:
                 f"service {self.config.name!r} has partitions = {self.config.partitions} but no "
                 f"ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
             )
+        if self.config.role == "rule" and self.index is None:
+            assert self.config.index is not None
+            # creates or migrates the schema (one transaction; safe for several processes)
+            self.index = await asyncio.to_thread(open_index, self.config.index)
         await self.broker.declare(self.topology)
         if self.partitions is not None:
             await self.partitions.start()
@@ -455,6 +537,13 @@ class Service:
             late, self._late = self._late, []
             for delivery in late:
                 await delivery.nack(requeue=True)
+        if self.index is not None:
+            index, self.index = self.index, None
+            index.close()
+            with self._opening:
+                opened, self._opened = self._opened, []
+            for spare in opened:
+                spare.close()
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
@@ -508,8 +597,8 @@ class Service:
                 delivery.message,
                 headers={**delivery.message.headers, HEADER_ORDERING_KEY: routed_by},
             )
-        if self._backlog or len(delivery.message.body) > OFFLOAD_BYTES:
-            # behind (or itself) an input translated off the loop: wait its turn, in order
+        if self._backlog or self._off_loop(delivery):
+            # behind (or itself) an input planned off the loop: wait its turn, in order
             self._backlog.append((delivery, started))
             if not self._draining:
                 self._draining = True
@@ -522,17 +611,54 @@ class Service:
         loop = asyncio.get_running_loop()
         try:
             while self._backlog:
+                if self.config.role == "rule":
+                    await self._drain_rules(loop)
+                    continue
                 delivery, started = self._backlog[0]
                 identity = self._identity(delivery)
                 plan: Plan | None = None
-                if len(delivery.message.body) > OFFLOAD_BYTES and not self._settled_elsewhere(
-                    identity
-                ):
+                if self._off_loop(delivery) and not self._settled_elsewhere(identity):
                     plan = await loop.run_in_executor(_executor(), self._safe_plan, delivery)
                 self._backlog.popleft()
                 self._admit(delivery, started, plan, identity)
         finally:
             self._draining = False
+
+    async def _drain_rules(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A rule service's backlog: up to :data:`RULE_BATCH` waiting inputs planned in one trip
+        to a worker thread, in delivery order (one hop per batch, not per input), then admitted
+        in that order. An input already settled (a duplicate, a redelivery in flight) is not
+        planned; :meth:`_admit` settles it."""
+        batch = [self._backlog[n] for n in range(min(RULE_BATCH, len(self._backlog)))]
+        identities = [self._identity(delivery) for delivery, _ in batch]
+        todo = [
+            delivery
+            for (delivery, _), identity in zip(batch, identities, strict=True)
+            if not self._settled_elsewhere(identity)
+        ]
+        plans: dict[int, Plan]
+        if self._learns or len(todo) < 2:
+            # a rule that writes the index learns in delivery order: one thread, one trip
+            plans = await loop.run_in_executor(
+                _executor(), lambda: {id(d): self._safe_plan(d) for d in todo}
+            )
+        else:
+            # look-ups only: planned side by side, so a remote index's round trips overlap
+            # (the outputs are still admitted, and so published, in delivery order)
+            pool = _rule_executor()
+            done = await asyncio.gather(
+                *(loop.run_in_executor(pool, self._safe_plan, d) for d in todo)
+            )
+            plans = {id(d): plan for d, plan in zip(todo, done, strict=True)}
+        for (delivery, started), identity in zip(batch, identities, strict=True):
+            self._backlog.popleft()
+            self._admit(delivery, started, plans.get(id(delivery)), identity)
+
+    def _off_loop(self, delivery: Delivery) -> bool:
+        """Whether ``delivery`` is planned in a worker thread: a large input, or any input of a
+        rule service (its person index calls block: a PostgreSQL round trip, or a reconnect
+        that waits up to its timeout, must not stop the event loop)."""
+        return self.config.role == "rule" or len(delivery.message.body) > OFFLOAD_BYTES
 
     def _settled_elsewhere(self, identity: tuple[str, str]) -> bool:
         """A duplicate, or a redelivery of an input still in flight: no need to translate it."""
@@ -634,12 +760,25 @@ class Service:
                 f"a message of {len(message.body)} bytes is over this service's limit of "
                 f"{self.options.max_message_bytes}",
             )
+        if self.config.role == "rule":
+            return self._plan_rules(delivery)
+        select: Callable[[Envelope[Any]], bool] | None = None
+        declined: list[Envelope[Any]] = []
         if self.config.role == "inbound":
             reader, writer = self.adapter, _CANONICAL_XML
         else:
             content_type = message.content_type or ""
-            reader = _CANONICAL_JSON if content_type.endswith("json") else _CANONICAL_XML
+            reader = _canonical_reader(content_type.endswith("json"), self.config.schema_version)
             writer = self.adapter
+            if self._selector is not None:
+                selector = self._selector
+
+                def select(envelope: Envelope[Any]) -> bool:
+                    if selector(envelope):
+                        return True
+                    declined.append(envelope)
+                    return False
+
         try:
             outcome = translate(
                 message.body,
@@ -648,6 +787,7 @@ class Service:
                 source=self._label(delivery),
                 clock=self.clock,
                 verify=True if self.options.verify_output else None,
+                select=select,
             )
         except TransientError as exc:
             return Plan("retry", reason=str(exc) or type(exc).__name__)
@@ -661,6 +801,8 @@ class Service:
         message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
         if not outcome.ok:
             return Plan("dead-letter", message_type, report=outcome.report)
+        if declined and not outcome.envelopes:
+            return self._not_selected(declined[0])
         flagged = sorted({i.code for i in outcome.report.issues if i.severity is Severity.WARNING})
         if flagged:  # such as text.bidi-control: passed on, and said so (codes only)
             log.warning(
@@ -673,6 +815,88 @@ class Service:
         keys = {e.ordering_key for e in outcome.envelopes}
         if len(keys) == 1:
             plan.ordering_key = keys.pop()
+        return plan
+
+    def _not_selected(self, envelope: Envelope[Any]) -> Plan:
+        """This destination's ``where`` declined ``envelope``; whether any other does not is
+        asked only by the service that reports for its type (:func:`unselected_watch`)."""
+        others = self._watch.get(envelope.message_type)
+        by_none = others is not None and not any(other(envelope) for other in others)
+        return Plan("not-selected", envelope.message_type, selected_by_none=by_none)
+
+    def _plan_rules(self, delivery: Delivery) -> Plan:
+        """A rule service's plan: the canonical input read through its gate, then each rule that
+        takes its type, in the configured order; their outputs, encoded, go to the canonical
+        exchange. A missing link makes the input wait (:attr:`Plan.wait_report`); an index that
+        cannot be reached is a transient failure; bad input is dead-lettered at once."""
+        message = delivery.message
+        json_input = (message.content_type or "").endswith("json")
+        reader = _CANONICAL_JSON if json_input else _CANONICAL_XML
+        source = self._label(delivery)
+        try:
+            envelopes = reader.translate(message.body, source=source, clock=self.clock).envelopes
+        except ValidationFailed as exc:
+            return Plan("dead-letter", _type_label(message.type), report=exc.report)
+        if self.index is None:  # not started, or stopping: the input comes again
+            return Plan("retry", _type_label(message.type), reason="the person index is closed")
+        envelope = envelopes[0]
+        try:
+            index = self._borrow_index()
+        except TransientError as exc:
+            return Plan("retry", envelope.message_type, reason=str(exc) or type(exc).__name__)
+        try:
+            return self._derive(delivery, envelope, index, source)
+        finally:
+            if index is not self.index:
+                self._spare_indexes.put(index)
+
+    def _borrow_index(self) -> PersonIndex:
+        """The service's index when planning one at a time; a spare connection of its own for
+        each thread planning side by side (opened on first need, never migrating)."""
+        assert self.index is not None
+        assert self.config.index is not None
+        if self._learns:
+            return self.index
+        try:
+            return self._spare_indexes.get_nowait()
+        except queue.Empty:
+            spare = open_index(self.config.index, migrate=False)
+            with self._opening:
+                self._opened.append(spare)
+            return spare
+
+    def _derive(
+        self, delivery: Delivery, envelope: Envelope[Any], index: PersonIndex, source: str
+    ) -> Plan:
+        """What the rules make of ``envelope``: its outputs, a wait for a link, or a retry."""
+        plan = Plan("publish", envelope.message_type, ordering_key=envelope.ordering_key)
+        warnings: set[str] = set()
+        try:
+            for rule in self.rules:
+                if envelope.message_type not in rule.consumes:
+                    continue
+                derivation = rule.derive(envelope, index, clock=self.clock)
+                warnings.update(
+                    i.code for i in derivation.report.issues if i.severity is Severity.WARNING
+                )
+                for output in derivation.envelopes:
+                    body = self.adapter.encode(output)
+                    plan.outputs.append(self._output(delivery, output, body, self.adapter))
+        except IdentityUnresolved as exc:
+            return Plan(
+                "retry",
+                envelope.message_type,
+                reason="waiting for a link: " + ", ".join(sorted(set(exc.report.codes))),
+                ordering_key=envelope.ordering_key,
+                wait_report=Report(source, exc.report.issues),
+            )
+        except TransientError as exc:
+            return Plan("retry", envelope.message_type, reason=str(exc) or type(exc).__name__)
+        if warnings:  # the index's refused links, a date not mapped: codes only
+            log.warning(
+                "rules ran with warnings",
+                extra={"cjx": self._fields(delivery, event="warnings", codes=sorted(warnings))},
+            )
         return plan
 
     def _reject(self, delivery: Delivery, code: str, message: str) -> Plan:
@@ -700,7 +924,7 @@ class Service:
             type=envelope.message_type,
             headers=headers,
         )
-        if self.config.role == "inbound":
+        if self.config.role in ("inbound", "rule"):
             return CANONICAL, envelope.routing_key, message
         assert self.config.destination is not None
         return OUTBOUND, outbound_key(self.config.format, self.config.destination), message
@@ -763,14 +987,21 @@ class Service:
             await delivery.nack(requeue=True)
 
     async def _carry_out(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        if plan.kind == "not-selected":
+            step.sent.set()  # nothing to send: the key's next input may go
+            self._declined(plan, delivery)
+            return "not-selected"
         if plan.kind == "publish":
             failure = await self._publish_all(plan, step)
             if failure is None:
                 self.metrics.published(plan.message_type, len(plan.outputs))
-                if log.isEnabledFor(logging.DEBUG):  # the hot path builds no log record
-                    log.debug(
+                if log.isEnabledFor(logging.INFO):  # at --log-level warning, no log record
+                    outputs = [m.message_id for _, _, m in plan.outputs]
+                    log.info(
                         "published",
-                        extra={"cjx": self._fields(delivery, plan, event="published")},
+                        extra={
+                            "cjx": self._fields(delivery, plan, event="published", outputs=outputs)
+                        },
                     )
                 return "published"
             plan = Plan("retry", plan.message_type, reason=failure)
@@ -779,6 +1010,22 @@ class Service:
         assert plan.report is not None
         await self._dead_letter(delivery, plan.report, plan.message_type, step)
         return "dead-lettered"
+
+    def _declined(self, plan: Plan, delivery: Delivery) -> None:
+        """Count and log a message this destination's ``where`` declined (ids and type only).
+        One that no destination selects is a warning and ``cjx_messages_unselected_total``;
+        one that only this destination declines is routine, logged at debug."""
+        if plan.selected_by_none:
+            self.metrics.unselected(plan.message_type)
+            log.warning(
+                "no destination selects this message; acknowledged, sent nowhere",
+                extra={"cjx": self._fields(delivery, plan, event="unselected")},
+            )
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "not selected by this destination's where",
+                extra={"cjx": self._fields(delivery, plan, event="not-selected")},
+            )
 
     async def _send(self, step: _Step, exchange: str, routing_key: str, message: Message) -> None:
         """Publish one message: the key's next input may go as soon as it has been sent (it is
@@ -845,7 +1092,44 @@ class Service:
         headers.update(extra)
         return replace(delivery.message, headers=headers, persistent=True)
 
+    def _waiting_since(self, delivery: Delivery, now: int) -> int:
+        """When this input first waited for a link (``cjx-waiting-since``, only ever on the
+        service's own route; a value from the future or not a whole number counts as absent)."""
+        value = delivery.message.headers.get(HEADER_WAITING_SINCE)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= now:
+            return value
+        return now
+
+    async def _wait_for_link(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        """Retry an input whose link is missing until ``link_wait`` has passed since it first
+        waited, then dead-letter it with its ``identity.unresolved`` report. The retries use the
+        wait queues, the last one (``retry_cap_seconds``) again and again once reached."""
+        assert plan.wait_report is not None
+        now = int(self.clock().timestamp() * 1000)
+        since = self._waiting_since(delivery, now)
+        policy = self.options.retry
+        if policy.attempts == 0 or now - since >= self.options.link_wait * 1000:
+            await self._dead_letter(
+                delivery, plan.wait_report, plan.message_type, step, attempt=self._attempt(delivery)
+            )
+            return "dead-lettered"
+        attempt = min(self._attempt(delivery) + 1, policy.attempts)
+        reason = plan.reason[:RETRY_REASON_LIMIT]
+        copy = self._copy(
+            delivery,
+            {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: reason, HEADER_WAITING_SINCE: since},
+        )
+        await self._send(step, "", retry_queue(self.config.name, attempt), copy)
+        self.metrics.retried(plan.message_type)
+        log.info(
+            "waiting for a link",
+            extra={"cjx": self._fields(delivery, plan, event="link-wait", attempt=attempt)},
+        )
+        return "retried"
+
     async def _retry(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        if plan.wait_report is not None:
+            return await self._wait_for_link(plan, delivery, step)
         attempt = self._attempt(delivery) + 1
         policy = self.options.retry
         if attempt > policy.attempts:
@@ -867,7 +1151,9 @@ class Service:
         self.metrics.retried(plan.message_type)
         log.info(
             "retrying",
-            extra={"cjx": self._fields(delivery, plan, event="retry", attempt=attempt)},
+            extra={
+                "cjx": self._fields(delivery, plan, event="retry", attempt=attempt, reason=reason)
+            },
         )
         return "retried"
 

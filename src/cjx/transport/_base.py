@@ -242,6 +242,13 @@ class Broker(Protocol):
     async def get(self, queue: str) -> Delivery | None:
         """Take one message (unacknowledged) or ``None`` when the queue is empty."""
 
+    async def exchange_exists(self, exchange: str) -> bool:
+        """Whether ``exchange`` is declared on the broker now (by anyone)."""
+
+    async def delete_exchange(self, exchange: str) -> None:
+        """Delete the exchange and its bindings; a missing exchange is fine. It is not declared
+        again after a reconnect."""
+
     async def queue_length(self, queue: str) -> int:
         """Messages ready in the queue (not counting those handed out and unsettled)."""
 

@@ -319,7 +319,7 @@ class AmqpBroker:
         def remember(state: RetryCallState) -> None:
             if state.outcome is not None and (exc := state.outcome.exception()) is not None:
                 last[:] = [exc]
-                _log.info(
+                _log.warning(
                     "connecting to %s failed (%s); trying again", self._name, self._describe(exc)
                 )
 
@@ -464,6 +464,37 @@ class AmqpBroker:
         if not isinstance(raw.delivery, spec.Basic.GetOk):
             return None
         return _AmqpDelivery(raw, queue=queue, slot=None, registry=self._unsettled)
+
+    async def exchange_exists(self, exchange: str) -> bool:
+        if exchange == "":
+            return True
+
+        async def passive(ch: aiormq.abc.AbstractChannel) -> bool:
+            try:
+                await ch.exchange_declare(exchange, passive=True)
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                return False
+            return True
+
+        return await self._call(f"look for exchange {exchange!r}", _ADMIN, passive)
+
+    async def delete_exchange(self, exchange: str) -> None:
+        if exchange == "" or exchange.startswith("amq."):
+            raise TransportError(f"exchange name {exchange!r} is reserved (403 ACCESS_REFUSED)")
+        await self._call(
+            f"delete exchange {exchange!r}",
+            _ADMIN,
+            lambda ch: ch.exchange_delete(exchange, if_unused=False),
+        )
+        self._known_exchanges.discard(exchange)
+        self._topologies = [
+            Topology(
+                tuple(e for e in t.exchanges if e.name != exchange),
+                t.queues,
+                tuple(b for b in t.bindings if b.exchange != exchange),
+            )
+            for t in self._topologies
+        ]
 
     async def queue_length(self, queue: str) -> int:
         ok = await self._call(

@@ -395,6 +395,22 @@ class MemoryBroker:
             return None
         return self._deliver(target, entry, None)
 
+    async def exchange_exists(self, exchange: str) -> bool:
+        self._require_connected()
+        return exchange == "" or exchange in self._exchanges
+
+    async def delete_exchange(self, exchange: str) -> None:
+        self._require_connected()
+        if exchange == "" or exchange.startswith("amq."):
+            raise TransportError(f"exchange name {exchange!r} is reserved (403 ACCESS_REFUSED)")
+        self._exchanges.pop(exchange, None)
+        self._bindings.pop(exchange, None)
+        self._topology = Topology(
+            tuple(e for e in self._topology.exchanges if e.name != exchange),
+            self._topology.queues,
+            tuple(b for b in self._topology.bindings if b.exchange != exchange),
+        )
+
     async def queue_length(self, queue: str) -> int:
         self._require_connected()
         return len(self._queue(queue).ready)
@@ -433,7 +449,25 @@ class MemoryBroker:
             tuple(b for b in self._topology.bindings if b.queue != queue),
         )
 
-    # -- test hook ----------------------------------------------------------------------------
+    # -- test hooks ---------------------------------------------------------------------------
+
+    def in_motion(self) -> int:
+        """Messages the broker still moves by itself or has handed out: ready in a queue that
+        has a consumer or a message TTL (a wait queue), or delivered and not yet settled.
+
+        Zero means that, until someone publishes, consumes or gets, nothing changes: what
+        :class:`cjx.testing.Harness` waits for. A queue nobody consumes (a destination queue,
+        a dlq) holds its messages still and does not count, unless they expire.
+        """
+        count = len(self._unsettled)
+        for queue in self._queues.values():
+            if not queue.ready:
+                continue
+            if queue.consumers or queue.ttl_seconds is not None:
+                count += len(queue.ready)
+            else:  # messages with an expiration of their own move when it runs out
+                count += sum(1 for entry in queue.ready if entry.expires_at is not None)
+        return count
 
     async def simulate_connection_loss(self) -> None:
         """Test hook: behave as RabbitMQ does when the client's connection dies, then reconnect.
