@@ -18,7 +18,8 @@ inbound service declared as cjx declares it (``partitions = 8``: quorum queues w
 * ``cjx-1``: one replica of the real libra-spi inbound service, partitions on;
 * ``cjx-2``: two replicas of it (they share the partitions out themselves, see
   docs/services.md);
-* ``cjx-off``: one replica with partitions off (one input queue), for the on/off bar.
+* ``cjx-off``: one replica with partitions off (one input queue), for the on/off bar;
+* ``cjx-4``: four replicas (on 2 cores: expect nothing more than ``cjx-2``).
 
 Inputs are real court results, made unique, each with a ``cjx-ordering-key`` for one of 400
 people. Each run first sends a warm-up batch (so two replicas have shared the partitions out),
@@ -58,7 +59,7 @@ PEOPLE: Final = 400
 SECRET: Final = "bench-ordering-secret"
 SAMPLE: Final = REPO / "examples" / "court" / "core-input-message-001.xml"
 MARK: Final = b"<msg:MessageIdentifier>EXTERNAL_CORRELATION_ID</msg:MessageIdentifier>"
-VARIANTS: Final = ("raw-1", "cjx-1", "raw-2", "cjx-2", "cjx-off")
+VARIANTS: Final = ("raw-1", "cjx-1", "raw-2", "cjx-2", "cjx-off", "cjx-4")
 SERVICE: Final = "bench-part"  # the partitioned service (raw relays consume its queues too)
 PLAIN: Final = "bench-plain"  # the same service with partitions off
 SINK: Final = "bench-sink"
@@ -193,6 +194,8 @@ def _processes(url: str, variant: str) -> list[subprocess.Popen[bytes]]:
         return [_spawn(url, "cjx")]
     if variant == "cjx-2":
         return [_spawn(url, "cjx"), _spawn(url, "cjx")]
+    if variant == "cjx-4":
+        return [_spawn(url, "cjx") for _ in range(4)]
     return [_spawn(url, "cjx-off")]
 
 
@@ -249,7 +252,7 @@ async def run_once(url: str, variant: str, count: int, warmup: int, offset: int)
     # warm-up: the replicas see traffic and share the partitions out (a balancing round is 2 s)
     await asyncio.gather(*(put(bodies[n], n) for n in range(warmup)))
     await asyncio.wait_for(done.wait(), 600)
-    await asyncio.sleep(5 if variant == "cjx-2" else 0.5)
+    await asyncio.sleep(5 if variant in ("cjx-2", "cjx-4") else 0.5)
     times.clear()
     done.clear()
     expected[0] = count
@@ -292,6 +295,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         return {"msg_per_s_all": rates}
     ratios = {
         "cjx-2 / cjx-1": median["cjx-2"] / median["cjx-1"],
+        "cjx-4 / cjx-1": median["cjx-4"] / median["cjx-1"],
         "raw-2 / raw-1": median["raw-2"] / median["raw-1"],
         "cjx-1 / raw-1": median["cjx-1"] / median["raw-1"],
         "cjx-2 / raw-2": median["cjx-2"] / median["raw-2"],

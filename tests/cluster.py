@@ -35,6 +35,20 @@ def _free_port() -> int:
         return port
 
 
+def _free_dist_port() -> int:
+    """A free port for a node's Erlang distribution, low enough that rabbitmqctl's own range
+    (the port + 10000 to + 10010) is a valid port too."""
+    for _ in range(200):
+        port = secrets.randbelow(20000) + 30000
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+    raise ClusterUnavailable("no free port for Erlang distribution")
+
+
 def _tool(name: str) -> str | None:
     own = SBIN / name
     if own.exists():
@@ -124,7 +138,7 @@ class Cluster:
         (self.root / "enabled_plugins").write_text("[rabbitmq_consistent_hash_exchange].\n")
         tag = secrets.token_hex(3)
         for index in range(count):
-            port, dist = _free_port(), _free_port()
+            port, dist = _free_port(), _free_dist_port()
             node = Node(index, f"cjxc{tag}n{index}@localhost", port, dist, self.root / f"n{index}")
             node.base.mkdir()
             (node.base / "rabbitmq.conf").write_text(

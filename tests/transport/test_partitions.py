@@ -257,12 +257,23 @@ async def test_replicas_share_partitions_and_take_over_in_order(
                     ),
                 )
 
+    not_ready: list[int] = []
+
+    async def watch() -> None:  # a share-out is not a missing consumer: ready throughout
+        while True:
+            if not all(r.ready for r in replicas):
+                not_ready.append(1)
+            await asyncio.sleep(0.005)
+
+    watching = asyncio.create_task(watch())
     await send(0, rounds // 2)
     await asyncio.sleep(1.0)  # the first replica took every partition; it yields half
     await send(rounds // 2, rounds)
     await tap.wait_for(people * rounds, timeout=60)
+    watching.cancel()
     yields = sum(r.partitions.yields for r in replicas if r.partitions is not None)
     assert yields >= 1, "the partitions were never shared out"
+    assert not not_ready, "a replica was not ready while partitions were shared out"
 
     # one replica stops; the other takes its partitions over, in order
     await replicas[0].stop(grace=10)

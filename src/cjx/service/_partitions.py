@@ -84,6 +84,7 @@ class _Partition:
     queue: str
     tag: str | None = None
     holding: bool = False
+    yielding: bool = False  # handing it over on purpose: not a missing consumer
     unsettled: int = 0
     last_delivery: float = -math.inf
     idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -122,7 +123,7 @@ class Partitions:
     @property
     def registered(self) -> bool:
         return self._presence is not None and all(
-            p.tag is not None or p.holding for p in self.partitions
+            p.tag is not None or p.holding or p.yielding for p in self.partitions
         )
 
     def busy(self, now: float | None = None) -> list[int]:
@@ -224,6 +225,13 @@ class Partitions:
         return [p for p, done in zip(excess, results, strict=True) if done]
 
     async def _yield(self, partition: _Partition) -> bool:
+        partition.yielding = True
+        try:
+            return await self._hand_over(partition)
+        finally:
+            partition.yielding = False
+
+    async def _hand_over(self, partition: _Partition) -> bool:
         partition.holding = True
         released = False
         try:
