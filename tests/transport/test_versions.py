@@ -60,7 +60,8 @@ def _config(name: str, destination: str, subscribe: list[str], version: str | No
     }
     if version is not None:
         service["schema_version"] = version
-    return parse_config({"services": [service]}, environ={}).services[0]
+    document = {"broker": {"url": "memory://"}, "services": [service]}
+    return parse_config(document, environ={}).services[0]
 
 
 @pytest.fixture
@@ -90,9 +91,10 @@ def test_a_pinned_subscription_holds_only_its_release_types() -> None:
     with pytest.raises(ConfigurationError, match="for outbound services only"):
         parse_config(
             {
+                "broker": {"url": "memory://"},
                 "services": [
                     {"name": "i", "role": "inbound", "format": "libra-spi", "schema_version": "1.0"}
-                ]
+                ],
             },
             environ={},
         )

@@ -22,8 +22,11 @@ names, message ids and types.
     cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
-    cjx dlq list|show|replay|purge --config FILE --service NAME [--code C] [--type T] [--dry-run]
-                                   [--overflow]
+    cjx dlq list --config FILE (--service NAME | --all-services) [SELECTOR]... [--limit N]
+    cjx dlq show --config FILE --service NAME [--position N] [--json] [--body-out FILE]
+    cjx dlq export|replay|purge --config FILE --service NAME (SELECTOR... | --all) [--dry-run]
+                  [--out DIR] [--yes]     (SELECTOR: --position N, --code CODE, --type TYPE)
+    cjx publish --config FILE --format FORMAT [--validate] PATH...
     cjx health [--url http://127.0.0.1:PORT/ready]
     cjx identity link|show|retract|conflicts|export|import|migrate --index URL ...
     cjx asyncapi --config FILE [--out FILE] [--force] [--format yaml|json]
@@ -188,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
 
             return run_asyncapi(args)
-        if args.command in ("run", "topology", "dlq", "health"):
+        if args.command in ("run", "topology", "dlq", "publish", "health"):
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)

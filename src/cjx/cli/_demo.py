@@ -217,7 +217,7 @@ async def run_examples(
             everything_ended.set()
 
     broker: Broker = open_broker(config.broker_url)
-    services = [Service(c, broker) for c in config.services]
+    services = [Service(c, broker, ordering_secret=config.ordering_secret) for c in config.services]
     collector = _Collector(results, out_dir, on_end, private=private)
     tap = Topology(
         queues=(Queue(_TAP, {"x-expires": 600_000}),),

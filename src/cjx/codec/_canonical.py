@@ -42,6 +42,7 @@ import pydantic
 from lxml import etree
 from pydantic import BaseModel
 
+from cjx._input import InputData, input_bytes
 from cjx.errors import Issue, Report, ValidationFailed, error
 from cjx.model import (
     BODY_TYPES,
@@ -364,8 +365,17 @@ def encode_xml_element(envelope: Envelope[Any]) -> etree._Element:
     return root
 
 
+def _envelope(value: object, function: str) -> None:
+    if not isinstance(value, Envelope):
+        raise TypeError(
+            f"{function}() takes a cjx Envelope (make_envelope or an adapter's decode), "
+            f"not {type(value).__name__}"
+        )
+
+
 def encode_xml(envelope: Envelope[Any], *, pretty: bool = True) -> bytes:
     """Canonical XML bytes, UTF-8 with an XML declaration."""
+    _envelope(envelope, "encode_xml")
     if pretty:
         return _DECLARATION + _encode_text(envelope)
     return etree.tostring(
@@ -375,6 +385,7 @@ def encode_xml(envelope: Envelope[Any], *, pretty: bool = True) -> bytes:
 
 def encode_json(envelope: Envelope[Any], *, indent: int | None = 2) -> bytes:
     """Canonical JSON bytes (UTF-8), ``None`` values left out."""
+    _envelope(envelope, "encode_json")
     return envelope.model_dump_json(exclude_none=True, indent=indent).encode()
 
 
@@ -519,9 +530,11 @@ def schema_hint_issues(root: etree._Element) -> list[Issue]:
 
 
 def decode_xml(
-    data: bytes, *, source: str = "<input>", max_size: int = DEFAULT_MAX_XML_SIZE
+    data: InputData, *, source: str = "<input>", max_size: int = DEFAULT_MAX_XML_SIZE
 ) -> Envelope[Any]:
-    """Parse canonical XML bytes (hardened parser) into an envelope."""
+    """Parse canonical XML (bytes, or str: encoded as UTF-8) with the hardened parser into an
+    envelope."""
+    data = input_bytes(data, "decode_xml")
     root = parse_xml(data, source=source, max_size=max_size)
     hints = schema_hint_issues(root)
     if hints:
@@ -530,10 +543,12 @@ def decode_xml(
 
 
 def decode_json(
-    data: bytes | str, *, source: str = "<input>", max_size: int = DEFAULT_MAX_JSON_SIZE
+    data: InputData, *, source: str = "<input>", max_size: int = DEFAULT_MAX_JSON_SIZE
 ) -> Envelope[Any]:
     """Parse canonical JSON (the hardened reader, :func:`~cjx.codec.load_json`) into an
     envelope."""
+    if not isinstance(data, str):
+        data = input_bytes(data, "decode_json")
     obj = load_json(data, source=source, max_size=max_size)
     if not isinstance(obj, dict):
         raise ValidationFailed(Report(source, (error("json.type", "", "expected a JSON object"),)))
