@@ -109,6 +109,17 @@ def _server(url: str) -> _Server | None:
     return _Server(host.partition("?")[0], scheme, vhost)
 
 
+def _rule_outputs(service: Service) -> set[str]:
+    """The message types a rule service may publish: what its rules make of what it takes."""
+    made: set[str] = set()
+    for message_type in BODY_TYPES:
+        key = _canonical_key(message_type)
+        if any(topic_matches(p, key) for p in service.config.subscribe):
+            for rule in service.rules:
+                made |= rule.makes(message_type)
+    return made
+
+
 def _consumed_queues(service: ServiceConfig) -> list[str]:
     """The queues a service consumes: its input, or one per partition."""
     if service.partitions is not None:
@@ -178,6 +189,16 @@ class _Builder:
                 for message_type in sorted(adapter.decodes):
                     self.canonical_types.add(message_type)
                     key = _canonical_key(message_type)
+                    self._route(CANONICAL, key, key)
+            elif c.role == "rule":
+                for message_type in sorted(BODY_TYPES):
+                    key = _canonical_key(message_type)
+                    if any(topic_matches(pattern, key) for pattern in c.subscribe):
+                        self.canonical_types.add(message_type)
+                        self._route(CANONICAL, key, key)
+                for message_type in sorted(_rule_outputs(service)):
+                    key = _canonical_key(message_type)
+                    self.canonical_types.add(message_type)
                     self._route(CANONICAL, key, key)
             else:
                 self.formats_out.add(c.format)
@@ -273,6 +294,10 @@ class _Builder:
             keys = sorted(_canonical_key(t) for t in adapter.decodes)
             exchange, messages = CANONICAL, keys
             summary = f"{c.name} publishes the canonical messages it decodes from {c.format}"
+        elif c.role == "rule":
+            keys = sorted(_canonical_key(t) for t in _rule_outputs(service))
+            exchange, messages = CANONICAL, keys
+            summary = f"{c.name} publishes what its rules ({', '.join(c.rules)}) derive"
         else:
             assert c.destination is not None
             keys = [outbound_key(c.format, c.destination)]

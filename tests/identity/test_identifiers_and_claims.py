@@ -175,6 +175,42 @@ def test_unreadable_identifiers_become_warnings_with_their_path() -> None:
     ]
 
 
+def _from_source(fmt: str, data: bytes) -> Envelope[Any]:
+    from cjx.pipeline import translate
+
+    outcome = translate(data, from_format=fmt, to_format="canonical-xml")
+    assert outcome.ok, outcome.report
+    return outcome.envelopes[0]
+
+
+def test_a_prisoner_record_pairs_its_book_number_with_its_booking_id() -> None:
+    document = (
+        b'{"prisonerNumber": "A1234BC", "bookingId": "1200835", "bookNumber": "38339A",'
+        b' "pncNumber": "12/394773H", "croNumber": "29906/12J"}'
+    )
+    found = set(pairs(_from_source("prisoner-search", document)))
+    assert {
+        ("noms:A1234BC", "book:38339A", False),
+        ("noms:A1234BC", "booking:1200835", False),
+        ("noms:A1234BC", "pnc:2012/0394773H", False),
+        ("noms:A1234BC", "cro:29906/12J", False),
+        ("book:38339A", "booking:1200835", False),  # the pair release-dates-to-key-dates needs
+    } <= found
+
+
+def test_a_custody_record_links_the_crn_and_the_custody_s_book_number() -> None:
+    document = (
+        b'{"otherIds": {"crn": "X320741", "nomsNumber": "A1234BC"},'
+        b' "conviction": {"convictionId": 1, "index": "1", "custody": {"bookingNumber": "38339A"}}}'
+    )
+    found = set(pairs(_from_source("delius-custody", document)))
+    assert {
+        ("noms:A1234BC", "crn:X320741", False),
+        ("noms:A1234BC", "book:38339A", False),
+    } <= found
+    assert not any("booking:" in a or "booking:" in b for a, b, _ in found)
+
+
 def test_a_new_message_type_is_learnt_by_adding_an_extractor(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -17,7 +17,7 @@ from tests.messages import invalid_court_result
 from cjx.cli import main
 from cjx.service import HEADER_ERROR_CODE, HEADER_FAILED_AT, Service, ServiceConfig
 from cjx.service import _dlq as dlq
-from cjx.transport import INBOUND, Broker, Message, dlq_name, in_queue
+from cjx.transport import INBOUND, Broker, Message, destination_queue, dlq_name, in_queue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -140,10 +140,13 @@ async def amqp(amqp_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
 
 def _config(tmp_path: Path, *names: str) -> Path:
+    """Inbound services, one format each (two on one format are refused)."""
+    formats = ("libra-spi", "hmpps-events", "prisoner-search")
     config = tmp_path / "services.toml"
     config.write_text(
         "".join(
-            f'[[services]]\nname = "{n}"\nrole = "inbound"\nformat = "libra-spi"\n' for n in names
+            f'[[services]]\nname = "{n}"\nrole = "inbound"\nformat = "{f}"\n'
+            for n, f in zip(names, formats, strict=False)
         ),
         encoding="utf-8",
     )
@@ -336,3 +339,62 @@ async def test_review_h1_a_position_names_the_same_dead_letter_every_time(
     (gone,) = await dlq.purge(broker, name, dlq.Selection.of([150]))
     assert gone.message_id == first[149]
     assert await _ids(broker, name) == first[:149] + first[150:]
+
+
+@pytest.mark.amqp
+async def test_a_dlq_that_is_not_declared_is_said_without_a_traceback(
+    amqp: Broker, unique: str, tmp_path: Path
+) -> None:
+    """A service whose queues were never declared: exit 1 and the broker's words, not a
+    traceback."""
+    name = f"{unique}-never"
+    code, _, err = await _cli(
+        "dlq", "list", "--config", str(_config(tmp_path, name)), "--service", name
+    )
+    assert code == 1
+    assert f"no queue '{name}.dlq'" in err
+    assert "Traceback" not in err
+
+
+async def test_review_h3_replaying_an_outbound_dead_letter_reaches_no_other_destination(
+    broker: Broker, unique: str
+) -> None:
+    """H3: police-out's dead letter was replayed to cjx.canonical, so cps-out, restarted (its
+    de-duplication empty), sent cps a second copy. A replay goes to police-out.in only."""
+    from tests.messages import court_result
+    from tests.transport.test_service import inbound, outbound
+
+    court = f"{unique}-court"
+    police, cps = f"{unique}-police", f"{unique}-cps"
+    key = ("court.case-resulted.v1",)
+    services = [
+        Service(inbound(court), broker),
+        Service(outbound(f"{police}-out", "libra-spi", key, police), broker),
+        Service(outbound(f"{cps}-out", "libra-spi", key, cps), broker),
+    ]
+    for service in services:
+        await service.start()
+    police_queue, cps_queue = (
+        destination_queue("libra-spi", police),
+        destination_queue("libra-spi", cps),
+    )
+    await broker.delete_queue(police_queue)  # police is down: police-out cannot deliver
+    await broker.publish(
+        INBOUND, "libra-spi", Message(body=court_result(31), message_id=f"{unique}-1")
+    )
+    await _settle_count(broker, dlq_name(f"{police}-out"), 1)
+    await _settle_count(broker, cps_queue, 1)
+    (letter,) = (await dlq.list_dead_letters(broker, f"{police}-out")).letters
+    assert letter.code == "service.retries-exhausted"
+
+    await services[2].stop(grace=5)  # any restart: a new cps-out with an empty dedup
+    services[2] = Service(outbound(f"{cps}-out", "libra-spi", key, cps), broker)
+    await services[2].start()
+    await broker.declare(services[1].topology)  # police is back
+    (replayed,) = await dlq.replay(broker, f"{police}-out", dlq.EVERYTHING)
+    assert replayed.message_id == letter.message_id
+    await _settle_count(broker, police_queue, 1)
+    await asyncio.sleep(0.5)  # time for a stray copy to reach cps, if one were sent
+    assert await broker.queue_length(cps_queue) == 1
+    for service in services:
+        await service.stop(grace=5)

@@ -298,3 +298,35 @@ async def test_a_list_of_nodes_fails_over_to_a_live_one(amqp_url: str) -> None:
         assert broker.ready
     finally:
         await broker.close()
+
+
+async def test_a_partitioned_services_dead_letters_replay_to_its_partitions(
+    broker: Broker, unique: str
+) -> None:
+    """A partitioned service has no <service>.in: a replay enters by its route, keeps its
+    ordering key, and the service takes it as its own (replay headers kept)."""
+    from cjx.service import HEADER_REPLAYED_FROM
+    from cjx.service import _dlq as dlq
+    from cjx.transport import dlq_name
+
+    name = f"{unique}-ev"
+    service = Service(_config(name, 2), broker, ordering_secret=SECRET)
+    await service.start()
+    key = ordering_key_header("NOMS", noms(5), SECRET)
+    await broker.publish(INBOUND, "hmpps-events", Message(b"{}", f"{unique}-bad", headers=key))
+
+    async def letter() -> Message:
+        deadline = asyncio.get_running_loop().time() + 20
+        while (found := await dlq.show(broker, name, 1)) is None:
+            assert asyncio.get_running_loop().time() < deadline, "no dead letter"
+            await asyncio.sleep(0.1)
+        return found[1]
+
+    first = await letter()
+    assert first.headers[HEADER_ORDERING_KEY] == key[HEADER_ORDERING_KEY]
+    replayed = await dlq.replay(broker, name, dlq.Selection(everything=True), partitioned=True)
+    assert len(replayed) == 1
+    second = await letter()
+    assert second.headers[HEADER_REPLAYED_FROM] == dlq_name(name)
+    assert second.headers[HEADER_ORDERING_KEY] == key[HEADER_ORDERING_KEY]
+    await service.stop(grace=5)

@@ -14,6 +14,7 @@ import io
 from pathlib import Path
 
 import pytest
+from tests import rabbit
 from tests.messages import court_result, invalid_court_result
 from tests.transport.helpers import Sink
 
@@ -30,7 +31,7 @@ from cjx.service import (
 )
 from cjx.service import _dlq as dlq
 from cjx.service._runtime import HEADER_ORDERING_KEY
-from cjx.transport import CANONICAL, INBOUND, Broker, dlq_name
+from cjx.transport import CANONICAL, INBOUND, Broker, MemoryBroker, dlq_name
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SECRET = "test-ordering-secret"
@@ -99,19 +100,40 @@ async def test_publish_sends_bytes_as_they_are_and_validate_skips(
     await tap.close()
 
 
-async def test_publish_with_no_service_for_the_format_is_refused(
-    broker: Broker, unique: str, tmp_path: Path
-) -> None:
-    """No queue bound for the format on cjx.inbound: the broker returns it; counted refused."""
-    await broker.declare(
-        Service(ServiceConfig(f"{unique}-court", "inbound", "libra-spi"), broker).topology
-    )
+async def _refused_when_no_service(broker: Broker, tmp_path: Path) -> None:
+    await broker.declare(Service(ServiceConfig("court", "inbound", "libra-spi"), broker).topology)
     path = tmp_path / "event.json"
     path.write_bytes((EXAMPLES / "hmpps-events" / "prisoner-received.json").read_bytes())
     summary = await publish_inputs(broker, "hmpps-events", collect([str(path)]), validate=False)
     assert summary.published == []
     assert [n for n, _ in summary.refused] == [str(path)]
     assert INBOUND in summary.refused[0][1]
+
+
+async def test_publish_with_no_service_for_the_format_is_refused(tmp_path: Path) -> None:
+    """No queue bound for the format on cjx.inbound: the broker returns it; counted refused."""
+    broker = MemoryBroker()
+    await broker.connect()
+    try:
+        await _refused_when_no_service(broker, tmp_path)
+    finally:
+        await broker.close()
+
+
+@pytest.mark.amqp
+async def test_publish_with_no_service_for_the_format_is_refused_by_rabbitmq(
+    tmp_path: Path,
+) -> None:
+    """The same on RabbitMQ, in a vhost of its own (the session's has every format bound)."""
+    from cjx.transport.amqp import AmqpBroker
+
+    with rabbit.own_vhost("cjx-publish") as vhost:
+        broker = AmqpBroker(rabbit.url_for(vhost))
+        await broker.connect()
+        try:
+            await _refused_when_no_service(broker, tmp_path)
+        finally:
+            await broker.close()
 
 
 @pytest.mark.amqp

@@ -19,7 +19,8 @@ names, message ids and types.
     cjx schema export [--force] [--version MAJOR.MINOR] DIR
     cjx schema check
     cjx schema diff [--format text|json|junit] OLD NEW | --against-released [PATH...]
-    cjx demo [--out-dir DIR] [--broker URL] [--force] [--umask]
+    cjx demo [--out-dir DIR] [--broker URL] [--keep] [--force] [--umask]
+    cjx demo --journey [--broker URL]
     cjx run --config FILE [--service NAME]... [--metrics-port PORT]
     cjx topology apply|show --config FILE [--service NAME]...
     cjx dlq list --config FILE (--service NAME | --all-services) [SELECTOR]... [--limit N]
@@ -145,7 +146,19 @@ def _parser() -> argparse.ArgumentParser:
         "--broker",
         default="memory://",
         metavar="URL",
-        help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost",
+        help="memory:// (embedded, the default) or amqp://user:pass@host:port/vhost: a vhost "
+        "of the demo's own (it refuses one that holds cjx's exchanges)",
+    )
+    d.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the queues and exchanges the demo declared on the broker (removed by default)",
+    )
+    d.add_argument(
+        "--journey",
+        action="store_true",
+        help="run the prison-to-probation handover (examples/journey.toml) and print a "
+        "timeline per person",
     )
     _output_options(d)
 
@@ -158,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
 
     add_asyncapi(sub)
+    from ._extract import add_parser as add_extract  # noqa: PLC0415
+
+    add_extract(sub)
     return parser
 
 
@@ -176,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_rules(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "demo" and args.journey:
+            from ._journey import run_journey_demo  # noqa: PLC0415
+
+            return run_journey_demo(broker_url=args.broker)
         if args.command == "demo":
             from ._demo import run_demo  # noqa: PLC0415 - rich is loaded only for the demo
 
@@ -186,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 broker_url=args.broker,
                 force=args.force,
                 private=not args.umask,
+                keep=args.keep,
             )
         if args.command == "asyncapi":
             from ._asyncapi import run as run_asyncapi  # noqa: PLC0415
@@ -195,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._services import dispatch  # noqa: PLC0415
 
             return dispatch(args)
+        if args.command == "extract":
+            from ._extract import run as run_extract  # noqa: PLC0415
+
+            return run_extract(args)
         if args.command == "identity":
             from ._identity import dispatch as identity  # noqa: PLC0415
 

@@ -33,9 +33,6 @@ WINDOW = 256
 
 
 def add_parser(sub: Any) -> None:
-    from cjx.adapter import adapters  # noqa: PLC0415
-
-    formats = ", ".join(sorted(adapters()))
     p = sub.add_parser(
         "publish",
         help="send files to cjx.inbound as cjx does (with confirms)",
@@ -46,7 +43,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--config", required=True, metavar="FILE", help="the services TOML file")
     p.add_argument(
-        "--format", required=True, metavar="FORMAT", help=f"the files' format: {formats}"
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        help="the files' format, e.g. libra-spi (`cjx formats` lists them)",
     )
     p.add_argument(
         "--validate",

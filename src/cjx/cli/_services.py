@@ -10,6 +10,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -187,12 +188,16 @@ def dispatch(args: argparse.Namespace) -> int:
         return _run(args)
     if args.command == "topology":
         return _topology(args)
-    if args.command == "dlq":
-        return _dlq(args)
-    if args.command == "publish":
-        from cjx.cli._publish import run  # noqa: PLC0415
+    if args.command in ("dlq", "publish"):
+        try:
+            if args.command == "dlq":
+                return _dlq(args)
+            from cjx.cli._publish import run  # noqa: PLC0415
 
-        return run(args)
+            return run(args)
+        except TransportError as exc:  # the broker, not the command line: exit 1, no traceback
+            print(printable(f"cjx: {exc}"), file=sys.stderr)
+            return 1
     return _health(args)
 
 
@@ -272,17 +277,40 @@ def _print_letters(letters: list[dlq.DeadLetter], as_json: bool, verb: str) -> N
     if as_json:
         print(json.dumps([x.as_dict() for x in letters], indent=2, default=str))
         return
-    if letters:
-        print(f"{'POS':>5}  {'CODE':<32} {'TYPE':<28} {'FAILED AT':<32} BY      MESSAGE ID")
-    for x in letters:
-        more = f" (+{len(x.codes) - 1})" if len(x.codes) > 1 else ""
-        print(
-            printable(
-                f"{x.position:>5}  {x.code + more:<32} {x.message_type or '-':<28} "
-                f"{x.failed_at or '-':<32} {x.made_by:<7} {x.message_id or '-'}"
+    rows = [
+        tuple(
+            printable(cell)  # escaped first, so the widths are those printed
+            for cell in (
+                str(x.position),
+                x.code + (f" (+{len(x.codes) - 1})" if len(x.codes) > 1 else ""),
+                x.message_type or "-",
+                _moment(x.failed_at),
+                x.made_by,
+                x.message_id or "-",
             )
         )
+        for x in letters
+    ]
+    if rows:  # columns as wide as their longest value; the message id last, unpadded
+        header = ("POS", "CODE", "TYPE", "FAILED AT (UTC)", "BY", "MESSAGE ID")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+        for row in [header, *rows]:
+            cells = [row[0].rjust(widths[0])]
+            cells += [cell.ljust(width) for cell, width in zip(row[1:-1], widths[1:], strict=True)]
+            print(printable("  ".join([*cells, row[-1]])))
     print(f"{len(letters)} dead letter(s) {verb}")
+
+
+def _moment(text: str) -> str:
+    """A failure time as ``YYYY-MM-DD HH:MM:SS`` in UTC (what sorts the positions); anything
+    else as it is (a sender may have written it), ``-`` for none."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text or "-"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _print_listing(service: str, listing: dlq.Listing, limit: int | None) -> None:
@@ -329,7 +357,8 @@ def _show_text(document: dict[str, Any]) -> None:
     ]
     for name in fields:
         value = document.get(name)
-        print(printable(f"{name.replace('_', ' '):<22}{'-' if value is None else value}"))
+        shown = "-" if value is None or value == "" else value
+        print(printable(f"{name.replace('_', ' '):<22}{shown}"))
     report = document.get("report")
     issues = report.get("issues") if isinstance(report, dict) else None
     if isinstance(issues, list) and issues:
@@ -404,13 +433,21 @@ def _dlq(args: argparse.Namespace) -> int:
         print(f"{len(written)} dead letter(s) exported to {printable(str(args.out))}")
         return 0
     if args.action == "replay":
+        # a partitioned service has no <service>.in: its replays enter by its partition route
+        partitioned = any(s.name == service and s.partitions is not None for s in config.services)
         letters = _with_broker(
             config,
             lambda b: dlq.replay(
-                b, service, selection, dry_run=args.dry_run, overflow=args.overflow
+                b,
+                service,
+                selection,
+                dry_run=args.dry_run,
+                overflow=args.overflow,
+                partitioned=partitioned,
             ),
         )
-        verb = "would be replayed (dry run)" if args.dry_run else f"replayed to {service}.in"
+        target = f"the partitions of {service}" if partitioned else f"{service}.in"
+        verb = "would be replayed (dry run)" if args.dry_run else f"replayed to {target}"
         _print_letters(letters, args.json, printable(verb))
         return 0
     return _dlq_purge(args, config, selection)

@@ -28,7 +28,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final
 
 from cjx.errors import Issue, warning
-from cjx.model import Envelope, IdentifierError, IdentifiersLinked, PersonMerged
+from cjx.model import (
+    CustodyRecord,
+    Envelope,
+    IdentifierError,
+    IdentifiersLinked,
+    PersonMerged,
+    PrisonerRecord,
+)
 
 from ._ident import Ident, Scheme, subject_ident
 from ._records import Claim
@@ -116,10 +123,53 @@ def _person_merged(envelope: Envelope[Any]) -> Iterator[Claim | Issue]:
     yield from star(retained, [read(Scheme.BOOKING, body.booking_id, "/body/booking_id")])
 
 
+def _prisoner_record(envelope: Envelope[Any]) -> Iterator[Claim | Issue]:
+    """``custody.prisoner-record``: the current booking (book number with booking id) and the
+    PNC ID and CRO number, each to the NOMS number."""
+    body: PrisonerRecord = envelope.body
+    noms = Ident(Scheme.NOMS, str(body.noms_number))
+    ids = body.identifiers
+    if ids is None:
+        return
+    book = read(Scheme.BOOK, ids.book_number, "/body/identifiers/book_number")
+    booking = read(Scheme.BOOKING, ids.booking_id, "/body/identifiers/booking_id")
+    pnc = ids.pnc
+    yield from star(
+        noms,
+        [
+            book,
+            booking,
+            read(Scheme.PNC, None if pnc is None else str(pnc), "/body/identifiers/pnc_number"),
+            read(Scheme.CRO, ids.cro_number, "/body/identifiers/cro_number"),
+        ],
+    )
+    yield from pair(book, booking)
+
+
+def _custody_record(envelope: Envelope[Any]) -> Iterator[Claim | Issue]:
+    """``probation.custody-record``: the CRN, PNC ID, CRO number and the custody's book number,
+    each to the NOMS number (the record without a NOMS number teaches what its subject names)."""
+    body: CustodyRecord = envelope.body
+    if body.noms_number is None:
+        return
+    noms = Ident(Scheme.NOMS, str(body.noms_number))
+    yield from star(
+        noms,
+        [
+            read(Scheme.CRN, body.crn, "/body/crn"),
+            read(Scheme.PNC, body.pnc_id, "/body/pnc_id"),
+            read(Scheme.CRO, body.cro_number, "/body/cro_number"),
+            read(Scheme.BOOK, body.book_number, "/body/conviction/custody/book_number"),
+        ],
+    )
+
+
 #: Message type -> its extractor. Add an entry for each message type that carries identifiers.
 EXTRACTORS: Final[dict[str, Extractor]] = {
     "identity.identifiers-linked": _identifiers_linked,
     "identity.person-merged": _person_merged,
+    "custody.prisoner-record": _prisoner_record,
+    "probation.custody-record": _custody_record,
 }
 
 

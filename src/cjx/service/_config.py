@@ -32,6 +32,14 @@ There is no default broker: a file without ``[broker] url`` (and no ``CJX_BROKER
 refused, so that only an explicit ``url = "memory://"`` runs on the in-process broker. Once the
 tables are read, the checks of :mod:`cjx.service._checks` run on the whole configuration.
 
+    [[services]]
+    name = "handover-rules"
+    role = "rule"             # consumes canonical, runs rules, publishes canonical
+    rules = ["index", "release-dates-to-key-dates"]   # in this order, each on what it takes
+    subscribe = ["#"]
+    index = "sqlite:////var/lib/cjx/people.db"        # CJX_IDENTITY_URL overrides it
+    link_wait = 3600.0        # seconds an input may wait for a link before its dead letter
+
 Every option has a named default in :class:`Options`, with the reason for it. Credentials belong
 in the URL (from the environment in production); they never appear in logs or errors.
 """
@@ -48,6 +56,7 @@ from typing import Any, Literal
 
 from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
+from cjx.identity import INDEX_URL_VARIABLE
 from cjx.service._checks import check_config, check_dedup_paths
 from cjx.service._ordering import ORDERING_SECRET_VARIABLE
 from cjx.service._pinning import pinned_subscription
@@ -91,6 +100,13 @@ DEFAULT_SHUTDOWN_GRACE = 30.0
 #: lockstep and round-trip tests, which run with verification on). ``CJX_VERIFY_OUTPUT=1`` turns
 #: it on for every service of the process.
 DEFAULT_VERIFY_OUTPUT = False
+#: Seconds a rule service's input may wait for a link the person index lacks (retried through
+#: the wait queues, at most ``retry_cap_seconds`` apart) before it is dead-lettered with
+#: ``identity.unresolved``. An hour: prison and probation systems publish a person's messages
+#: minutes apart, and a link still missing after an hour needs a person to look (docs/services.md).
+DEFAULT_LINK_WAIT = 3600.0
+#: The canonical formats a rule service may write its outputs in.
+RULE_FORMATS = ("canonical-xml", "canonical-json")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KEY = re.compile(r"^(\*|#|[A-Za-z0-9_-]+)(\.(\*|#|[A-Za-z0-9_-]+))*$")
@@ -109,6 +125,7 @@ class Options:
     dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     verify_output: bool = DEFAULT_VERIFY_OUTPUT
+    link_wait: float = DEFAULT_LINK_WAIT
 
     def __post_init__(self) -> None:
         for name in ("prefetch", "confirm_window", "concurrency", "delivery_limit"):
@@ -116,14 +133,16 @@ class Options:
                 raise ConfigurationError(f"option {name} must be at least 1")
         if self.max_message_bytes < 1024:
             raise ConfigurationError("option max_message_bytes must be at least 1024")
-        if self.dedup_capacity < 0 or self.shutdown_grace < 0:
-            raise ConfigurationError("options dedup_capacity and shutdown_grace must be >= 0")
+        if self.dedup_capacity < 0 or self.shutdown_grace < 0 or self.link_wait < 0:
+            raise ConfigurationError(
+                "options dedup_capacity, shutdown_grace and link_wait must be >= 0"
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
     name: str
-    role: Literal["inbound", "outbound"]
+    role: Literal["inbound", "outbound", "rule"]
     format: str
     subscribe: tuple[str, ...] = ()
     destination: str | None = None
@@ -140,6 +159,10 @@ class ServiceConfig:
     #: The release an outbound service was built on (None: every version cjx has); its
     #: subscription holds only that release's message types (:mod:`cjx.service._pinning`).
     schema_version: str | None = None
+    #: A rule service's rules, run in this order on each input of a type they take.
+    rules: tuple[str, ...] = ()
+    #: A rule service's person index URL (may hold a password: never in the repr).
+    index: str | None = field(default=None, repr=False)
 
 
 #: Where the broker URL came from; a missing one is refused by the checks.
@@ -181,7 +204,7 @@ def _options(table: Mapping[str, Any], base: Options, where: str) -> Options:
                 raise ConfigurationError(f"{where}: option {key} must be true or false")
             changes[key] = value
         elif key in _OPTION_NAMES:
-            whole = key != "shutdown_grace"
+            whole = key not in ("shutdown_grace", "link_wait")
             kinds = int if whole else (int, float)
             if not isinstance(value, kinds) or isinstance(value, bool):
                 kind = "a whole number" if whole else "a number"
@@ -212,6 +235,8 @@ _SERVICE_KEYS = {
     "where",
     "partitions",
     "schema_version",
+    "rules",
+    "index",
 }
 
 
@@ -271,25 +296,32 @@ def parse_config(
             )
         where = f"{source} service {name!r}"
         role = raw.get("role")
-        if role not in ("inbound", "outbound"):
-            raise ConfigurationError(f"{where}: role must be 'inbound' or 'outbound'")
-        fmt = raw.get("format")
+        if role not in ("inbound", "outbound", "rule"):
+            raise ConfigurationError(f"{where}: role must be 'inbound', 'outbound' or 'rule'")
+        fmt = raw.get("format", RULE_FORMATS[0] if role == "rule" else None)
+        if role == "rule" and fmt not in RULE_FORMATS:
+            raise ConfigurationError(
+                f"{where}: a rule service writes {' or '.join(RULE_FORMATS)} (format)"
+            )
         if not isinstance(fmt, str) or fmt not in known_formats:
             raise ConfigurationError(
                 f"{where}: format must be one of {', '.join(sorted(known_formats))}"
             )
         subscribe = raw.get("subscribe", [])
         destination = raw.get("destination")
-        if role == "outbound":
-            if (
-                not isinstance(subscribe, list)
-                or not subscribe
-                or not all(isinstance(k, str) and _KEY.match(k) for k in subscribe)
-            ):
-                raise ConfigurationError(
-                    f"{where}: an outbound service needs subscribe = [routing keys], such as "
-                    '["court.case-resulted.v1"]'
-                )
+        if role in ("outbound", "rule") and (
+            not isinstance(subscribe, list)
+            or not subscribe
+            or not all(isinstance(k, str) and _KEY.match(k) for k in subscribe)
+        ):
+            raise ConfigurationError(
+                f"{where}: an {role} service needs subscribe = [routing keys], such as "
+                '["court.case-resulted.v1"]'
+            )
+        if role == "rule":
+            if destination is not None:
+                raise ConfigurationError(f"{where}: a rule service has no destination")
+        elif role == "outbound":
             if not isinstance(destination, str) or not _NAME.match(destination):
                 raise ConfigurationError(
                     f"{where}: an outbound service needs destination = a lower-case name"
@@ -299,6 +331,7 @@ def parse_config(
                 f"{where}: subscribe, destination and where are for outbound services only"
             )
         conditions = parse_where(raw["where"], where) if "where" in raw else ()
+        rule_names, index = _rule_settings(raw, role, env, where)
         dedup_path = raw.get("dedup_path")
         if dedup_path is not None and not isinstance(dedup_path, str):
             raise ConfigurationError(f"{where}: dedup_path must be a file path")
@@ -319,6 +352,8 @@ def parse_config(
                 where=conditions,
                 partitions=_partitions(raw, where),
                 schema_version=schema_version,
+                rules=rule_names,
+                index=index,
             )
         )
     names = [s.name for s in services]
@@ -334,6 +369,43 @@ def parse_config(
     )
     check_config(config)
     return config
+
+
+def _rule_settings(
+    raw: Mapping[str, Any], role: str, env: Mapping[str, str], where: str
+) -> tuple[tuple[str, ...], str | None]:
+    """A rule service's ``rules`` (registered names) and ``index`` URL (``CJX_IDENTITY_URL``
+    overrides it); neither is allowed on another role."""
+    rule_names = raw.get("rules")
+    index = raw.get("index")
+    if role != "rule":
+        if rule_names is not None or index is not None:
+            raise ConfigurationError(f"{where}: rules and index are for rule services only")
+        return (), None
+    from cjx.rules import get_rule  # noqa: PLC0415 - the rules load their entry points
+
+    if (
+        not isinstance(rule_names, list)
+        or not rule_names
+        or not all(isinstance(n, str) for n in rule_names)
+    ):
+        raise ConfigurationError(
+            f'{where}: a rule service needs rules = [rule names], such as ["index"] (cjx rules)'
+        )
+    if len(set(rule_names)) != len(rule_names):
+        raise ConfigurationError(f"{where}: a rule is named twice in rules")
+    for name in rule_names:
+        try:
+            get_rule(name)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{where}: {exc}") from None
+    index = env.get(INDEX_URL_VARIABLE) or index
+    if not isinstance(index, str) or not index:
+        raise ConfigurationError(
+            f"{where}: a rule service needs index = a person index URL (sqlite:///PATH or "
+            f"postgresql://...), or {INDEX_URL_VARIABLE}"
+        )
+    return tuple(rule_names), index
 
 
 def _partitions(raw: Mapping[str, Any], where: str) -> int | None:

@@ -53,6 +53,7 @@ from typing import Any, Final
 
 from cjx._files import make_directory, write_file
 from cjx.errors import TransportError
+from cjx.service._ordering import HEADER_ORDERING_KEY, KEY_FORM
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
     HEADER_ERROR_CODE,
@@ -71,6 +72,7 @@ from cjx.transport import (
     dlq_name,
     in_queue,
     overflow_name,
+    partition_route,
 )
 
 __all__ = [
@@ -442,9 +444,13 @@ async def show(
     return letter, delivery.message
 
 
-def replay_target(service: str) -> tuple[str, str]:
+def replay_target(service: str, *, partitioned: bool = False) -> tuple[str, str]:
     """Where every replay of ``service``'s dead letters goes: its own input queue, through the
-    default exchange. Never an exchange or key a dead letter names."""
+    default exchange; for a partitioned service, its partition route (``<service>.route``,
+    key ``<service>.in``), which picks the partition. Never an exchange or key a dead letter
+    names."""
+    if partitioned:
+        return partition_route(service), in_queue(service)
     return "", in_queue(service)
 
 
@@ -542,14 +548,20 @@ async def replay(
     *,
     dry_run: bool = False,
     overflow: bool = False,
+    partitioned: bool = False,
 ) -> list[DeadLetter]:
     """Republish the selected dead letters to the service's own input queue
-    (:func:`replay_target`); each is removed once its replay is confirmed."""
+    (:func:`replay_target`); each is removed once its replay is confirmed. A partitioned
+    service's replay keeps the dead letter's ``cjx-ordering-key`` (when well formed), so it
+    goes back to its person's partition."""
 
-    exchange, routing_key = replay_target(service)
+    exchange, routing_key = replay_target(service, partitioned=partitioned)
 
     async def republish(delivery: Delivery) -> None:
         message = replay_message(delivery.message, service, overflow=overflow)
+        key = delivery.message.headers.get(HEADER_ORDERING_KEY)
+        if partitioned and isinstance(key, str) and KEY_FORM.fullmatch(key):
+            message = replace(message, headers={**message.headers, HEADER_ORDERING_KEY: key})
         await broker.publish(exchange, routing_key, message)
 
     return await _act(broker, service, republish, selection, dry_run=dry_run, overflow=overflow)

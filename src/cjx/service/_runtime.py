@@ -27,10 +27,11 @@ Rules this module owns, each enforced here and nowhere else:
 * **De-duplication** on the input's ``message_id`` (a SHA-256 of the body when it has none) *and*
   a digest of its body (see :mod:`cjx.service._dedup`): only published inputs are recorded; the
   same id with a different body is processed, counted and logged as a reused id.
-* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES` is translated in a worker thread,
-  so the event loop (every service of the process, heartbeats, ``/ready``) keeps running while
-  it is; inputs are still planned one at a time, in delivery order. Copying headers onto a
-  retry or dead letter is linear, and capped in count and size.
+* **Bounded cost.** An input larger than :data:`OFFLOAD_BYTES`, and every input of a rule
+  service (whose person index calls block), is planned in a worker thread, so the event loop
+  (every service of the process, heartbeats, ``/ready``) keeps running while it is; inputs are
+  still planned one at a time, in delivery order. Copying headers onto a retry or dead letter is
+  linear, and capped in count and size.
 * **Per-key order.** Inputs are decoded one at a time in delivery order; their outputs are
   sent in that order for each ordering key (the envelope's, else the input id), and the broker
   keeps the order of one channel's publishes; confirms overlap. Different keys proceed
@@ -50,6 +51,8 @@ import functools
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,14 +65,18 @@ from cjx._text import shown_name
 from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, get_adapter
 from cjx.errors import (
     ConfigurationError,
+    IdentityUnresolved,
     Report,
     Severity,
     TransientError,
     TransportError,
+    ValidationFailed,
     error,
 )
+from cjx.identity import PersonIndex, open_index
 from cjx.model import Clock, Envelope, system_clock
 from cjx.pipeline import translate
+from cjx.rules import Rule, get_rule
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
@@ -113,6 +120,7 @@ __all__ = [
     "HEADER_REPLAYED_FROM",
     "HEADER_RETRY_REASON",
     "HEADER_SERVICE",
+    "HEADER_WAITING_SINCE",
     "OFFLOAD_BYTES",
     "OWN_HEADERS",
     "REPORT_HEADER_LIMIT",
@@ -136,6 +144,9 @@ HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
 HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
 HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
 HEADER_HEADERS_DROPPED: Final = "cjx-headers-dropped"
+#: On a rule service's input waiting for a link: when it first found the link missing (whole
+#: milliseconds since the epoch), so its deadline holds across retries, restarts and processes.
+HEADER_WAITING_SINCE: Final = "cjx-waiting-since"
 
 #: The cjx headers a service acts on, and only on an input that came back through its own
 #: queues. Everything else named ``cjx-*`` on an input is removed before cjx looks at it.
@@ -147,6 +158,7 @@ OWN_HEADERS: Final = frozenset(
         HEADER_REPLAYED_AT,
         HEADER_REPLAYED_FROM,
         HEADER_ORDERING_KEY,
+        HEADER_WAITING_SINCE,
     }
 )
 
@@ -171,6 +183,12 @@ OFFLOAD_BYTES = 64 * 1024
 #: Worker threads for large inputs, shared by the services of a process. Inputs of one service
 #: are still planned one at a time, in delivery order.
 OFFLOAD_THREADS = 2
+#: The most waiting inputs a rule service plans in one trip to a worker thread: the trip costs
+#: about as much as planning one input, so a backlog (up to ``prefetch`` deep) goes in few trips.
+RULE_BATCH = 64
+#: Threads that plan a look-up-only rule service's batch side by side: a PostgreSQL look-up is
+#: mostly a round trip, so eight overlap well; a SQLite index takes them one at a time anyway.
+RULE_THREADS = 8
 #: Seconds before an input the broker would not take is returned to its queue (live channel).
 RETURN_PAUSE = 1.0
 
@@ -196,7 +214,9 @@ class Plan:
     then the input is acknowledged. ``retry``: a transient failure, with a ``reason`` free of
     personal data. ``dead-letter``: a permanent failure, with its ``report``. ``not-selected``:
     an outbound service's ``where`` declined the message (acknowledged, nothing sent);
-    ``selected_by_none`` when no destination of the configuration selects it either.
+    ``selected_by_none`` when no destination of the configuration selects it either. A retry
+    with a ``report`` is a rule service's input waiting for a link (``identity.unresolved``): it
+    is retried until the service's ``link_wait`` has passed, then dead-lettered with that report.
     """
 
     kind: Kind
@@ -206,6 +226,8 @@ class Plan:
     reason: str = ""
     ordering_key: str | None = None
     selected_by_none: bool = False
+    #: a link wait's report (``identity.unresolved``): see above
+    wait_report: Report | None = None
 
 
 @functools.cache
@@ -314,6 +336,7 @@ def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _offload: ThreadPoolExecutor | None = None
+_rule_pool: ThreadPoolExecutor | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -321,6 +344,13 @@ def _executor() -> ThreadPoolExecutor:
     if _offload is None:
         _offload = ThreadPoolExecutor(OFFLOAD_THREADS, thread_name_prefix="cjx-translate")
     return _offload
+
+
+def _rule_executor() -> ThreadPoolExecutor:
+    global _rule_pool  # noqa: PLW0603 - one pool per process, made when first needed
+    if _rule_pool is None:
+        _rule_pool = ThreadPoolExecutor(RULE_THREADS, thread_name_prefix="cjx-rules")
+    return _rule_pool
 
 
 def _type_label(value: str | None) -> str:
@@ -395,6 +425,17 @@ class Service:
                 self._on_delivery,
                 prefetch=self.options.prefetch,
             )
+        self.rules: tuple[Rule, ...] = tuple(get_rule(n) for n in config.rules)
+        #: whether a rule of this service writes the person index (then inputs are planned one
+        #: at a time, in delivery order; look-ups alone are planned side by side)
+        self._learns = any(rule.index_use == "learn" for rule in self.rules)
+        #: a rule service's person index, opened by start() and closed by stop()
+        self.index: PersonIndex | None = None
+        #: more connections to the same index, for look-ups planned side by side (one index
+        #: object serves one call at a time); opened when first needed, closed by stop()
+        self._spare_indexes: queue.SimpleQueue[PersonIndex] = queue.SimpleQueue()
+        self._opened: list[PersonIndex] = []
+        self._opening = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -409,6 +450,14 @@ class Service:
                 retry=self.options.retry,
                 delivery_limit=self.options.delivery_limit,
                 partitions=c.partitions,
+            )
+        if c.role == "rule":
+            return service_topology(
+                c.name,
+                source_exchange=CANONICAL,
+                binding_keys=c.subscribe,
+                retry=self.options.retry,
+                delivery_limit=self.options.delivery_limit,
             )
         assert c.destination is not None
         return service_topology(
@@ -443,6 +492,10 @@ class Service:
                 f"service {self.config.name!r} has partitions = {self.config.partitions} but no "
                 f"ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
             )
+        if self.config.role == "rule" and self.index is None:
+            assert self.config.index is not None
+            # creates or migrates the schema (one transaction; safe for several processes)
+            self.index = await asyncio.to_thread(open_index, self.config.index)
         await self.broker.declare(self.topology)
         if self.partitions is not None:
             await self.partitions.start()
@@ -484,6 +537,13 @@ class Service:
             late, self._late = self._late, []
             for delivery in late:
                 await delivery.nack(requeue=True)
+        if self.index is not None:
+            index, self.index = self.index, None
+            index.close()
+            with self._opening:
+                opened, self._opened = self._opened, []
+            for spare in opened:
+                spare.close()
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
@@ -537,8 +597,8 @@ class Service:
                 delivery.message,
                 headers={**delivery.message.headers, HEADER_ORDERING_KEY: routed_by},
             )
-        if self._backlog or len(delivery.message.body) > OFFLOAD_BYTES:
-            # behind (or itself) an input translated off the loop: wait its turn, in order
+        if self._backlog or self._off_loop(delivery):
+            # behind (or itself) an input planned off the loop: wait its turn, in order
             self._backlog.append((delivery, started))
             if not self._draining:
                 self._draining = True
@@ -551,17 +611,54 @@ class Service:
         loop = asyncio.get_running_loop()
         try:
             while self._backlog:
+                if self.config.role == "rule":
+                    await self._drain_rules(loop)
+                    continue
                 delivery, started = self._backlog[0]
                 identity = self._identity(delivery)
                 plan: Plan | None = None
-                if len(delivery.message.body) > OFFLOAD_BYTES and not self._settled_elsewhere(
-                    identity
-                ):
+                if self._off_loop(delivery) and not self._settled_elsewhere(identity):
                     plan = await loop.run_in_executor(_executor(), self._safe_plan, delivery)
                 self._backlog.popleft()
                 self._admit(delivery, started, plan, identity)
         finally:
             self._draining = False
+
+    async def _drain_rules(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A rule service's backlog: up to :data:`RULE_BATCH` waiting inputs planned in one trip
+        to a worker thread, in delivery order (one hop per batch, not per input), then admitted
+        in that order. An input already settled (a duplicate, a redelivery in flight) is not
+        planned; :meth:`_admit` settles it."""
+        batch = [self._backlog[n] for n in range(min(RULE_BATCH, len(self._backlog)))]
+        identities = [self._identity(delivery) for delivery, _ in batch]
+        todo = [
+            delivery
+            for (delivery, _), identity in zip(batch, identities, strict=True)
+            if not self._settled_elsewhere(identity)
+        ]
+        plans: dict[int, Plan]
+        if self._learns or len(todo) < 2:
+            # a rule that writes the index learns in delivery order: one thread, one trip
+            plans = await loop.run_in_executor(
+                _executor(), lambda: {id(d): self._safe_plan(d) for d in todo}
+            )
+        else:
+            # look-ups only: planned side by side, so a remote index's round trips overlap
+            # (the outputs are still admitted, and so published, in delivery order)
+            pool = _rule_executor()
+            done = await asyncio.gather(
+                *(loop.run_in_executor(pool, self._safe_plan, d) for d in todo)
+            )
+            plans = {id(d): plan for d, plan in zip(todo, done, strict=True)}
+        for (delivery, started), identity in zip(batch, identities, strict=True):
+            self._backlog.popleft()
+            self._admit(delivery, started, plans.get(id(delivery)), identity)
+
+    def _off_loop(self, delivery: Delivery) -> bool:
+        """Whether ``delivery`` is planned in a worker thread: a large input, or any input of a
+        rule service (its person index calls block: a PostgreSQL round trip, or a reconnect
+        that waits up to its timeout, must not stop the event loop)."""
+        return self.config.role == "rule" or len(delivery.message.body) > OFFLOAD_BYTES
 
     def _settled_elsewhere(self, identity: tuple[str, str]) -> bool:
         """A duplicate, or a redelivery of an input still in flight: no need to translate it."""
@@ -663,6 +760,8 @@ class Service:
                 f"a message of {len(message.body)} bytes is over this service's limit of "
                 f"{self.options.max_message_bytes}",
             )
+        if self.config.role == "rule":
+            return self._plan_rules(delivery)
         select: Callable[[Envelope[Any]], bool] | None = None
         declined: list[Envelope[Any]] = []
         if self.config.role == "inbound":
@@ -725,6 +824,81 @@ class Service:
         by_none = others is not None and not any(other(envelope) for other in others)
         return Plan("not-selected", envelope.message_type, selected_by_none=by_none)
 
+    def _plan_rules(self, delivery: Delivery) -> Plan:
+        """A rule service's plan: the canonical input read through its gate, then each rule that
+        takes its type, in the configured order; their outputs, encoded, go to the canonical
+        exchange. A missing link makes the input wait (:attr:`Plan.wait_report`); an index that
+        cannot be reached is a transient failure; bad input is dead-lettered at once."""
+        message = delivery.message
+        json_input = (message.content_type or "").endswith("json")
+        reader = _CANONICAL_JSON if json_input else _CANONICAL_XML
+        source = self._label(delivery)
+        try:
+            envelopes = reader.translate(message.body, source=source, clock=self.clock).envelopes
+        except ValidationFailed as exc:
+            return Plan("dead-letter", _type_label(message.type), report=exc.report)
+        if self.index is None:  # not started, or stopping: the input comes again
+            return Plan("retry", _type_label(message.type), reason="the person index is closed")
+        envelope = envelopes[0]
+        try:
+            index = self._borrow_index()
+        except TransientError as exc:
+            return Plan("retry", envelope.message_type, reason=str(exc) or type(exc).__name__)
+        try:
+            return self._derive(delivery, envelope, index, source)
+        finally:
+            if index is not self.index:
+                self._spare_indexes.put(index)
+
+    def _borrow_index(self) -> PersonIndex:
+        """The service's index when planning one at a time; a spare connection of its own for
+        each thread planning side by side (opened on first need, never migrating)."""
+        assert self.index is not None
+        assert self.config.index is not None
+        if self._learns:
+            return self.index
+        try:
+            return self._spare_indexes.get_nowait()
+        except queue.Empty:
+            spare = open_index(self.config.index, migrate=False)
+            with self._opening:
+                self._opened.append(spare)
+            return spare
+
+    def _derive(
+        self, delivery: Delivery, envelope: Envelope[Any], index: PersonIndex, source: str
+    ) -> Plan:
+        """What the rules make of ``envelope``: its outputs, a wait for a link, or a retry."""
+        plan = Plan("publish", envelope.message_type, ordering_key=envelope.ordering_key)
+        warnings: set[str] = set()
+        try:
+            for rule in self.rules:
+                if envelope.message_type not in rule.consumes:
+                    continue
+                derivation = rule.derive(envelope, index, clock=self.clock)
+                warnings.update(
+                    i.code for i in derivation.report.issues if i.severity is Severity.WARNING
+                )
+                for output in derivation.envelopes:
+                    body = self.adapter.encode(output)
+                    plan.outputs.append(self._output(delivery, output, body, self.adapter))
+        except IdentityUnresolved as exc:
+            return Plan(
+                "retry",
+                envelope.message_type,
+                reason="waiting for a link: " + ", ".join(sorted(set(exc.report.codes))),
+                ordering_key=envelope.ordering_key,
+                wait_report=Report(source, exc.report.issues),
+            )
+        except TransientError as exc:
+            return Plan("retry", envelope.message_type, reason=str(exc) or type(exc).__name__)
+        if warnings:  # the index's refused links, a date not mapped: codes only
+            log.warning(
+                "rules ran with warnings",
+                extra={"cjx": self._fields(delivery, event="warnings", codes=sorted(warnings))},
+            )
+        return plan
+
     def _reject(self, delivery: Delivery, code: str, message: str) -> Plan:
         report = Report(self._label(delivery), (error(code, "", message),))
         return Plan("dead-letter", _type_label(delivery.message.type), report=report)
@@ -750,7 +924,7 @@ class Service:
             type=envelope.message_type,
             headers=headers,
         )
-        if self.config.role == "inbound":
+        if self.config.role in ("inbound", "rule"):
             return CANONICAL, envelope.routing_key, message
         assert self.config.destination is not None
         return OUTBOUND, outbound_key(self.config.format, self.config.destination), message
@@ -915,7 +1089,44 @@ class Service:
         headers.update(extra)
         return replace(delivery.message, headers=headers, persistent=True)
 
+    def _waiting_since(self, delivery: Delivery, now: int) -> int:
+        """When this input first waited for a link (``cjx-waiting-since``, only ever on the
+        service's own route; a value from the future or not a whole number counts as absent)."""
+        value = delivery.message.headers.get(HEADER_WAITING_SINCE)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= now:
+            return value
+        return now
+
+    async def _wait_for_link(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        """Retry an input whose link is missing until ``link_wait`` has passed since it first
+        waited, then dead-letter it with its ``identity.unresolved`` report. The retries use the
+        wait queues, the last one (``retry_cap_seconds``) again and again once reached."""
+        assert plan.wait_report is not None
+        now = int(self.clock().timestamp() * 1000)
+        since = self._waiting_since(delivery, now)
+        policy = self.options.retry
+        if policy.attempts == 0 or now - since >= self.options.link_wait * 1000:
+            await self._dead_letter(
+                delivery, plan.wait_report, plan.message_type, step, attempt=self._attempt(delivery)
+            )
+            return "dead-lettered"
+        attempt = min(self._attempt(delivery) + 1, policy.attempts)
+        reason = plan.reason[:RETRY_REASON_LIMIT]
+        copy = self._copy(
+            delivery,
+            {HEADER_ATTEMPT: attempt, HEADER_RETRY_REASON: reason, HEADER_WAITING_SINCE: since},
+        )
+        await self._send(step, "", retry_queue(self.config.name, attempt), copy)
+        self.metrics.retried(plan.message_type)
+        log.info(
+            "waiting for a link",
+            extra={"cjx": self._fields(delivery, plan, event="link-wait", attempt=attempt)},
+        )
+        return "retried"
+
     async def _retry(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        if plan.wait_report is not None:
+            return await self._wait_for_link(plan, delivery, step)
         attempt = self._attempt(delivery) + 1
         policy = self.options.retry
         if attempt > policy.attempts:
