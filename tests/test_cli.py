@@ -20,6 +20,7 @@ from cjx.cli import main
 from cjx.codec import decode_json, decode_xml, encode_json
 from cjx.errors import Report
 from cjx.model import BODY_TYPES, Clock, Envelope, system_clock
+from cjx.pipeline import translate
 
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "adapters/cjx_libra_spi/tests/fixtures/samples"
@@ -298,18 +299,23 @@ def test_an_input_with_several_messages_gives_numbered_outputs(
 def test_a_message_type_the_target_cannot_encode_is_a_rejection(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Court results cannot become HMPPS events: rejected (exit 1), not a usage error."""
+    """A canonical court result cannot become an HMPPS event: that input is rejected (exit 1).
+    (A pair of formats that can never meet is a usage error: tests/test_cli_devx.py.)"""
+    canonical = tmp_path / "court.xml"
+    canonical.write_bytes(
+        translate(GOOD.read_bytes(), from_format="libra-spi", to_format="canonical-xml").outputs[0]
+    )
     report = tmp_path / "r.json"
     code, _, _ = run(
         [
             "translate",
             "--from",
-            "libra-spi",
+            "canonical-xml",
             "--to",
             "hmpps-events",
             "--report",
             str(report),
-            str(GOOD),
+            str(canonical),
         ],
         capsys,
     )

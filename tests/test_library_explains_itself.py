@@ -162,3 +162,13 @@ def test_descriptions_reach_the_json_schema_and_help() -> None:
     assert Offence.model_fields["final_disposal"].description == (
         "Whether the results dispose of the offence finally."
     )
+
+
+def test_the_model_reference_page_is_up_to_date() -> None:
+    """docs/model-reference.md is generated from the descriptions: regenerate it after a change
+    (scripts/regenerate-schemas)."""
+    from cjx.model_reference import main, render
+
+    assert main(["--check"]) == 0
+    page = render()
+    assert "| `plea` | [Plea](#plea) | yes | The defendant's plea. |" in page

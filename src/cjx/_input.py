@@ -62,15 +62,23 @@ def input_bytes(data: object, function: str) -> bytes:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def takes_input(method: F) -> F:
-    """Wrap an adapter method whose first argument after ``self`` is an input's content."""
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+
+
+def takes_input(method: F, *, sniffing: bool = False) -> F:
+    """Wrap an adapter method whose first argument after ``self`` is an input's content.
+    ``sniffing`` (an adapter's ``sniff``): a leading UTF-8 byte order mark is not shown to it, so
+    that JSON with one is recognised as XML with one is (the readers ignore it too)."""
     if getattr(method, "__cjx_takes_input__", False):
         return method
     name = method.__qualname__
 
     @functools.wraps(method)
     def checked(self: object, data: object, *args: Any, **kwargs: Any) -> Any:
-        return method(self, input_bytes(data, name), *args, **kwargs)
+        content = input_bytes(data, name)
+        if sniffing and content[:3] == _UTF8_BOM:
+            content = content[3:]
+        return method(self, content, *args, **kwargs)
 
     checked.__cjx_takes_input__ = True  # type: ignore[attr-defined]
     return checked  # type: ignore[return-value]

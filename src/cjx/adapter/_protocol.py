@@ -57,7 +57,8 @@ class Adapter(abc.ABC):
         super().__init_subclass__(**kwargs)
         for name in _INPUT_METHODS:
             if name in cls.__dict__ and callable(cls.__dict__[name]):
-                setattr(cls, name, takes_input(cls.__dict__[name]))
+                wrapped = takes_input(cls.__dict__[name], sniffing=name == "sniff")
+                setattr(cls, name, wrapped)
 
     @abc.abstractmethod
     def sniff(self, data: bytes) -> bool:

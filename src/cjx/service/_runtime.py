@@ -995,10 +995,13 @@ class Service:
             failure = await self._publish_all(plan, step)
             if failure is None:
                 self.metrics.published(plan.message_type, len(plan.outputs))
-                if log.isEnabledFor(logging.DEBUG):  # the hot path builds no log record
-                    log.debug(
+                if log.isEnabledFor(logging.INFO):  # at --log-level warning, no log record
+                    outputs = [m.message_id for _, _, m in plan.outputs]
+                    log.info(
                         "published",
-                        extra={"cjx": self._fields(delivery, plan, event="published")},
+                        extra={
+                            "cjx": self._fields(delivery, plan, event="published", outputs=outputs)
+                        },
                     )
                 return "published"
             plan = Plan("retry", plan.message_type, reason=failure)
@@ -1148,7 +1151,9 @@ class Service:
         self.metrics.retried(plan.message_type)
         log.info(
             "retrying",
-            extra={"cjx": self._fields(delivery, plan, event="retry", attempt=attempt)},
+            extra={
+                "cjx": self._fields(delivery, plan, event="retry", attempt=attempt, reason=reason)
+            },
         )
         return "retried"
 

@@ -319,7 +319,7 @@ class AmqpBroker:
         def remember(state: RetryCallState) -> None:
             if state.outcome is not None and (exc := state.outcome.exception()) is not None:
                 last[:] = [exc]
-                _log.info(
+                _log.warning(
                     "connecting to %s failed (%s); trying again", self._name, self._describe(exc)
                 )
 
