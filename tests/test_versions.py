@@ -416,3 +416,37 @@ def test_a_released_schema_never_changes(monkeypatch: pytest.MonkeyPatch) -> Non
     (problem,) = altered_releases()
     assert problem.startswith("canonical/1.0/cjx-canonical.xsd: a released schema changed")
     assert problem in schema_export.check()
+
+
+def test_cli_validate_as_a_reader_built_on_1_0() -> None:
+    """`cjx validate --schema-version 1.0`: what a v1.0 consumer accepts, and nothing more."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cjx",
+            "validate",
+            "--format",
+            "json",
+            "--schema-version",
+            "1.0",
+            str(FIXTURES / "prisoner-record.json"),
+            str(FIXTURES / "person-merged.xml"),
+        ],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    entries = {Path(e["path"]).name: e for e in json.loads(done.stdout)["inputs"]}
+    assert entries["person-merged.xml"]["status"] == "ok"
+    (issue,) = entries["prisoner-record.json"]["issues"]
+    assert issue["path"] == "/message_type"
+    unknown = subprocess.run(
+        [sys.executable, "-m", "cjx", "validate", "--schema-version", "1.3", str(FIXTURES)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert unknown.returncode == 2
+    assert b"not released (known: 1.0, 1.1)" in unknown.stderr
