@@ -77,6 +77,8 @@ CANONICAL_JSON_SCHEMA: Final = "canonical/v1/cjx-canonical.schema.json"
 #: The major the working schemas (and the model) describe.
 WORKING_MAJOR: Final = 1
 _XML_VERSION_PATH: Final = "/Envelope/SchemaVersion"
+#: The longest claim read as a version (``MAJOR.MINOR`` of up to 7 digits each).
+_MAX_VERSION_LENGTH: Final = 15
 _JSON_VERSION_PATH: Final = "/schema_version"
 _XML_VERSION_TAG: Final = "{" + CANONICAL_NS + "}SchemaVersion"
 
@@ -115,8 +117,10 @@ def schemas_for(
             (newest.xsd, newest.json_schema) if newest else (CANONICAL_XSD, CANONICAL_JSON_SCHEMA)
         )
         return VersionChoice(*pair)
-    if not is_version(claimed) or major_of(claimed) != WORKING_MAJOR:
-        shown = f"version {claimed}" if is_version(claimed) else "a version that is not MAJOR.MINOR"
+    # a version is short: a longer claim is neither shown nor read as a number
+    readable = len(claimed) <= _MAX_VERSION_LENGTH and is_version(claimed)
+    if not readable or major_of(claimed) != WORKING_MAJOR:
+        shown = f"version {claimed}" if readable else "a version that is not MAJOR.MINOR"
         return VersionChoice(
             None,
             None,
