@@ -106,7 +106,9 @@ def _json(name: str, version: str) -> bytes:
     return json.dumps(obj).encode()
 
 
-@pytest.mark.parametrize("version", ["2.0", "0.9", "1.x", "one"])
+@pytest.mark.parametrize(
+    "version", ["2.0", "0.9", "1.x", "one", pytest.param("1." + "9" * 5000, id="5000-digits")]
+)
 def test_a_version_cjx_does_not_have_is_reported_with_path_and_expected(version: str) -> None:
     xml = validate_canonical_xml(_xml("prisoner-received.xml", version))
     js = validate_canonical_json(_json("prisoner-received.json", version))
@@ -119,6 +121,7 @@ def test_a_version_cjx_does_not_have_is_reported_with_path_and_expected(version:
         assert "expected one of 1.0, 1.1" in issue.message
         if version == "one":
             assert "one" not in issue.message.replace("one of", "")  # input is not echoed
+        assert len(issue.message) < 200  # a long claim is not shown
 
 
 def test_a_later_minor_is_read_as_the_newest_reads_it_and_said_so() -> None:
@@ -416,3 +419,37 @@ def test_a_released_schema_never_changes(monkeypatch: pytest.MonkeyPatch) -> Non
     (problem,) = altered_releases()
     assert problem.startswith("canonical/1.0/cjx-canonical.xsd: a released schema changed")
     assert problem in schema_export.check()
+
+
+def test_cli_validate_as_a_reader_built_on_1_0() -> None:
+    """`cjx validate --schema-version 1.0`: what a v1.0 consumer accepts, and nothing more."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cjx",
+            "validate",
+            "--format",
+            "json",
+            "--schema-version",
+            "1.0",
+            str(FIXTURES / "prisoner-record.json"),
+            str(FIXTURES / "person-merged.xml"),
+        ],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    entries = {Path(e["path"]).name: e for e in json.loads(done.stdout)["inputs"]}
+    assert entries["person-merged.xml"]["status"] == "ok"
+    (issue,) = entries["prisoner-record.json"]["issues"]
+    assert issue["path"] == "/message_type"
+    unknown = subprocess.run(
+        [sys.executable, "-m", "cjx", "validate", "--schema-version", "1.3", str(FIXTURES)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert unknown.returncode == 2
+    assert b"not released (known: 1.0, 1.1)" in unknown.stderr

@@ -39,7 +39,7 @@ from cjx._resources import schema_file
 from cjx.adapter import get_adapter
 from cjx.model import BODY_TYPES
 from cjx.schema_export import JSON_SCHEMA_PATH, XSD_PATH
-from cjx.schema_versions import released_versions
+from cjx.schema_versions import released, released_versions
 from cjx.service import HEADER_ORDERING_KEY, Config, Service, ServiceConfig
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
@@ -290,6 +290,17 @@ class _Builder:
                 "messages": _operation_refs(_queue_channel(queue), self.queue_messages[queue]),
                 "bindings": {"amqp": {"ack": True, "bindingVersion": AMQP_BINDING}},
             }
+            if c.schema_version is not None:  # a consumer built on an earlier release
+                release = released(c.schema_version)
+                self.operations[name]["summary"] += (
+                    f"; built on canonical {release.version}: it binds that release's message "
+                    "types only and checks each message with its schemas"
+                )
+                self.operations[name]["x-cjx-schema-version"] = {
+                    "version": release.version,
+                    "jsonSchema": f"schemas/{release.json_schema}",
+                    "xsd": f"schemas/{release.xsd}",
+                }
         if c.role == "inbound":
             adapter = get_adapter(c.format)
             keys = sorted(_canonical_key(t) for t in adapter.decodes)

@@ -63,7 +63,7 @@ DIGESTS: Final[dict[str, str]] = {
         "52115e4bd85d93df9bfdb8f1f08b22b4cce1395493610f6463be179e6e0e2c83"
     ),
     "canonical/1.1/cjx-canonical.schema.json": (
-        "2766266be708237856bd32130bb6db60d3c0d3fd919a6709a41303602754fb72"
+        "19d0c1d7ad52e2dbf03b0b0a7056305356d69e7f05267d85da5695715d0337c2"
     ),
     "canonical/1.1/cjx-canonical.xsd": (
         "7ad922307c2a6618578dfe317d97b17a8f238d168c40d29055079bab8a27d1c4"

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft7Validator
 from tests.transport.helpers import Sink
 
+from cjx.asyncapi import asyncapi_document
 from cjx.errors import ConfigurationError
 from cjx.model import BODY_TYPES
 from cjx.schema_versions import released
@@ -60,7 +62,8 @@ def _config(name: str, destination: str, subscribe: list[str], version: str | No
     }
     if version is not None:
         service["schema_version"] = version
-    return parse_config({"services": [service]}, environ={}).services[0]
+    document = {"broker": {"url": "memory://"}, "services": [service]}
+    return parse_config(document, environ={}).services[0]
 
 
 @pytest.fixture
@@ -90,9 +93,10 @@ def test_a_pinned_subscription_holds_only_its_release_types() -> None:
     with pytest.raises(ConfigurationError, match="for outbound services only"):
         parse_config(
             {
+                "broker": {"url": "memory://"},
                 "services": [
                     {"name": "i", "role": "inbound", "format": "libra-spi", "schema_version": "1.0"}
-                ]
+                ],
             },
             environ={},
         )
@@ -178,3 +182,34 @@ async def test_a_v11_type_that_still_reaches_a_v10_consumer_is_dead_lettered(
     assert any(path == "/Envelope/MessageType" for _, path in paths), paths
     for sink in (out, dead):
         await sink.close()
+
+
+def test_the_asyncapi_document_says_which_release_a_consumer_was_built_on() -> None:
+    """A pinned service's receive operation names its release and that release's schemas; the
+    document still validates against the AsyncAPI 3.0 JSON Schema."""
+    document = {
+        "broker": {"url": "memory://"},
+        "services": [
+            {
+                "name": "probation-v10",
+                "role": "outbound",
+                "format": "hmpps-events",
+                "subscribe": ["custody.*.v1", "identity.*.v1"],
+                "destination": "probation",
+                "schema_version": "1.0",
+            }
+        ],
+    }
+    config = parse_config(document, environ={})
+    asyncapi = asyncapi_document(config)
+    operation = asyncapi["operations"]["probation-v10.receive"]
+    assert operation["x-cjx-schema-version"] == {
+        "version": "1.0",
+        "jsonSchema": "schemas/canonical/1.0/cjx-canonical.schema.json",
+        "xsd": "schemas/canonical/1.0/cjx-canonical.xsd",
+    }
+    assert "built on canonical 1.0" in operation["summary"]
+    received = {ref["$ref"].rsplit("/", 1)[-1] for ref in operation["messages"]}
+    assert received == {f"{t}.v1" for t in V10_TYPES if t.split(".")[0] in ("custody", "identity")}
+    schema = json.loads((FIXTURES.parent / "asyncapi" / "asyncapi-3.0.0.schema.json").read_bytes())
+    assert list(Draft7Validator(schema).iter_errors(asyncapi)) == []

@@ -13,7 +13,7 @@ names, message ids and types.
 
     cjx translate --from FORMAT --to FORMAT [--option NAME=VALUE]... [--index URL]
                   [--out-dir DIR] [--report FILE] [--force] [--umask] [--verify] PATH...
-    cjx validate [--format text|json|junit] [--detailed] PATH...
+    cjx validate [--format text|json|junit] [--detailed] [--schema-version V] PATH...
     cjx formats
     cjx rules [--format text|json]
     cjx schema export [--force] [--version MAJOR.MINOR] DIR
@@ -61,6 +61,8 @@ from ._inputs import (
 from ._render import render, skipped_line, style_for
 
 if TYPE_CHECKING:
+    from cjx.adapter import Adapter
+
     from ._rules import LazyIndex
 
 __all__ = ["main"]
@@ -235,6 +237,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument(
         "--detailed", action="store_true", help="use xmlschema for path-precise XSD reports"
+    )
+    v.add_argument(
+        "--schema-version",
+        metavar="MAJOR.MINOR",
+        help="check canonical messages as a reader built on this release does (its schemas "
+        "only; docs/versioning.md)",
     )
     _input_options(v)
     v.add_argument("paths", nargs="+", metavar="PATH", help=_PATH_HELP)
@@ -577,8 +585,26 @@ def _translate_summary(entries: list[dict[str, Any]], written: int, to_stdout: b
     return line + f"; {written} file(s) written"
 
 
+def _pinned_readers(version: str | None) -> dict[str, Adapter]:
+    """``--schema-version``: the canonical readers pinned to that release, by format name."""
+    if version is None:
+        return {}
+    from cjx.adapter import CanonicalJson, CanonicalXml  # noqa: PLC0415
+    from cjx.schema_versions import UnknownVersion, released  # noqa: PLC0415
+
+    try:
+        released(version)
+    except UnknownVersion as exc:
+        raise UsageError(f"--schema-version: {exc}") from None
+    readers: list[Adapter] = [CanonicalXml(version=version), CanonicalJson(version=version)]
+    return {reader.name: reader for reader in readers}
+
+
 def _validate(args: argparse.Namespace) -> int:
+    from cjx.adapter import sniff  # noqa: PLC0415
     from cjx.adapter import validate as validate_input  # noqa: PLC0415
+
+    pinned = _pinned_readers(args.schema_version)
 
     inputs = collect(args.paths, include=args.include, exclude=args.exclude)
     if not inputs:
@@ -593,6 +619,11 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         if not recognised(item, data):
             results.append((item, None))
+            continue
+        sniffed = sniff(data) if pinned else None
+        reader = pinned.get(sniffed.name) if sniffed is not None else None
+        if reader is not None:  # a canonical message, checked as that release's reader
+            results.append((item, reader.validate(data, source=item.name, detailed=args.detailed)))
             continue
         results.append((item, validate_input(data, source=item.name, detailed=args.detailed)))
     reports = [r for _, r in results if r is not None]

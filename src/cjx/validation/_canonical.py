@@ -77,6 +77,8 @@ CANONICAL_JSON_SCHEMA: Final = "canonical/v1/cjx-canonical.schema.json"
 #: The major the working schemas (and the model) describe.
 WORKING_MAJOR: Final = 1
 _XML_VERSION_PATH: Final = "/Envelope/SchemaVersion"
+#: The longest claim read as a version (``MAJOR.MINOR`` of up to 7 digits each).
+_MAX_VERSION_LENGTH: Final = 15
 _JSON_VERSION_PATH: Final = "/schema_version"
 _XML_VERSION_TAG: Final = "{" + CANONICAL_NS + "}SchemaVersion"
 
@@ -98,7 +100,6 @@ def _minor(version: str) -> int:
     return int(version.split(".")[1])
 
 
-@lru_cache(maxsize=256)  # claims come from input: bounded
 def schemas_for(
     claimed: str | None, pinned: str | None = None, *, json: bool = False
 ) -> VersionChoice:
@@ -107,6 +108,16 @@ def schemas_for(
     ``pinned`` is the newest release the reader was built on (None: every release cjx has,
     and the working schemas beyond them). Raises UnknownVersion for an unreleased ``pinned``.
     """
+    if claimed is not None and len(claimed) > _MAX_VERSION_LENGTH:
+        claimed = _TOO_LONG  # never a cache key of an input's size
+    return _schemas_for(claimed, pinned, json)
+
+
+_TOO_LONG: Final = "?"  # a claim longer than any version: not MAJOR.MINOR, not shown
+
+
+@lru_cache(maxsize=256)  # claims come from input: bounded in number and (above) in length
+def _schemas_for(claimed: str | None, pinned: str | None, json: bool) -> VersionChoice:
     newest = released(pinned) if pinned is not None else None
     path = _JSON_VERSION_PATH if json else _XML_VERSION_PATH
     known = [v for v in RELEASED if newest is None or _minor(v) <= _minor(newest.version)]
@@ -115,8 +126,10 @@ def schemas_for(
             (newest.xsd, newest.json_schema) if newest else (CANONICAL_XSD, CANONICAL_JSON_SCHEMA)
         )
         return VersionChoice(*pair)
-    if not is_version(claimed) or major_of(claimed) != WORKING_MAJOR:
-        shown = f"version {claimed}" if is_version(claimed) else "a version that is not MAJOR.MINOR"
+    # a version is short: a longer claim is neither shown nor read as a number
+    readable = is_version(claimed)
+    if not readable or major_of(claimed) != WORKING_MAJOR:
+        shown = f"version {claimed}" if readable else "a version that is not MAJOR.MINOR"
         return VersionChoice(
             None,
             None,
