@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -49,11 +50,32 @@ def require_rabbitmq() -> None:
     pytest.skip(problem)
 
 
+def run_cli(argv: list[str], timeout: float = CTL_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run a RabbitMQ command-line tool in a process group of its own, and kill the whole group
+    when it overruns. (``subprocess.run``'s timeout kills only the wrapper script: the Erlang VM
+    under it lives on, holding one of the few distribution ports the CLI tools share, 35672 to
+    35682; eleven such orphans and every later ``rabbitmqctl`` fails.)"""
+    with subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
 def ctl(*args: str) -> str:
     """Run ``rabbitmqctl ARGS`` and return its output; raises on failure."""
-    done = subprocess.run(
-        ["rabbitmqctl", *args], capture_output=True, text=True, timeout=CTL_TIMEOUT, check=False
-    )
+    done = run_cli(["rabbitmqctl", *args])
     if done.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout
@@ -100,12 +122,7 @@ def restart_app() -> None:
 def wait_until_answering(timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = subprocess.run(
-            ["rabbitmq-diagnostics", "-q", "check_port_connectivity"],
-            capture_output=True,
-            timeout=CTL_TIMEOUT,
-            check=False,
-        )
+        done = run_cli(["rabbitmq-diagnostics", "-q", "check_port_connectivity"])
         if done.returncode == 0 and _answering():
             return
         time.sleep(0.5)

@@ -225,3 +225,23 @@ def test_cli_bad_configuration_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["asyncapi", "--config", str(config)]) == 2
     assert "role must be" in capsys.readouterr().err
     assert main(["asyncapi", "--config", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_a_partitioned_service_shows_its_partitions(validator: Draft7Validator) -> None:
+    config = parse_config(
+        {
+            "broker": {"url": "amqp://guest:guest@127.0.0.1:5672/"},
+            "services": [
+                {"name": "ev-in", "role": "inbound", "format": "hmpps-events", "partitions": 3}
+            ],
+        },
+        environ={},
+    )
+    document = asyncapi_document(config)
+    assert _errors(validator, document) == []
+    partitions = [f"queue.ev-in.in.{p}" for p in range(3)]
+    for channel in partitions:
+        assert document["channels"][channel]["messages"], channel
+        assert "x-single-active-consumer" in json.dumps(document["channels"][channel])
+    receives = [o for name, o in document["operations"].items() if ".receive" in name]
+    assert sorted(o["channel"]["$ref"].rpartition("/")[2] for o in receives) == partitions

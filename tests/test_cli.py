@@ -20,6 +20,7 @@ from cjx.cli import main
 from cjx.codec import decode_json, decode_xml, encode_json
 from cjx.errors import Report
 from cjx.model import BODY_TYPES, Clock, Envelope, system_clock
+from cjx.pipeline import translate
 
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "adapters/cjx_libra_spi/tests/fixtures/samples"
@@ -298,18 +299,23 @@ def test_an_input_with_several_messages_gives_numbered_outputs(
 def test_a_message_type_the_target_cannot_encode_is_a_rejection(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Court results cannot become HMPPS events: rejected (exit 1), not a usage error."""
+    """A canonical court result cannot become an HMPPS event: that input is rejected (exit 1).
+    (A pair of formats that can never meet is a usage error: tests/test_cli_devx.py.)"""
+    canonical = tmp_path / "court.xml"
+    canonical.write_bytes(
+        translate(GOOD.read_bytes(), from_format="libra-spi", to_format="canonical-xml").outputs[0]
+    )
     report = tmp_path / "r.json"
     code, _, _ = run(
         [
             "translate",
             "--from",
-            "libra-spi",
+            "canonical-xml",
             "--to",
             "hmpps-events",
             "--report",
             str(report),
-            str(GOOD),
+            str(canonical),
         ],
         capsys,
     )
@@ -551,6 +557,35 @@ def test_schema_export_writes_every_schema(
     assert "formats/delius-key-dates/replace-custody-key-dates.schema.json" in written
     assert "formats/prisoner-search/prisoner.schema.json" in written
     assert "formats/cvl-licence/licence.schema.json" in written
+    for version in ("1.0", "1.1"):  # every released version, frozen
+        assert f"canonical/{version}/cjx-canonical.xsd" in written
+        assert f"canonical/{version}/cjx-canonical.schema.json" in written
+
+
+def test_schema_export_version_writes_that_release_as_it_shipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--version 1.0` writes v1.0's pair alone, byte for byte as released (git history)."""
+    code, _out, _ = run(["schema", "export", "--version", "1.0", str(tmp_path)], capsys)
+    assert code == 0
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["canonical/1.0/cjx-canonical.schema.json", "canonical/1.0/cjx-canonical.xsd"]
+    shipped = ROOT / "schemas/canonical/1.0"
+    for name in ("cjx-canonical.schema.json", "cjx-canonical.xsd"):
+        assert (tmp_path / "canonical/1.0" / name).read_bytes() == (shipped / name).read_bytes()
+    # v1.0 knows the seven v1.0 message types only
+    v10 = json.loads((shipped / "cjx-canonical.schema.json").read_text(encoding="utf-8"))
+    assert "custody.prisoner-record" not in v10["properties"]["message_type"]["enum"]
+    assert len(v10["properties"]["message_type"]["enum"]) == 7
+
+
+def test_schema_export_unknown_version_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run(["schema", "export", "--version", "1.9", str(tmp_path / "x")], capsys)
+    assert code == 2
+    assert "'1.9' is not released (known: 1.0, 1.1)" in err
+    assert not (tmp_path / "x").exists()
 
 
 def test_demo_ends_as_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import pytest
@@ -363,3 +365,40 @@ def test_short_asn_forms_pad_back_to_the_full_form(asn: str) -> None:
     short = asn[:8] + sequence + asn[19]
     if 10 <= len(short) <= 19:
         assert Asn.parse(short) == asn
+
+
+# --- the constructor checks as parse does (issue 13: ``Asn("garbage")`` built an invalid ASN) --
+
+
+@pytest.mark.parametrize("name", sorted(IDENTIFIER_TEXTS))
+def test_constructing_an_identifier_checks_it(name: str) -> None:
+    cls = IDENTIFIER_TEXTS[name][0]
+    with pytest.raises(IdentifierError) as caught:
+        cls("garbage!")
+    assert caught.value.code == f"{cls.scheme}.format"
+    with pytest.raises(IdentifierError):
+        cls("")
+
+
+def test_the_constructor_normalises_and_rejects_a_wrong_check_character() -> None:
+    assert Asn("1101zd0100000448754k") == Asn.parse("1101ZD0100000448754K")
+    assert type(Asn("1101ZD0100000448754K")) is Asn
+    with pytest.raises(IdentifierError, match="check character") as caught:
+        Asn("1101ZD0100000448754A")
+    assert caught.value.code == "asn.check-character"
+    with pytest.raises(TypeError, match="abstract"):
+        Identifier("x")
+
+
+@given(
+    st.sampled_from(sorted(IDENTIFIER_TEXTS)).flatmap(
+        lambda name: st.tuples(st.just(IDENTIFIER_TEXTS[name][0]), IDENTIFIER_TEXTS[name][1])
+    )
+)
+def test_constructor_equals_parse_and_survives_copying(case: tuple[type[Identifier], str]) -> None:
+    cls, text = case
+    value = cls(text.lower())
+    assert value == cls.parse(text)
+    assert type(value) is cls
+    assert pickle.loads(pickle.dumps(value)) == value
+    assert copy.deepcopy(value) == value

@@ -160,12 +160,16 @@ def test_size_of_text_is_counted_in_utf8_bytes() -> None:
 
 
 def test_encoding_issue_names_the_byte_offset() -> None:
-    """Non-UTF-8 input is refused at the first bad byte; a byte order mark is not skipped."""
+    """Non-UTF-8 input is refused at the first bad byte; one leading UTF-8 byte order mark is
+    ignored, as in XML (issue 13: it was a syntax error with a Python-specific hint), a second
+    one is not."""
     (issue,) = _load_issues(b'{"a": "caf\xe9"}')
     assert issue.code == "json.encoding"
     assert "byte 10" in issue.message
-    (bom,) = _load_issues(b'\xef\xbb\xbf{"a": 1}')
-    assert bom.code == "json.syntax"
+    assert load_json(b'\xef\xbb\xbf{"a": 1}', source="t") == {"a": 1}
+    assert load_json('\ufeff{"a": 1}', source="t") == {"a": 1}
+    (twice,) = _load_issues(b'\xef\xbb\xbf\xef\xbb\xbf{"a": 1}')
+    assert twice.code == "json.syntax"
 
 
 def test_syntax_issue_names_line_and_column() -> None:

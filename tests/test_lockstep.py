@@ -865,6 +865,16 @@ VIOLATIONS: list[tuple[str, str, XmlMutation, JsonMutation, str | None]] = [
 #: Violations of the canonical form that the lenient model accepts (and mostly normalises): the
 #: schemas describe what cjx writes, the model also reads what sources send.
 MODEL_LENIENT = {"lower-case-crn", "non-canonical-pnc", "boolean-as-digit"}
+#: An unknown JSON member in a type first released in 1.1 is at an extension point: the JSON
+#: Schema admits it (an open object, docs/versioning.md), the model refuses it (reserved for
+#: later minors). In XML the unknown element is in the canonical namespace, which the
+#: extension wildcard does not admit, so the XSD still refuses it.
+AT_EXTENSION_POINT = {
+    "unknown-element-in-sentence-dates",
+    "licence-unknown-element-in-a-condition",
+    "prisoner-record-unknown-element-in-a-group",
+    "unknown-element-in-custody",
+}
 
 
 def example_id(mutation: XmlMutation) -> str:
@@ -893,7 +903,10 @@ def test_structural_violation_is_rejected_by_both_schemas_and_the_model(
     lxml_issues, xs_issues, json_issues = _xml_ok(xml), _xmlschema_ok(xml), _json_ok(js)
     assert lxml_issues, "the XSD (lxml) accepts it"
     assert xs_issues, "the XSD (xmlschema) accepts it"
-    assert json_issues, "the JSON Schema accepts it"
+    if example_id(xml_mutation) in AT_EXTENSION_POINT:
+        assert not json_issues, "the JSON Schema refuses content at an extension point"
+    else:
+        assert json_issues, "the JSON Schema accepts it"
     if example_id(xml_mutation) in MODEL_LENIENT:
         # Canonical messages carry canonical forms; the model is lenient and normalises.
         assert decode_xml(xml) == decode_json(js)

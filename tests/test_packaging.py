@@ -46,6 +46,10 @@ def test_wheel_carries_schemas_examples_adapters_and_types(wheel: Path) -> None:
         "cjx/py.typed",
         "cjx/_schemas/canonical/v1/cjx-canonical.xsd",
         "cjx/_schemas/canonical/v1/cjx-canonical.schema.json",
+        "cjx/_schemas/canonical/1.0/cjx-canonical.xsd",
+        "cjx/_schemas/canonical/1.0/cjx-canonical.schema.json",
+        "cjx/_schemas/canonical/1.1/cjx-canonical.xsd",
+        "cjx/_schemas/canonical/1.1/cjx-canonical.schema.json",
         "cjx/_schemas/formats/libra-spi/deliver-request.xsd",
         "cjx/_schemas/formats/libra-spi/route-data.xsd",
         "cjx/_schemas/formats/libra-spi/resulted-case-message.xsd",
@@ -94,6 +98,7 @@ def test_installed_wheel_works_without_the_checkout(wheel: Path, tmp_path: Path)
         "from cjx.cli import main;"
         f"sys.exit(main(['validate', {str(sample)!r}]) or main(['schema', 'check'])"
         " or main(['schema', 'diff', '--against-released'])"
+        f" or main(['schema', 'export', '--version', '1.0', {str(tmp_path / 'v10')!r}])"
         f" or main(['demo', '--out-dir', {str(tmp_path / 'demo')!r}]))"
     )
     done = subprocess.run(

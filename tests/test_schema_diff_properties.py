@@ -32,14 +32,15 @@ from lxml import etree
 from tests.strategies import envelopes
 
 from cjx.codec import CANONICAL_NS, encode_json, encode_xml
-from cjx.schema_versions import released
+from cjx.schema_versions import released_versions
 from cjx.schemadiff import Kind, compare_files, load_schema, verdict
 from cjx.schemadiff._json import compare_json_schemas
 
-RELEASED_JSON: dict[str, Any] = json.loads(
-    released("1.0").json_schema_path().read_text(encoding="utf-8")
-)
-RELEASED_XSD: bytes = released("1.0").xsd_path().read_bytes()
+#: The newest release: the one whose schemas describe every message the model writes (the
+#: property below generates messages of every type).
+NEWEST = released_versions()[-1]
+RELEASED_JSON: dict[str, Any] = json.loads(NEWEST.json_schema_path().read_text(encoding="utf-8"))
+RELEASED_XSD: bytes = NEWEST.xsd_path().read_bytes()
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = {"xs": XS}
 EXT_NS = "urn:cjx:canonical:1:ext"
@@ -109,6 +110,12 @@ def _object_defs() -> list[str]:
     )
 
 
+def _closed_defs() -> list[str]:
+    return [
+        n for n in _object_defs() if RELEASED_JSON["$defs"][n].get("additionalProperties") is False
+    ]
+
+
 def _enum_defs() -> list[str]:
     return sorted(n for n, s in RELEASED_JSON["$defs"].items() if len(s.get("enum", [])) > 1)
 
@@ -161,7 +168,9 @@ def json_mutations(draw: st.DrawFn) -> Mutation:
             }
         )
         return Mutation(kind, old, new, "message-type.added")
-    name = draw(st.sampled_from(_object_defs()))
+    closed_kinds = ("open", "open-then-add", "add-closed")
+    # these start from a closed object (the types first released in 1.1 are open already)
+    name = draw(st.sampled_from(_closed_defs() if kind in closed_kinds else _object_defs()))
     if kind == "open":
         defs[name].pop("additionalProperties", None)
         return Mutation(kind, old, new, "extension-point.added")
@@ -412,6 +421,14 @@ def xsd_mutations(draw: st.DrawFn) -> Mutation:
         name = draw(st.sampled_from(sorted(n for n, found in facets.items() if found)))
         facets[name][0].set("value", value)  # type: ignore[index,union-attr]
         return Mutation(kind, old_tree, tree, rule)
+    if kind in ("open", "open-then-extend", "add-closed"):
+        # these start from a type without an extension point (a second wildcard would break
+        # Unique Particle Attribution; the types first released in 1.1 have one already)
+        complex_types = [
+            n
+            for n in complex_types
+            if not tree.xpath(f"/xs:schema/xs:complexType[@name='{n}']//xs:any", namespaces=NS)
+        ]
     name = draw(st.sampled_from(complex_types))
     sequence = _content_sequence(tree, name)
     assert sequence is not None

@@ -571,7 +571,7 @@ def test_finding_15_dlq_list_escapes_what_a_sender_wrote(
     out = capsys.readouterr().out
     assert "\x1b" not in out
     assert "\u202e" not in out
-    assert out.count("\n") == 2  # the letter's line and the count
+    assert out.count("\n") == 3  # the header, the letter's line and the count
     assert "\\x1b[31m" in out
     assert "\\x0a" in out
 

@@ -130,10 +130,11 @@ def test_cli_verify_flag(
 
 def test_verify_output_is_a_service_option() -> None:
     document: dict[str, Any] = {
+        "broker": {"url": "memory://"},
         "options": {"verify_output": True},
         "services": [
             {"name": "a", "role": "inbound", "format": "libra-spi"},
-            {"name": "b", "role": "inbound", "format": "libra-spi", "verify_output": False},
+            {"name": "b", "role": "inbound", "format": "hmpps-events", "verify_output": False},
         ],
     }
     config = parse_config(document, environ={})

@@ -12,7 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["examples_root", "schema_file", "schema_names", "schemas_root"]
+__all__ = [
+    "add_schema_names",
+    "added_schema_names",
+    "examples_root",
+    "schema_file",
+    "schema_names",
+    "schemas_root",
+]
 
 _XS = "{http://www.w3.org/2001/XMLSchema}"
 
@@ -69,6 +76,37 @@ def schema_names() -> frozenset[str]:
     for path in sorted(root.rglob("*.json")):
         _json_names(json.loads(path.read_text(encoding="utf-8")), names)
     return frozenset(names)
+
+
+#: Names declared by schema files outside cjx's own (a third-party adapter's), as they are used.
+_ADDED: set[str] = set()
+_ADDED_FILES: set[Path] = set()
+
+
+def add_schema_names(path: Path) -> None:
+    """Count the names ``path`` (an XSD or a JSON Schema) declares as schema vocabulary too:
+    a report may show them as they are. Called for every schema file given as a Path."""
+    resolved = path.resolve()
+    if resolved in _ADDED_FILES:
+        return
+    names: set[str] = set()
+    if path.suffix == ".xsd":
+        from lxml import etree  # noqa: PLC0415 - only XSD users need it here
+
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        for node in etree.parse(str(path), parser).iter(_XS + "element", _XS + "attribute"):
+            name = node.get("name")
+            if name:
+                names.add(name)
+    else:
+        _json_names(json.loads(path.read_text(encoding="utf-8")), names)
+    _ADDED.update(names)
+    _ADDED_FILES.add(resolved)
+
+
+def added_schema_names() -> set[str]:
+    """The names :func:`add_schema_names` has counted so far."""
+    return _ADDED
 
 
 def _json_names(node: Any, names: set[str]) -> None:

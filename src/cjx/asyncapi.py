@@ -39,13 +39,12 @@ from cjx.adapter import get_adapter
 from cjx.model import BODY_TYPES
 from cjx.schema_export import JSON_SCHEMA_PATH, XSD_PATH
 from cjx.schema_versions import released_versions
-from cjx.service import Config, Service, ServiceConfig
+from cjx.service import HEADER_ORDERING_KEY, Config, Service, ServiceConfig
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
     HEADER_ERROR_CODE,
     HEADER_ERROR_REPORT,
     HEADER_FAILED_AT,
-    HEADER_ORDERING_KEY,
     HEADER_ORIGINAL_EXCHANGE,
     HEADER_ORIGINAL_ROUTING_KEY,
     HEADER_SERVICE,
@@ -60,6 +59,7 @@ from cjx.transport import (
     in_queue,
     open_broker,
     outbound_key,
+    partition_queue,
     topic_matches,
 )
 
@@ -121,7 +121,9 @@ def _rule_outputs(service: Service) -> set[str]:
 
 
 def _consumed_queues(service: ServiceConfig) -> list[str]:
-    """The queues a service consumes (one today; one per partition when partitions come)."""
+    """The queues a service consumes: its input, or one per partition."""
+    if service.partitions is not None:
+        return [partition_queue(service.name, p) for p in range(service.partitions)]
     return [in_queue(service.name)]
 
 
@@ -153,7 +155,29 @@ class _Builder:
         self.exchange_messages[exchange].add(message)
         for binding in self.topology.bindings:
             if binding.exchange == exchange and topic_matches(binding.routing_key, key):
-                self.queue_messages[binding.queue].add(message)
+                if binding.to_exchange:  # a partitioned service's route: every partition
+                    for queue in self._behind(binding.queue, set()):
+                        self.queue_messages[queue].add(message)
+                else:
+                    self.queue_messages[binding.queue].add(message)
+
+    def _behind(self, exchange: str, seen: set[str]) -> set[str]:
+        """Every queue a message entering ``exchange`` may reach, whatever its key or headers
+        (a partitioned service's route and hash exchanges)."""
+        seen.add(exchange)
+        queues: set[str] = set()
+        for binding in self.topology.bindings:
+            if binding.exchange != exchange:
+                continue
+            if not binding.to_exchange:
+                queues.add(binding.queue)
+            elif binding.queue not in seen:
+                queues |= self._behind(binding.queue, seen)
+        for other in self.topology.exchanges:
+            alternate = other.arguments.get("alternate-exchange")
+            if other.name == exchange and isinstance(alternate, str) and alternate not in seen:
+                queues |= self._behind(alternate, seen)
+        return queues
 
     def flows(self) -> None:
         for service in self.services:
@@ -192,7 +216,8 @@ class _Builder:
             for queue in self.topology.queues:
                 prefix = f"{c.name}."
                 if queue.name.startswith(f"{prefix}retry."):
-                    self.queue_messages[queue.name] |= self.queue_messages[in_queue(c.name)]
+                    for consumed in _consumed_queues(c):
+                        self.queue_messages[queue.name] |= self.queue_messages[consumed]
                 elif queue.name.startswith(f"{prefix}dlq"):
                     self.queue_messages[queue.name].add(DEAD_LETTER_MESSAGE)
 
@@ -201,6 +226,8 @@ class _Builder:
     def channels(self) -> dict[str, Any]:
         channels: dict[str, Any] = {}
         for exchange in self.topology.exchanges:
+            if exchange.name not in _EXCHANGE_DESCRIPTIONS:
+                continue  # a partitioned service's own exchanges: named in its queues' bindings
             keys = sorted(self.exchange_keys[exchange.name])
             parameter: dict[str, Any] = {"description": _KEY_DESCRIPTIONS[exchange.name]}
             if keys:
@@ -293,7 +320,8 @@ class _Builder:
         schemas["CanonicalHeaders"] = _headers(
             {
                 HEADER_SOURCE_FORMAT: "the format the message was translated from",
-                HEADER_ORDERING_KEY: "a SHA-256 digest prefix of the person identifier that "
+                HEADER_ORDERING_KEY: "the first 32 hex digits of HMAC-SHA-256, keyed with the "
+                "ordering secret, of the person identifier that "
                 "orders the messages about one person (never the identifier itself)",
             }
         )
@@ -419,6 +447,15 @@ def _queue_description(name: str, quorum: bool) -> str:
     kind = "Quorum queue" if quorum else "Classic queue"
     if name.endswith(".in"):
         role = "a service's input"
+    elif name.rpartition(".")[0].endswith(".in"):
+        role = (
+            "one partition of a partitioned service's input (chosen by the consistent hash of "
+            "cjx-ordering-key, else of message_id); one replica consumes it at a time "
+            "(x-single-active-consumer)"
+        )
+    elif name.endswith(".replicas"):
+        role = "a partitioned service's replicas consume it (nothing is published to it), so "
+        role += "its consumer count is the number of live replicas"
     elif ".retry." in name:
         role = "a wait queue: a retry waits here for its TTL, then dead-letters back to the input"
     elif name.endswith(".dlq"):

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from xml.sax.saxutils import escape, quoteattr
 
-from cjx._resources import schema_names
+from cjx._resources import added_schema_names, schema_names
 from cjx._text import printable, shown_name
 
 __all__ = [
@@ -55,9 +55,12 @@ __all__ = [
     "UnknownFormat",
     "UnknownMessageType",
     "ValidationFailed",
+    "error",
+    "information",
     "input_name",
     "mask",
     "more_issues",
+    "warning",
 ]
 
 #: The most issues one report lists. A hostile input can break one rule hundreds of thousands of
@@ -95,14 +98,19 @@ class Issue:
 
 
 def error(code: str, path: str, message: str) -> Issue:
+    """An issue that rejects the input: ``code`` a stable dotted rule name (``noms.format``),
+    ``path`` an XPath or JSON pointer into the input, ``message`` what was expected, never the
+    value found (:func:`mask` an identifier if one must be named)."""
     return Issue(Severity.ERROR, code, path, message)
 
 
 def information(code: str, path: str, message: str) -> Issue:
+    """An issue worth knowing that does not reject (a normalised identifier, say)."""
     return Issue(Severity.INFORMATION, code, path, message)
 
 
 def warning(code: str, path: str, message: str) -> Issue:
+    """An issue that does not reject but should be looked at (an unknown code kept as it is)."""
     return Issue(Severity.WARNING, code, path, message)
 
 
@@ -285,7 +293,7 @@ def input_name(name: str) -> str:
     as an element: it is masked like an identifier (:func:`mask`). Either way it is capped and
     escaped (:func:`cjx._text.shown_name`).
     """
-    if name in _XSI_NAMES or name in schema_names():
+    if name in _XSI_NAMES or name in schema_names() or name in added_schema_names():
         return shown_name(name)
     return shown_name(mask(name))
 

@@ -27,10 +27,20 @@ name, two rules that fit one route) raises, and an index that cannot be reached
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, Translation, get_adapter
+from cjx._input import InputData, input_bytes
+from cjx.adapter import (
+    Adapter,
+    CanonicalJson,
+    CanonicalXml,
+    Translation,
+    get_adapter,
+    sniff,
+    validate,
+)
 from cjx.errors import CjxError, IdentityUnresolved, Issue, Report, ValidationFailed, error
 from cjx.model import Clock, Envelope, system_clock
 from cjx.rules import RuleIndex, route
@@ -63,29 +73,47 @@ def verify_by_default() -> bool:
 
 
 def translate(
-    data: bytes,
+    data: InputData,
     *,
-    from_format: str | Adapter,
+    from_format: str | Adapter | None = None,
     to_format: str | Adapter,
     source: str = "<input>",
     clock: Clock = system_clock,
     verify: bool | None = None,
     index: RuleIndex | None = None,
+    select: Callable[[Envelope[Any]], bool] | None = None,
 ) -> Outcome:
     """Translate one input; bad input gives a rejected outcome, never an exception.
+
+    ``select`` keeps only the decoded messages it returns true for (an outbound service's
+    ``where``); when it keeps none, the outcome is accepted with no envelopes and no outputs.
 
     ``verify`` reads every output back through its own format's gate (off by default; ``None``
     takes :func:`verify_by_default`). ``index`` is the person index for the look-ups of a rule
     the translation needs: without one, no rule runs (:func:`apply_rules`).
+
+    ``data`` is the input's content, as bytes or str. Without ``from_format`` the source format
+    is recognised by content, as :func:`cjx.validate` does; an input no format recognises is
+    rejected with the same report (``format.unknown``, or what is wrong with its syntax).
     """
-    reader = get_adapter(from_format) if isinstance(from_format, str) else from_format
+    data = input_bytes(data, "translate")
     writer = get_adapter(to_format) if isinstance(to_format, str) else to_format
+    if from_format is None:
+        sniffed = sniff(data)
+        if sniffed is None:
+            return Outcome(source, (), (), validate(data, source=source))
+        from_format = sniffed
+    reader = get_adapter(from_format) if isinstance(from_format, str) else from_format
     if verify is None:
         verify = verify_by_default()
     try:
         translation = reader.translate(data, source=source, clock=clock)
     except ValidationFailed as exc:
         return Outcome(source, (), (), exc.report)
+    if select is not None:
+        chosen = tuple(e for e in translation.envelopes if select(e))
+        if len(chosen) < len(translation.envelopes):
+            translation = Translation(chosen, translation.report)
     translation = apply_rules(
         translation,
         writer,

@@ -41,7 +41,14 @@ from pydantic_core import core_schema
 
 from cjx._files import FileExists, make_directory, write_file
 from cjx._resources import schemas_root
-from cjx.model import BODY_TYPES, Address, Defendant, SentenceDate, envelope_type
+from cjx.model import (
+    BODY_TYPES,
+    Address,
+    Defendant,
+    SentenceDate,
+    envelope_type,
+    extension_types,
+)
 
 __all__ = [
     "JSON_SCHEMA_ID",
@@ -146,11 +153,23 @@ def _structural_rules(defs: dict[str, Any]) -> None:
     address["if"] = {"properties": {"lines": {"minItems": 1}}, "required": ["lines"]}
     address["then"] = {"not": {"anyOf": [{"required": [name]} for name in structured]}}
     sentence_date = defs[_defs_name(SentenceDate)]
-    sentence_date["minProperties"] = 1
+    # at least one of the fields (not minProperties: the object is open, docs/versioning.md)
+    sentence_date["anyOf"] = [{"required": [name]} for name in SentenceDate.model_fields]
     sentence_date["description"] = (
         "One NOMIS sentence date: at least one of reported, calculated, override "
         "(stated here and by the model)."
     )
+
+
+def _extension_points(defs: dict[str, Any]) -> None:
+    """The types first released after 1.0 are open objects (docs/versioning.md): members a
+    later minor of the major adds there are admitted, and older readers ignore them. Every
+    other object keeps ``additionalProperties: false`` (the v1.0 types are closed for the
+    major)."""
+    for cls in extension_types():
+        schema = defs[_defs_name(cls)]
+        if schema.pop("additionalProperties", None) is not False:  # pragma: no cover
+            raise TypeError(f"{cls.__name__}: a canonical model forbids unknown fields")
 
 
 def canonical_json_schema() -> dict[str, Any]:
@@ -190,6 +209,7 @@ def canonical_json_schema() -> dict[str, Any]:
             }
         )
     _structural_rules(defs)
+    _extension_points(defs)
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": JSON_SCHEMA_ID,
@@ -221,23 +241,35 @@ def write() -> Path:
     return path
 
 
-def export(dest_dir: Path, *, force: bool = False) -> list[Path]:
-    """Write every schema cjx ships into ``dest_dir``, keeping the ``schemas/`` layout.
+def export(dest_dir: Path, *, force: bool = False, version: str | None = None) -> list[Path]:
+    """Write schemas cjx ships into ``dest_dir``, keeping the ``schemas/`` layout.
 
-    That is the freshly generated canonical JSON Schema, the canonical XSD and the source-format
-    schemas under ``formats/``. Returns the written paths, sorted. Files are written as every
-    file cjx writes (:func:`cjx._files.write_file`: never through a symlink, never over an
-    existing file unless ``force``), with the usual mode less the umask: schemas hold no
-    personal data.
+    Without ``version``, every schema: the freshly generated working canonical JSON Schema and
+    the canonical XSD (``canonical/v1/``), every released version's frozen pair
+    (``canonical/1.0/``, ``canonical/1.1/``, ...) and the source-format schemas under
+    ``formats/``. With ``version`` (a released ``MAJOR.MINOR``), that version's canonical pair
+    alone, byte for byte as released (``canonical/<version>/``); an unreleased version raises
+    :class:`~cjx.schema_versions.UnknownVersion`, naming the released ones. Returns the written
+    paths, sorted. Files are written as every file cjx writes (:func:`cjx._files.write_file`:
+    never through a symlink, never over an existing file unless ``force``), with the usual mode
+    less the umask: schemas hold no personal data.
     """
+    from cjx.schema_versions import RELEASED, released  # noqa: PLC0415 - no import cycle
+
     root = schemas_root()
-    contents: list[tuple[Path, bytes]] = [
-        (dest_dir / JSON_SCHEMA_PATH, render_json_schema().encode("utf-8"))
-    ]
-    sources = [root / XSD_PATH]
-    formats = root / FORMATS_DIR
-    if formats.is_dir():
-        sources.extend(p for p in sorted(formats.rglob("*")) if p.is_file())
+    contents: list[tuple[Path, bytes]] = []
+    sources: list[Path] = []
+    if version is not None:
+        chosen = released(version)
+        sources.extend((chosen.json_schema_path(), chosen.xsd_path()))
+    else:
+        contents.append((dest_dir / JSON_SCHEMA_PATH, render_json_schema().encode("utf-8")))
+        sources.append(root / XSD_PATH)
+        for kept in RELEASED.values():
+            sources.extend((kept.json_schema_path(), kept.xsd_path()))
+        formats = root / FORMATS_DIR
+        if formats.is_dir():
+            sources.extend(p for p in sorted(formats.rglob("*")) if p.is_file())
     contents.extend((dest_dir / s.relative_to(root), s.read_bytes()) for s in sources)
     if not force:
         taken = [path for path, _ in contents if path.is_symlink() or path.exists()]
@@ -273,8 +305,17 @@ def check() -> list[str]:
     """Differences between the committed canonical JSON Schema and a fresh generation.
 
     An empty list means no drift. Each entry names a JSON pointer into the schema, or the file
-    itself when it is missing, unreadable or only formatted differently.
+    itself when it is missing, unreadable or only formatted differently. A released schema
+    file (``canonical/<version>/``) that is missing or changed is reported first: released
+    versions never change.
     """
+    from cjx.schema_versions import altered_releases  # noqa: PLC0415 - no import cycle
+
+    released = altered_releases()
+    return released + _working_drift()
+
+
+def _working_drift() -> list[str]:
     path = schemas_root() / JSON_SCHEMA_PATH
     fix = "run `python -m cjx.schema_export` and commit the result"
     if not path.is_file():

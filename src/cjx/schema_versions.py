@@ -4,14 +4,16 @@ One small table, :data:`RELEASED`, maps a released ``MAJOR.MINOR`` to its JSON S
 (paths relative to ``schemas/``). Everything that needs a released version goes through
 :func:`released`, so that moving the files is an edit of the table alone.
 
-Today the only released version is 1.0, and its files are the committed
-``canonical/v1/`` pair. When canonical v1.1 lands, the released versions are kept side by side
-(docs/versioning.md): the table then points ``1.0`` at ``canonical/1.0/`` (v1.0 exactly as it
-shipped) and ``1.1`` at ``canonical/1.1/``.
+Released versions are kept side by side, frozen (docs/versioning.md): ``canonical/1.0/`` is
+v1.0 exactly as it shipped (taken from the history before v1.1 changed the schemas),
+``canonical/1.1/`` is v1.1. ``canonical/v1/`` is the working pair of the current major: the
+JSON Schema the model generates and the XSD kept in lockstep with it (``cjx schema check``); the
+compatibility gate compares it with every released version of its major.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +22,11 @@ from typing import Final
 from cjx._resources import schema_file
 
 __all__ = [
+    "DIGESTS",
     "RELEASED",
     "ReleasedSchemas",
     "UnknownVersion",
+    "altered_releases",
     "is_version",
     "major_of",
     "released",
@@ -49,12 +53,54 @@ class ReleasedSchemas:
         return schema_file(self.xsd)
 
 
-#: Every released version, oldest first. The later round points these at per-version folders.
-RELEASED: Final[dict[str, ReleasedSchemas]] = {
-    "1.0": ReleasedSchemas(
-        "1.0", "canonical/v1/cjx-canonical.schema.json", "canonical/v1/cjx-canonical.xsd"
+#: The SHA-256 of each released file: a released schema never changes (``cjx schema check``
+#: fails when one did). Record a new release's digests when it is added.
+DIGESTS: Final[dict[str, str]] = {
+    "canonical/1.0/cjx-canonical.schema.json": (
+        "2c9d298d701f714fde52fcb188323a7b829cde38300b688d7c47bb6e3792dfef"
+    ),
+    "canonical/1.0/cjx-canonical.xsd": (
+        "52115e4bd85d93df9bfdb8f1f08b22b4cce1395493610f6463be179e6e0e2c83"
+    ),
+    "canonical/1.1/cjx-canonical.schema.json": (
+        "2766266be708237856bd32130bb6db60d3c0d3fd919a6709a41303602754fb72"
+    ),
+    "canonical/1.1/cjx-canonical.xsd": (
+        "7ad922307c2a6618578dfe317d97b17a8f238d168c40d29055079bab8a27d1c4"
     ),
 }
+
+#: Every released version, oldest first; each in a folder of its own that never changes.
+RELEASED: Final[dict[str, ReleasedSchemas]] = {
+    version: ReleasedSchemas(
+        version,
+        f"canonical/{version}/cjx-canonical.schema.json",
+        f"canonical/{version}/cjx-canonical.xsd",
+    )
+    for version in ("1.0", "1.1")
+}
+
+
+def altered_releases() -> list[str]:
+    """One line for each released schema file that is missing or no longer what was released."""
+    problems: list[str] = []
+    for release in RELEASED.values():
+        for relative in (release.json_schema, release.xsd):
+            expected = DIGESTS.get(relative)
+            try:
+                digest = hashlib.sha256(schema_file(relative).read_bytes()).hexdigest()
+            except FileNotFoundError:
+                problems.append(f"{relative}: released schema file is missing")
+                continue
+            if expected is None:
+                problems.append(f"{relative}: no digest recorded in cjx.schema_versions.DIGESTS")
+            elif digest != expected:
+                problems.append(
+                    f"{relative}: a released schema changed (sha256 {digest[:12]}..., released "
+                    f"{expected[:12]}...); released versions never change: restore it"
+                )
+    return problems
+
 
 _VERSION: Final = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 

@@ -64,7 +64,7 @@ def test_translate_applies_the_rule_with_the_index(
     """The issue's own example: prison-api sentence dates to the Delius key-dates call."""
     url = index_with(tmp_path / "i.db", *CUSTODY)
     code, out, err = run([*TO_DELIUS, "--index", url, str(SENTENCE)], capsys)
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "1 translated, 0 rejected; written to standard output\n")
     assert json.loads(out) == json.loads(DELIUS_CALL.read_bytes())
 
 

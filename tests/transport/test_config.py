@@ -100,6 +100,7 @@ def test_configuration_mistakes_are_named(document: dict[str, object], fragment:
 def test_options_apply_globally_and_per_service() -> None:
     config = parse_config(
         {
+            "broker": {"url": "memory://"},
             "options": {"prefetch": 10, "retry_attempts": 2},
             "services": [
                 {"name": "a", "role": "inbound", "format": "libra-spi"},

@@ -47,7 +47,7 @@ async def test_list_show_filter_and_purge(broker: Broker, unique: str) -> None:
     await _settle_count(broker, dlq_name(name), 3)
     await service.stop(grace=5)
 
-    letters = await dlq.list_dead_letters(broker, name)
+    letters = (await dlq.list_dead_letters(broker, name)).letters
     assert [x.message_id for x in letters] == ["bad-0", "bad-1", "bad-2"]
     assert {x.made_by for x in letters} == {"cjx"}
     assert letters[0].code == "asn.check-character"
@@ -56,7 +56,9 @@ async def test_list_show_filter_and_purge(broker: Broker, unique: str) -> None:
     assert letters[0].report is not None
     await _settle_count(broker, dlq_name(name), 3)  # looking is not taking
 
-    only = await dlq.list_dead_letters(broker, name, codes=("asn.check-character",))
+    only = (
+        await dlq.list_dead_letters(broker, name, dlq.Selection.of(codes=["asn.check-character"]))
+    ).letters
     await _settle_count(broker, dlq_name(name), 3)
     assert [x.message_id for x in only] == ["bad-0", "bad-1"]
     found = await dlq.show(broker, name, 3)
@@ -64,12 +66,14 @@ async def test_list_show_filter_and_purge(broker: Broker, unique: str) -> None:
     assert found is not None
     assert found[1].body == b"not xml"
 
-    would = await dlq.purge(broker, name, codes=("asn.check-character",), dry_run=True)
+    would = await dlq.purge(
+        broker, name, dlq.Selection.of(codes=["asn.check-character"]), dry_run=True
+    )
     assert len(would) == 2
     await _settle_count(broker, dlq_name(name), 3)
-    gone = await dlq.purge(broker, name, codes=("asn.check-character",))
+    gone = await dlq.purge(broker, name, dlq.Selection.of(codes=["asn.check-character"]))
     assert [x.message_id for x in gone] == ["bad-0", "bad-1"]
-    assert [x.message_id for x in await dlq.list_dead_letters(broker, name)] == ["bad-2"]
+    assert [x.message_id for x in (await dlq.list_dead_letters(broker, name)).letters] == ["bad-2"]
 
 
 async def test_replay_sends_the_original_bytes_back_and_they_are_processed_again(
@@ -88,14 +92,16 @@ async def test_replay_sends_the_original_bytes_back_and_they_are_processed_again
     body = court_result(777_000 + len(unique))
     await broker.publish(INBOUND, "flaky-test", Message(body=body, message_id="once"))
     await _settle_count(broker, dlq_name(name), 1)
-    (letter,) = await dlq.list_dead_letters(broker, name)
+    (letter,) = (await dlq.list_dead_letters(broker, name)).letters
     assert letter.code == "service.retries-exhausted"
     assert letter.attempt == FAST_RETRY.attempts
 
-    assert await dlq.replay(broker, name, dry_run=True)
+    assert await dlq.replay(broker, name, dlq.EVERYTHING, dry_run=True)
     await _settle_count(broker, dlq_name(name), 1)
     Flaky.failures = 0  # the dependency is back
-    (replayed,) = await dlq.replay(broker, name, codes=("service.retries-exhausted",))
+    (replayed,) = await dlq.replay(
+        broker, name, dlq.Selection.of(codes=["service.retries-exhausted"])
+    )
     assert replayed.message_id == "once"
     (arrived,) = await tap.wait_for(1)
     assert arrived.message.type == "court.case-resulted"
@@ -113,14 +119,14 @@ async def test_broker_made_dead_letters_are_handled(broker: Broker, unique: str)
     await reject_one(broker, in_queue(name))
     await _settle_count(broker, dlq_name(name), 1)
 
-    (letter,) = await dlq.list_dead_letters(broker, name)
+    (letter,) = (await dlq.list_dead_letters(broker, name)).letters
     assert letter.made_by == "broker"
     assert letter.code == "broker.rejected"
     assert (letter.original_exchange, letter.original_routing_key) == (INBOUND, "libra-spi")
 
     await service.start()
     tap = await Sink.on(broker, f"{unique}.tap", bind=(CANONICAL, "court.case-resulted.v1"))
-    await dlq.replay(broker, name)
+    await dlq.replay(broker, name, dlq.EVERYTHING)
     (arrived,) = await tap.wait_for(1)
     assert arrived.message.type == "court.case-resulted"
     await service.stop(grace=5)
@@ -159,14 +165,14 @@ async def test_dlq_command_lists_and_replays_with_dry_run(
 
     code, out = await asyncio.to_thread(run, "list", "--json")
     assert code == 0
-    (letter,) = json.loads(out)
+    (letter,) = json.loads(out)["dead_letters"]
     assert letter["message_id"] == "cli-1"
     assert letter["code"].startswith("xml.")
-    code, out = await asyncio.to_thread(run, "replay", "--dry-run")
+    code, out = await asyncio.to_thread(run, "replay", "--all", "--dry-run")
     assert code == 0
     assert "would be replayed (dry run)" in out
     await _settle_count(broker, dlq_name(name), 1)
-    code, out = await asyncio.to_thread(run, "purge")
+    code, out = await asyncio.to_thread(run, "purge", "--all", "--yes")
     assert code == 0
     assert "1 dead letter(s) purged" in out
     await _settle_count(broker, dlq_name(name), 0)
@@ -189,11 +195,11 @@ async def test_overflow_dead_letters_can_be_listed_and_replayed(
     body = court_result(888_000 + len(unique))
     await broker.publish(INBOUND, "flaky-test", Message(body=body, message_id="over"))
     await _settle_count(broker, overflow_name(name), 1)
-    (letter,) = await dlq.list_dead_letters(broker, name, overflow=True)
+    (letter,) = (await dlq.list_dead_letters(broker, name, overflow=True)).letters
     assert letter.code == "service.retries-exhausted"
     await _settle_count(broker, overflow_name(name), 1)
     Flaky.failures = 0
-    (replayed,) = await dlq.replay(broker, name, overflow=True)
+    (replayed,) = await dlq.replay(broker, name, dlq.EVERYTHING, overflow=True)
     assert replayed.message_id == "over"
     (arrived,) = await tap.wait_for(1)  # the service took the replay although it saw the id
     assert arrived.message.type == "court.case-resulted"

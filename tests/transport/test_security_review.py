@@ -102,7 +102,7 @@ async def test_finding_01_replay_goes_only_to_own_input_queue(
         INBOUND, "libra-spi", Message(body=body, message_id=f"{unique}-evil", headers=forged)
     )
     await _settle(broker, dlq_name(court), 1)
-    (letter,) = await dlq.list_dead_letters(broker, court)
+    (letter,) = (await dlq.list_dead_letters(broker, court)).letters
     assert (letter.original_exchange, letter.original_routing_key) == (INBOUND, "libra-spi")
     assert letter.code == "libra-spi.envelope"  # not the forged cjx-error-code
     found = await dlq.show(broker, court, 1)
@@ -111,11 +111,11 @@ async def test_finding_01_replay_goes_only_to_own_input_queue(
     assert headers["x-custom"] == "kept"
     assert "CJX-Service" not in headers
     assert headers["cjx-service"] == court
-    await dlq.replay(broker, court)
+    await dlq.replay(broker, court, dlq.EVERYTHING)
     # the replay went to court's own queue: processed (and dead-lettered) there again
     await _settle(broker, dlq_name(court), 1)
     assert await broker.queue_length(target) == 0
-    (again,) = await dlq.list_dead_letters(broker, court)
+    (again,) = (await dlq.list_dead_letters(broker, court)).letters
     assert (again.original_exchange, again.original_routing_key) == (INBOUND, "libra-spi")
 
 
@@ -132,13 +132,13 @@ async def test_finding_01_a_broker_dead_letter_is_replayed_to_its_own_queue_too(
     )
     await reject_one(broker, in_queue(name))
     await _settle(broker, dlq_name(name), 1)
-    (letter,) = await dlq.list_dead_letters(broker, name)
+    (letter,) = (await dlq.list_dead_letters(broker, name)).letters
     assert letter.made_by == "broker"
     assert letter.code == "broker.rejected"
     assert letter.attempt is None
     assert (letter.original_exchange, letter.original_routing_key) == (INBOUND, "libra-spi")
     tap = await Sink.on(broker, in_queue(name))  # nobody else consumes it
-    await dlq.replay(broker, name)
+    await dlq.replay(broker, name, dlq.EVERYTHING)
     (arrived,) = await tap.wait_for(1)
     assert (arrived.exchange, arrived.routing_key) == ("", in_queue(name))
     headers = arrived.message.headers
@@ -321,7 +321,7 @@ async def test_finding_04_dlq_tools_handle_undecodable_headers(
         for kind in ("deep", "timestamp"):
             await asyncio.to_thread(_publish_poison, amqp_url, "", dlq_name(name), kind)
         await _settle(broker, dlq_name(name), 2)
-        letters = await dlq.list_dead_letters(broker, name)
+        letters = (await dlq.list_dead_letters(broker, name)).letters
         assert [x.message_id for x in letters] == ["poison-deep", "poison-timestamp"]
         found = await dlq.show(broker, name, 1)
         assert found is not None
@@ -338,7 +338,9 @@ async def test_finding_04_dlq_tools_handle_undecodable_headers(
             with out.open("w") as handle:
                 old, sys.stdout = sys.stdout, handle
                 try:
-                    return main(["dlq", "show", "--config", str(config), "--service", name])
+                    return main(
+                        ["dlq", "show", "--json", "--config", str(config), "--service", name]
+                    )
                 finally:
                     sys.stdout = old
 
@@ -348,7 +350,7 @@ async def test_finding_04_dlq_tools_handle_undecodable_headers(
         assert shown["headers"]["ok"] == "kept"
 
         tap = await Sink.on(broker, in_queue(name))
-        replayed = await dlq.replay(broker, name, types=())
+        replayed = await dlq.replay(broker, name, dlq.EVERYTHING)
         assert len(replayed) == 2
         arrived = await tap.wait_for(2)
         assert all("deep" not in a.message.headers for a in arrived)
@@ -357,7 +359,9 @@ async def test_finding_04_dlq_tools_handle_undecodable_headers(
 
         await asyncio.to_thread(_publish_poison, amqp_url, "", dlq_name(name), "deep")
         await _settle(broker, dlq_name(name), 1)
-        assert [x.message_id for x in await dlq.purge(broker, name)] == ["poison-deep"]
+        assert [x.message_id for x in await dlq.purge(broker, name, dlq.EVERYTHING)] == [
+            "poison-deep"
+        ]
         await _settle(broker, dlq_name(name), 0)
     finally:
         await broker.close()
@@ -414,6 +418,7 @@ def test_finding_09_a_shared_dedup_path_is_a_configuration_error(tmp_path: Path)
 
     shared = str(tmp_path / "shared-dedup.sqlite")
     document = {
+        "broker": {"url": "memory://"},
         "services": [
             {"name": "police-out", "role": "outbound", "format": "libra-spi",
              "subscribe": ["court.case-resulted.v1"], "destination": "police",

@@ -24,6 +24,7 @@ from cjx.service import (
     Options,
     Service,
     ServiceConfig,
+    ordering_key_of,
 )
 from cjx.testing import services_on
 from cjx.transport import (
@@ -75,7 +76,7 @@ async def test_inbound_publishes_canonical_with_its_properties(
 ) -> None:
     """A court result becomes canonical XML on cjx.canonical with the AMQP properties set."""
     tap = await Sink.on(broker, f"{unique}.tap", bind=(CANONICAL, "court.case-resulted.v1"))
-    service = await running(inbound(f"{unique}-court"))
+    service = await running(inbound(f"{unique}-court"), ordering_secret="s3cret")
     # the inbound queue is bound by format; this test's queue name keeps it apart
     await publish(broker, "libra-spi", court_result(1), f"{unique}-in-1", correlation_id="c-1")
     (arrived,) = await tap.wait_for(1)
@@ -90,8 +91,9 @@ async def test_inbound_publishes_canonical_with_its_properties(
     assert get_adapter("canonical-xml").decode(m.body)[0] == expected.model_copy(
         update={"produced_at": get_adapter("canonical-xml").decode(m.body)[0].produced_at}
     )
-    # the ordering key travels as a digest, never as the identifier itself
-    assert "cjx-ordering-key" in m.headers
+    # the ordering key travels as a keyed digest, never as the identifier itself
+    assert expected.ordering_key is not None
+    assert m.headers["cjx-ordering-key"] == ordering_key_of(expected.ordering_key, "s3cret")
     assert expected.ordering_key not in json.dumps(dict(m.headers), default=str)
     assert service.ready
     await tap.close()

@@ -39,8 +39,10 @@ class CanonicalXml(Adapter):
     encodes = frozenset(BODY_TYPES)
     description = f"cjx canonical XML ({CANONICAL_NS}), validated by the canonical XSD"
 
-    def __init__(self, *, max_size: int = DEFAULT_MAX_XML_SIZE) -> None:
+    def __init__(self, *, max_size: int = DEFAULT_MAX_XML_SIZE, version: str | None = None) -> None:
         self.max_size = max_size
+        #: the release this reader is pinned to (None: every version cjx has)
+        self.version = version
 
     def sniff(self, data: bytes) -> bool:
         return peek_root(data) == (CANONICAL_NS, "Envelope")
@@ -54,10 +56,12 @@ class CanonicalXml(Adapter):
         detailed: bool = False,
     ) -> Translation:
         root = parse_xml(data, source=source, max_size=self.max_size)
-        envelope, issues = check_canonical_xml_element(root, source=source, detailed=detailed)
-        if issues or envelope is None:
+        envelope, issues = check_canonical_xml_element(
+            root, source=source, detailed=detailed, version=self.version
+        )
+        if envelope is None:
             raise ValidationFailed(Report(source, tuple(issues)))
-        return Translation((envelope,), Report(source))
+        return Translation((envelope,), Report(source, tuple(issues)))
 
     def encode(self, envelope: Envelope[Any]) -> bytes:
         return encode_xml(envelope)
@@ -71,8 +75,12 @@ class CanonicalJson(Adapter):
     encodes = frozenset(BODY_TYPES)
     description = "cjx canonical JSON, validated by the generated JSON Schema"
 
-    def __init__(self, *, max_size: int = DEFAULT_MAX_JSON_SIZE) -> None:
+    def __init__(
+        self, *, max_size: int = DEFAULT_MAX_JSON_SIZE, version: str | None = None
+    ) -> None:
         self.max_size = max_size
+        #: the release this reader is pinned to (None: every version cjx has)
+        self.version = version
 
     def sniff(self, data: bytes) -> bool:
         return bool(_JSON_SNIFF.match(data[:4096])) and b'"schema_version"' in data
@@ -86,10 +94,10 @@ class CanonicalJson(Adapter):
         detailed: bool = False,
     ) -> Translation:
         obj = load_json(data, source=source, max_size=self.max_size)
-        envelope, issues = check_canonical_json(obj, source=source)
-        if issues or envelope is None:
+        envelope, issues = check_canonical_json(obj, source=source, version=self.version)
+        if envelope is None:
             raise ValidationFailed(Report(source, tuple(issues)))
-        return Translation((envelope,), Report(source))
+        return Translation((envelope,), Report(source, tuple(issues)))
 
     def encode(self, envelope: Envelope[Any]) -> bytes:
         return encode_json(envelope)

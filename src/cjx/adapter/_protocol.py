@@ -18,11 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from cjx._input import takes_input
 from cjx.errors import ConfigurationError, Report, ValidationFailed
 from cjx.model import Clock, Envelope, system_clock
 from cjx.validation import canonical_gate, free_text_issues
 
 __all__ = ["Adapter", "Translation"]
+
+_INPUT_METHODS = ("sniff", "translate", "decode", "validate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,15 @@ class Adapter(abc.ABC):
     encodes: ClassVar[frozenset[str]]
     #: One line for ``cjx formats``.
     description: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # every method that reads an input takes bytes or str, and says so when given anything
+        # else (a path, say), whoever wrote the adapter: see cjx._input
+        super().__init_subclass__(**kwargs)
+        for name in _INPUT_METHODS:
+            if name in cls.__dict__ and callable(cls.__dict__[name]):
+                wrapped = takes_input(cls.__dict__[name], sniffing=name == "sniff")
+                setattr(cls, name, wrapped)
 
     @abc.abstractmethod
     def sniff(self, data: bytes) -> bool:
@@ -78,12 +90,14 @@ class Adapter(abc.ABC):
             )
         return self
 
+    @takes_input
     def decode(
         self, data: bytes, *, source: str = "<input>", clock: Clock = system_clock
     ) -> list[Envelope[Any]]:
         """``translate`` without the report."""
         return list(self.translate(data, source=source, clock=clock).envelopes)
 
+    @takes_input
     def validate(
         self,
         data: bytes,

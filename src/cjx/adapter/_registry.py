@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 
 from cjx._entry_points import load_group
+from cjx._input import InputData, input_bytes
 from cjx.codec import load_json, parse_xml
 from cjx.errors import ConfigurationError, Report, UnknownFormat, ValidationFailed, error
 from cjx.model import Clock, system_clock
@@ -71,6 +72,13 @@ def broken() -> dict[str, str]:
 
 
 def get_adapter(name: str) -> Adapter:
+    """The registered adapter of format ``name`` (``cjx formats`` lists them).
+
+    Raises :class:`~cjx.errors.UnknownFormat` (naming the known formats) for a name nobody
+    registered, and :class:`~cjx.errors.ConfigurationError` for one whose entry point failed.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"get_adapter() takes a format name, not {type(name).__name__}")
     try:
         return _load()[name]
     except KeyError:
@@ -80,8 +88,10 @@ def get_adapter(name: str) -> Adapter:
         raise UnknownFormat(f"unknown format {name!r}; known formats: {known}") from None
 
 
-def sniff(data: bytes) -> Adapter | None:
-    """The adapter whose format ``data`` looks like, canonical forms first."""
+def sniff(data: InputData) -> Adapter | None:
+    """The adapter whose format ``data`` looks like, canonical forms first; ``None`` when no
+    installed format recognises it (:func:`validate` then reports ``format.unknown``)."""
+    data = input_bytes(data, "sniff")
     ordered = sorted(_load().values(), key=lambda a: (not a.name.startswith("canonical"), a.name))
     for adapter in ordered:
         if adapter.sniff(data):
@@ -90,7 +100,7 @@ def sniff(data: bytes) -> Adapter | None:
 
 
 def validate(
-    data: bytes,
+    data: InputData,
     *,
     format: str | None = None,
     source: str = "<input>",
@@ -100,7 +110,9 @@ def validate(
     """Validate ``data`` as ``format`` or, when ``None``, as whatever format it looks like.
 
     An input that matches no known format is invalid (``format.unknown``), not an error.
+    ``data`` is the input's content, as bytes or str (:mod:`cjx._input`).
     """
+    data = input_bytes(data, "validate")
     adapter = get_adapter(format) if format else sniff(data)
     if adapter is None:
         if not data.strip():

@@ -7,6 +7,12 @@ events and the prison's records to probation; key-date replacements to Delius in
 shape; probation's custody record and the licence to the prison). On the embedded memory broker by
 default, so it needs no network; ``--broker amqp://...`` runs the same through RabbitMQ.
 
+**The demo never touches a deployment.** Its services use cjx's exchanges (``cjx.inbound`` and
+the others: the names are cjx's contract), so on RabbitMQ it needs a vhost of its own: it
+refuses (exit 2) a vhost where any of cjx's exchanges exists already, unless the demo itself
+left them there (``--keep``; it marks its vhost with the ``cjx-demo`` exchange). At the end it
+deletes every queue and exchange it declared, unless ``--keep``.
+
 It publishes every example in ``examples/`` to ``cjx.inbound`` (routing key = its format), then
 watches the destination queues, the dead-letter queues and the canonical exchange until every
 example has ended: delivered to a receiving system, or dead-lettered with its report. Each
@@ -28,21 +34,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from cjx._files import FileExists, make_directory, write_file
 from cjx._resources import examples_root
+from cjx._text import printable
 from cjx.adapter import get_adapter, sniff
+from cjx.errors import ConfigurationError, TransportError
 from cjx.pipeline import translate
 from cjx.service import BROKER_URL_VARIABLE, HEADER_ERROR_REPORT, Service, parse_config
 from cjx.transport import (
     CANONICAL,
+    DEAD_LETTER,
     INBOUND,
+    OUTBOUND,
     Binding,
     Broker,
     Delivery,
+    Exchange,
     Message,
     Queue,
     Topology,
@@ -52,11 +64,43 @@ from cjx.transport import (
     redact_url,
 )
 
-__all__ = ["DemoResult", "run_demo", "run_examples"]
+__all__ = ["Cleanup", "DemoResult", "NotItsOwnVhost", "check_own_vhost", "run_demo", "run_examples"]
 
 #: How long the demo waits for every example to end before it reports the missing ones.
 DEMO_TIMEOUT = 60.0
 _TAP = "demo-canonical-tap"
+#: The exchange that marks a vhost as the demo's own (declared first, deleted last).
+DEMO_MARK = "cjx-demo"
+#: cjx's exchanges: any of them in a vhost means cjx may be deployed there.
+CJX_EXCHANGES = (INBOUND, CANONICAL, OUTBOUND, DEAD_LETTER)
+
+
+class NotItsOwnVhost(ConfigurationError):
+    """The broker's vhost holds cjx's exchanges that the demo did not make: a deployment may
+    run there, and the demo's examples would reach it."""
+
+
+async def check_own_vhost(broker: Broker) -> None:
+    """:class:`NotItsOwnVhost` unless no cjx exchange exists, or the demo marked the vhost."""
+    if await broker.exchange_exists(DEMO_MARK):
+        return
+    found = [name for name in CJX_EXCHANGES if await broker.exchange_exists(name)]
+    if found:
+        raise NotItsOwnVhost(
+            f"{redact_url(broker.name)} already holds {', '.join(found)}: cjx may be deployed "
+            "there, and the demo would feed it its examples. Give the demo a vhost of its own, "
+            "e.g. rabbitmqctl add_vhost cjx-demo && rabbitmqctl set_permissions -p cjx-demo "
+            "USER '.*' '.*' '.*', then --broker amqp://USER:PASSWORD@HOST:5672/cjx-demo"
+        )
+
+
+@dataclass
+class Cleanup:
+    """What the demo left on the broker (``kept``) or removed."""
+
+    kept: bool = False
+    queues: list[str] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -202,8 +246,14 @@ async def run_examples(
     timeout: float = DEMO_TIMEOUT,
     progress: Callable[[int, int], None] | None = None,
     private: bool = True,
+    keep: bool = False,
+    cleanup: Cleanup | None = None,
 ) -> list[DemoResult]:
-    """Run the services on every example of ``root/demo.toml``; outputs go under ``out_dir``."""
+    """Run the services on every example of ``root/demo.toml``; outputs go under ``out_dir``.
+
+    On a broker other than ``memory://``: :func:`check_own_vhost` first, and every queue and
+    exchange declared is deleted at the end unless ``keep`` (``cleanup`` says which)."""
+    cleanup = cleanup if cleanup is not None else Cleanup()
     config = _services_config(root, broker_url)
     planned = _plan_examples(root)
     results = [r for r, _ in planned]
@@ -217,17 +267,23 @@ async def run_examples(
             everything_ended.set()
 
     broker: Broker = open_broker(config.broker_url)
-    services = [Service(c, broker) for c in config.services]
+    services = [Service(c, broker, ordering_secret=config.ordering_secret) for c in config.services]
     collector = _Collector(results, out_dir, on_end, private=private)
     tap = Topology(
+        exchanges=(Exchange(DEMO_MARK, "fanout"), Exchange(CANONICAL)),
         queues=(Queue(_TAP, {"x-expires": 600_000}),),
         bindings=(Binding(_TAP, CANONICAL, "#"),),
     )
     topology = tap
     for service in services:
         topology = topology + service.topology
+    shared = not config.broker_url.startswith("memory://")
+    ours = False  # whether the vhost passed the check: only then is anything deleted
     await broker.connect()
     try:
+        if shared:
+            await check_own_vhost(broker)
+            ours = True
         await broker.declare(topology)
         for queue in topology.queues:  # a clean slate: only the demo's own queues
             await broker.purge(queue.name)
@@ -261,8 +317,29 @@ async def run_examples(
         if collector.pending:
             await asyncio.wait(collector.pending, timeout=10)
     finally:
-        await broker.close()
+        try:
+            if ours:
+                await _clean_up(broker, services, topology, keep, cleanup)
+        finally:
+            await broker.close()
     return results
+
+
+async def _clean_up(
+    broker: Broker, services: list[Service], topology: Topology, keep: bool, cleanup: Cleanup
+) -> None:
+    cleanup.kept = keep
+    cleanup.queues = [q.name for q in topology.queues]
+    # the mark last: a run stopped half-way leaves a vhost the next run may still use
+    cleanup.exchanges = [e.name for e in topology.exchanges if e.name != DEMO_MARK] + [DEMO_MARK]
+    if keep:
+        return
+    for service in services:  # a no-op for a stopped one; an exception may have left some
+        await service.stop(grace=1)
+    for queue in cleanup.queues:
+        await broker.delete_queue(queue)
+    for exchange in cleanup.exchanges:
+        await broker.delete_exchange(exchange)
 
 
 #: The folders the demo writes into its output folder.
@@ -276,6 +353,7 @@ def run_demo(
     console: Console | None = None,
     force: bool = False,
     private: bool = True,
+    keep: bool = False,
 ) -> int:
     """Run the demo; outputs go to ``out_dir`` (a new private temporary folder by default).
 
@@ -286,7 +364,7 @@ def run_demo(
     if console is None:
         console = Console(highlight=False)
         if not console.is_terminal:
-            console = Console(highlight=False, width=170)
+            console = Console(highlight=False, width=100)
     root = examples_root()
     if out_dir is not None and not force:
         earlier = [
@@ -302,6 +380,7 @@ def run_demo(
         f"cjx demo: {len(_services_config(root, broker_url).services)} services "
         f"({root / 'services.toml'}) on {redact_url(broker_url)}; "
         "publishing the bundled examples to cjx.inbound"
+        + ("" if broker_url.startswith("memory://") else " (a vhost of the demo's own)")
     )
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("messages ended", total=None)
@@ -309,36 +388,26 @@ def run_demo(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        results = asyncio.run(
-            run_examples(root, target, broker_url=broker_url, progress=progress, private=private)
-        )
+        cleanup = Cleanup()
+        try:
+            results = asyncio.run(
+                run_examples(
+                    root,
+                    target,
+                    broker_url=broker_url,
+                    progress=progress,
+                    private=private,
+                    keep=keep,
+                    cleanup=cleanup,
+                )
+            )
+        except NotItsOwnVhost:
+            raise  # a usage error: exit 2
+        except TransportError as exc:  # the broker, not the command line: exit 1
+            console.print(f"cjx demo: {printable(str(exc))}")
+            return 1
 
-    table = Table(title="cjx demo: what arrived, what it became, where it went", show_lines=False)
-    for column in (
-        "example",
-        "format",
-        "outcome",
-        "became",
-        "delivered to",
-        "why dead-lettered",
-        "as expected",
-    ):
-        table.add_column(column)
-    for r in results:
-        outcome = {
-            "delivered": "[green]delivered[/]",
-            "dead-lettered": "[yellow]dead-lettered[/]",
-        }.get(r.status, "[bold red]missing[/]")
-        table.add_row(
-            r.file,
-            r.format,
-            outcome,
-            "\n".join(r.message_types) or "-",
-            "\n".join(r.delivered_to) or "-",
-            "\n".join(r.codes) or "-",
-            "[green]yes[/]" if r.as_expected else "[bold red]NO[/]",
-        )
-    console.print(table)
+    console.print(results_table(results))
     good = sum(r.as_expected for r in results)
     delivered = sum(r.status == "delivered" for r in results)
     dead = sum(r.status == "dead-lettered" for r in results)
@@ -352,4 +421,62 @@ def run_demo(
         "cjx.canonical, delivered/<queue>/ what each receiving system got, and "
         "dead-letters/<queue>/ each dead letter's original bytes with its report."
     )
+    if cleanup.queues and cleanup.kept:
+        console.print(
+            f"--keep: the demo's {len(cleanup.queues)} queues and {len(cleanup.exchanges)} "
+            f"exchanges stay on {redact_url(broker_url)} (delete the vhost to remove them)."
+        )
+    elif cleanup.queues:
+        console.print(
+            f"Removed the {len(cleanup.queues)} queues and {len(cleanup.exchanges)} exchanges "
+            f"the demo declared on {redact_url(broker_url)}."
+        )
     return 0 if good == len(results) else 1
+
+
+def _short_queue(name: str) -> str:
+    # the demo's queue names all start with "demo-": said once in the caption, not per cell
+    return name.removeprefix("demo-")
+
+
+def results_table(results: list[DemoResult]) -> Table:
+    """One row per example, grouped under a row per folder (with its format), so no cell needs
+    the folder again; what an example became, where it went or why it was dead-lettered is one
+    item per line in one column, and the ``demo-`` prefix of queue names is said once in the
+    caption. So at 100 columns every name fits whole, with no truncation; wider consoles get
+    the same table."""
+    table = Table(
+        title="cjx demo: what arrived, what it became, where it went",
+        caption="queues: demo-<destination>.<format>; ok: ended as examples/demo.toml says",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,  # 46 + 13 + 31 + 3 characters of content, 2 between columns
+    )
+    table.add_column("example", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    # the longest bundled type or code is 31 characters; fold only what a third party adds
+    table.add_column("became -> to / why", overflow="fold", min_width=31)
+    table.add_column("ok", no_wrap=True, min_width=3)
+    folder = None
+    for r in results:
+        here, _, name = r.file.rpartition("/")
+        if here != folder:
+            folder = here
+            table.add_row(f"[bold]{here}/[/] ({r.format})", "", "", "")
+        outcome = {
+            "delivered": "[green]delivered[/]",
+            "dead-lettered": "[yellow]dead-lettered[/]",
+        }.get(r.status, "[bold red]missing[/]")
+        if r.status == "dead-lettered":
+            details = r.codes or ["-"]
+        else:
+            details = list(r.message_types) or ["-"]
+            details += [f"-> {_short_queue(q)}" for q in r.delivered_to]
+        table.add_row(
+            name,
+            outcome,
+            "\n".join(details),
+            "[green]yes[/]" if r.as_expected else "[bold red]NO[/]",
+        )
+    return table

@@ -2,16 +2,27 @@
 
 An input is never read whole before its size is known (the security review's finding 17): a
 file's size is taken from ``stat`` and standard input is read up to one byte past the limit;
-an input over :func:`max_input_bytes` is refused (:class:`TooLarge`) without reading the rest.
+an input over :func:`max_input_bytes` (or ``--max-input-bytes``) is refused
+(:class:`TooLarge`) without reading the rest.
+
+A path may also be a pipe or a device (``/dev/stdin``, ``<(cat f.xml)``, which is
+``/dev/fd/63``): it is read like standard input, up to the limit. Files found in a directory
+are ``listed``: ``--include`` and ``--exclude`` globs select among them (matched against the
+path below the directory given, and against the file name), and one that no installed format
+recognises is skipped, not rejected (see :func:`recognised`). A file named on the command line
+is always taken.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cjx.errors import Report, error
 
@@ -23,7 +34,9 @@ __all__ = [
     "check_file",
     "collect",
     "max_input_bytes",
+    "parse_size",
     "read",
+    "recognised",
 ]
 
 STDIN = "-"
@@ -54,14 +67,23 @@ class UsageError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Input:
-    """One input: its display name, its file (``None`` for standard input) and output stem."""
+    """One input: its display name, its file (``None`` for standard input) and output stem.
+
+    ``below`` is its folder below the directory argument it was found in (``None`` for a path
+    named on the command line): ``--keep-tree`` writes its outputs there, and a listed file no
+    format recognises is skipped."""
 
     name: str
     path: Path | None
+    below: PurePosixPath | None = None
 
     @property
     def stem(self) -> str:
         return self.path.stem if self.path is not None else "stdin"
+
+    @property
+    def listed(self) -> bool:
+        return self.below is not None
 
 
 def _walk(directory: Path) -> Iterator[Path]:
@@ -77,7 +99,29 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield child
 
 
-def collect(paths: Sequence[str]) -> list[Input]:
+def _selected(relative: PurePosixPath, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    def matches(pattern: str) -> bool:
+        return fnmatch.fnmatchcase(str(relative), pattern) or fnmatch.fnmatchcase(
+            relative.name, pattern
+        )
+
+    if include and not any(matches(p) for p in include):
+        return False
+    return not any(matches(p) for p in exclude)
+
+
+def _readable_special(path: Path) -> bool:
+    """A pipe, socket or character device (``/dev/stdin``, ``/dev/fd/63``, ``/dev/null``)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def collect(
+    paths: Sequence[str], *, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[Input]:
     """Expand the PATH arguments; a path that does not exist is a usage error."""
     inputs: list[Input] = []
     stdin_seen = False
@@ -90,12 +134,38 @@ def collect(paths: Sequence[str]) -> list[Input]:
             continue
         path = Path(raw)
         if path.is_dir():
-            inputs.extend(Input(str(p), p) for p in _walk(path))
-        elif path.is_file():
+            for found in _walk(path):
+                relative = PurePosixPath(found.relative_to(path).as_posix())
+                if _selected(relative, include, exclude):
+                    inputs.append(Input(str(found), found, relative.parent))
+        elif path.is_file() or _readable_special(path):
             inputs.append(Input(str(path), path))
         else:
             raise UsageError(f"no such file or directory: {raw}")
     return inputs
+
+
+def recognised(item: Input, data: bytes) -> bool:
+    """Whether ``item`` is to be processed: always when named on the command line, and when
+    found in a directory only if some installed format recognises its content."""
+    if not item.listed:
+        return True
+    from cjx.adapter import sniff  # noqa: PLC0415 - the registry loads the adapters
+
+    return sniff(data) is not None
+
+
+_SIZE = re.compile(r"^([0-9]+)([KMG]i?B?|B)?$", re.IGNORECASE)
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """``10485760``, ``512K``, ``10M``, ``1G`` (powers of 1024) as a number of bytes."""
+    match = _SIZE.match(text.strip())
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError("expected a positive number of bytes, such as 1048576, 512K or 10M")
+    unit = (match.group(2) or "")[:1].upper()
+    return int(match.group(1)) * _UNITS[unit]
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -137,8 +207,9 @@ def read(item: Input, limit: int | None = None) -> bytes:
             raise TooLarge(item, None, limit)
         return data
     with item.path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size > limit:
+        info = os.fstat(handle.fileno())
+        size = info.st_size
+        if stat.S_ISREG(info.st_mode) and size > limit:
             raise TooLarge(item, size, limit)
         data = handle.read(limit + 1)  # a file growing meanwhile is still read only so far
     if len(data) > limit:

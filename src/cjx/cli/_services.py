@@ -10,10 +10,12 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from cjx._files import write_file
 from cjx._text import printable
 from cjx.errors import ConfigurationError, TransportError
 from cjx.service import Config, Runner, Service, load_config
@@ -29,8 +31,20 @@ def add_parsers(sub: Any) -> None:
     r = sub.add_parser("run", help="run adapter services (all in the config by default)")
     r.add_argument("--config", required=True, metavar="FILE")
     r.add_argument("--service", action="append", default=[], metavar="NAME")
-    r.add_argument("--metrics-port", type=int, metavar="PORT", help="serve /metrics and /ready")
-    r.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST")
+    r.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve /metrics, /ready and /healthz on PORT (bound before any service starts: "
+        "a port in use is an error, exit 2)",
+    )
+    r.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address to serve them on (default 127.0.0.1, this machine only; 0.0.0.0 "
+        "lets a scraper outside a container reach them)",
+    )
     r.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
     t = sub.add_parser("topology", help="declare or print the exchanges, queues and bindings")
@@ -38,25 +52,135 @@ def add_parsers(sub: Any) -> None:
     t.add_argument("--config", required=True, metavar="FILE")
     t.add_argument("--service", action="append", default=[], metavar="NAME")
 
-    d = sub.add_parser("dlq", help="list, show, replay or purge a service's dead letters")
-    d.add_argument("action", choices=("list", "show", "replay", "purge"))
-    d.add_argument("--config", required=True, metavar="FILE")
-    d.add_argument("--service", required=True, metavar="NAME")
-    d.add_argument("--code", action="append", default=[], help="only this error code")
-    d.add_argument("--type", action="append", default=[], help="only this message type")
-    d.add_argument("--position", type=int, default=1, help="for show: which one (1 = first)")
-    d.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
-    d.add_argument("--json", action="store_true", help="print JSON")
-    d.add_argument("--body", action="store_true", help="for show: print the body too")
-    d.add_argument(
+    d = sub.add_parser(
+        "dlq",
+        help="list, show, export, replay or purge a service's dead letters",
+        description="Dead-letter tools (see docs/operations.md). A position is the one `list` "
+        "shows for the whole queue (1 = the oldest), with or without a filter. `replay`, "
+        "`purge` and `export` act on what --position, --code and --type select (kinds combine "
+        "with and, repeats of one with or) and on nothing else; with no selector they need "
+        "--all.",
+    )
+    actions = d.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="a header, one line per dead letter, counts per code")
+    _dlq_common(listing, all_services=True)
+    _dlq_selectors(listing)
+    listing.add_argument(
+        "--limit", type=_count, metavar="N", help="list at most N (reads only as far as needed)"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    shown = actions.add_parser("show", help="one dead letter: description, headers, report")
+    _dlq_common(shown)
+    shown.add_argument(
+        "--position", type=_position, default=1, metavar="N", help="which one (1 = the oldest)"
+    )
+    shown.add_argument("--json", action="store_true", help="print JSON instead of text")
+    shown.add_argument(
+        "--body", action="store_true", help="print the body too (it holds personal data)"
+    )
+    shown.add_argument(
+        "--body-out",
+        type=Path,
+        metavar="FILE",
+        help="write the body's raw bytes to FILE (created 0600; never through a symlink)",
+    )
+    shown.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    exported = actions.add_parser(
+        "export", help="write the selected bodies and reports as files (removes nothing)"
+    )
+    _dlq_common(exported)
+    _dlq_selectors(exported, everything=True)
+    exported.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="writes DIR/bodies/NNNN.<ext> and DIR/reports/NNNN.json (NNNN = position)",
+    )
+    exported.add_argument("--force", action="store_true", help="replace files that exist")
+    for verb, text in (
+        ("replay", "send the selected dead letters back to <service>.in (destroys nothing)"),
+        ("purge", "remove the selected dead letters for good (asks first on a terminal)"),
+    ):
+        acting = actions.add_parser(verb, help=text)
+        _dlq_common(acting)
+        _dlq_selectors(acting, everything=True)
+        acting.add_argument(
+            "--dry-run", action="store_true", help="list exactly what would be acted on"
+        )
+        acting.add_argument("--json", action="store_true", help="print JSON")
+        if verb == "purge":
+            acting.add_argument(
+                "--yes", action="store_true", help="do not ask (needed without a terminal)"
+            )
+
+    from cjx.cli._publish import add_parser as add_publish  # noqa: PLC0415
+
+    add_publish(sub)
+
+    h = sub.add_parser("health", help="exit 0 when the services behind URL are ready")
+    h.add_argument("--url", default="http://127.0.0.1:9464/ready", metavar="URL")
+    h.add_argument("--timeout", type=float, default=5.0)
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _position(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("a position is 1 or more (1 = the oldest)")
+    return value
+
+
+def _dlq_common(p: Any, *, all_services: bool = False) -> None:
+    p.add_argument("--config", required=True, metavar="FILE", help="the services TOML file")
+    if all_services:
+        which = p.add_mutually_exclusive_group(required=True)
+        which.add_argument("--service", metavar="NAME", help="the service whose dlq to read")
+        which.add_argument(
+            "--all-services", action="store_true", help="an overview: every service's dlq"
+        )
+    else:
+        p.add_argument("--service", required=True, metavar="NAME", help="the service")
+    p.add_argument(
         "--overflow",
         action="store_true",
         help="work on <service>.dlq-overflow (what the dlq itself refused) instead",
     )
 
-    h = sub.add_parser("health", help="exit 0 when the services behind URL are ready")
-    h.add_argument("--url", default="http://127.0.0.1:9464/ready", metavar="URL")
-    h.add_argument("--timeout", type=float, default=5.0)
+
+def _dlq_selectors(p: Any, *, everything: bool = False) -> None:
+    p.add_argument(
+        "--position",
+        type=_position,
+        action="append",
+        default=[],
+        metavar="N",
+        help="the dead letter `list` numbers N (repeatable)",
+    )
+    p.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="dead letters with an issue of this code, any issue (repeatable)",
+    )
+    p.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="dead letters of this message type (repeatable)",
+    )
+    if everything:
+        p.add_argument(
+            "--all", action="store_true", help="every dead letter (only without a selector)"
+        )
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -64,8 +188,16 @@ def dispatch(args: argparse.Namespace) -> int:
         return _run(args)
     if args.command == "topology":
         return _topology(args)
-    if args.command == "dlq":
-        return _dlq(args)
+    if args.command in ("dlq", "publish"):
+        try:
+            if args.command == "dlq":
+                return _dlq(args)
+            from cjx.cli._publish import run  # noqa: PLC0415
+
+            return run(args)
+        except TransportError as exc:  # the broker, not the command line: exit 1, no traceback
+            print(printable(f"cjx: {exc}"), file=sys.stderr)
+            return 1
     return _health(args)
 
 
@@ -135,21 +267,66 @@ def _topology(args: argparse.Namespace) -> int:
     return 0
 
 
+_EXIT_REFUSED = 2
+
+
 def _print_letters(letters: list[dlq.DeadLetter], as_json: bool, verb: str) -> None:
-    """One line per dead letter; every field a sender could choose (ids, types, codes of a
-    broker's dead letter, names) has its control characters escaped. JSON escapes them too."""
+    """A header, then one line per dead letter; every field a sender could choose (ids, types,
+    codes of a broker's dead letter, names) has its control characters escaped. JSON escapes
+    them too."""
     if as_json:
         print(json.dumps([x.as_dict() for x in letters], indent=2, default=str))
         return
-    for x in letters:
-        print(
-            printable(
-                f"{x.position:>5}  {x.code:<32} {x.message_type or '-':<34} "
-                f"{x.original_exchange}/{x.original_routing_key}  {x.failed_at}  "
-                f"id={x.message_id or '-'}  by={x.made_by}"
+    rows = [
+        tuple(
+            printable(cell)  # escaped first, so the widths are those printed
+            for cell in (
+                str(x.position),
+                x.code + (f" (+{len(x.codes) - 1})" if len(x.codes) > 1 else ""),
+                x.message_type or "-",
+                _moment(x.failed_at),
+                x.made_by,
+                x.message_id or "-",
             )
         )
+        for x in letters
+    ]
+    if rows:  # columns as wide as their longest value; the message id last, unpadded
+        header = ("POS", "CODE", "TYPE", "FAILED AT (UTC)", "BY", "MESSAGE ID")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+        for row in [header, *rows]:
+            cells = [row[0].rjust(widths[0])]
+            cells += [cell.ljust(width) for cell, width in zip(row[1:-1], widths[1:], strict=True)]
+            print(printable("  ".join([*cells, row[-1]])))
     print(f"{len(letters)} dead letter(s) {verb}")
+
+
+def _moment(text: str) -> str:
+    """A failure time as ``YYYY-MM-DD HH:MM:SS`` in UTC (what sorts the positions); anything
+    else as it is (a sender may have written it), ``-`` for none."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text or "-"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _print_listing(service: str, listing: dlq.Listing, limit: int | None) -> None:
+    _print_letters(listing.letters, False, "listed")
+    if listing.selected > len(listing.letters):
+        print(f"(the first {len(listing.letters)} of {listing.selected}: --limit {limit})")
+    print(
+        printable(
+            f"{printable(service)}: {listing.total} dead letter(s) in the queue, "
+            f"{listing.selected} selected"
+        )
+    )
+    if listing.counts:
+        print("per code (a dead letter counts under every code of its report):")
+        for code, n in listing.counts.items():
+            print(printable(f"{n:>7}  {code}"))
 
 
 def _shown(value: Any) -> Any:
@@ -163,53 +340,230 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _show_text(document: dict[str, Any]) -> None:
+    """``dlq show`` for a person: the description, the report's issues, then the headers."""
+    fields = [
+        "position",
+        "message_id",
+        "message_type",
+        "code",
+        "made_by",
+        "original_exchange",
+        "original_routing_key",
+        "failed_at",
+        "attempt",
+        "size",
+        "content_type",
+    ]
+    for name in fields:
+        value = document.get(name)
+        shown = "-" if value is None or value == "" else value
+        print(printable(f"{name.replace('_', ' '):<22}{shown}"))
+    report = document.get("report")
+    issues = report.get("issues") if isinstance(report, dict) else None
+    if isinstance(issues, list) and issues:
+        print("issues:")
+        for issue in issues:
+            if isinstance(issue, dict):
+                print(
+                    printable(
+                        f"  {issue.get('severity', '-')} {issue.get('code', '-')} at "
+                        f"{issue.get('path') or '/'}: {issue.get('message', '')}"
+                    )
+                )
+    elif document.get("made_by") == "broker":
+        print("issues:               none (the broker dead-lettered it; see x-death below)")
+    print("headers:")
+    for key, value in document.get("headers", {}).items():
+        text = json.dumps(value, default=str) if not isinstance(value, str) else value
+        print(printable(f"  {key}: {text}"))
+    if "body" in document:
+        print("body:")
+        print(printable(document["body"]))
+
+
+def _selection(args: argparse.Namespace) -> dlq.Selection:
+    """What --position/--code/--type/--all select; a usage error when nothing or both."""
+    given = bool(args.position or args.code or args.type)
+    everything = getattr(args, "all", False)
+    if everything and given:
+        raise ConfigurationError(
+            f"dlq {args.action}: --all cannot be combined with --position, --code or --type"
+        )
+    if not everything and not given and args.action != "list":
+        raise ConfigurationError(
+            f"dlq {args.action}: say what to act on: --position N, --code CODE, --type TYPE, "
+            "or --all for every dead letter"
+        )
+    if not given:
+        return dlq.EVERYTHING
+    return dlq.Selection.of(args.position, args.code, args.type)
+
+
+def _confirm(question: str) -> bool:
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def _dlq(args: argparse.Namespace) -> int:
     config = _config(args)
-    codes, types = tuple(args.code), tuple(args.type)
     if config.broker_url.startswith("memory://"):
         raise ConfigurationError(
             "the dlq tools need a broker that outlives one process; memory:// holds nothing "
             "between commands (set [broker] url or CJX_BROKER_URL to an amqp:// URL)"
         )
-
     if args.action == "list":
-        letters = _with_broker(
+        return _dlq_list(args, config)
+    if args.action == "show":
+        return _dlq_show(args, config)
+    selection = _selection(args)
+    service = args.service
+    if args.action == "export":
+        written = _with_broker(
             config,
-            lambda b: dlq.list_dead_letters(
-                b, args.service, codes=codes, types=types, overflow=args.overflow
+            lambda b: dlq.export(
+                b, service, selection, args.out, force=args.force, overflow=args.overflow
             ),
         )
-        _print_letters(letters, args.json, "listed")
+        for letter, body, report in written:
+            print(printable(f"{letter.position:>5}  {letter.code:<32} {body}  {report}"))
+        print(f"{len(written)} dead letter(s) exported to {printable(str(args.out))}")
         return 0
-    if args.action == "show":
-        found = _with_broker(
-            config, lambda b: dlq.show(b, args.service, args.position, overflow=args.overflow)
+    if args.action == "replay":
+        # a partitioned service has no <service>.in: its replays enter by its partition route
+        partitioned = any(s.name == service and s.partitions is not None for s in config.services)
+        letters = _with_broker(
+            config,
+            lambda b: dlq.replay(
+                b,
+                service,
+                selection,
+                dry_run=args.dry_run,
+                overflow=args.overflow,
+                partitioned=partitioned,
+            ),
         )
-        if found is None:
-            print(f"cjx: no dead letter at position {args.position}", file=sys.stderr)
-            return 1
-        letter, message = found
-        document = letter.as_dict()
-        document["headers"] = {k: _shown(v) for k, v in message.headers.items()}
-        document["content_type"] = message.content_type
-        if args.body:
-            document["body"] = message.body.decode("utf-8", "replace")
-        print(json.dumps(document, indent=2, default=str))
+        target = f"the partitions of {service}" if partitioned else f"{service}.in"
+        verb = "would be replayed (dry run)" if args.dry_run else f"replayed to {target}"
+        _print_letters(letters, args.json, printable(verb))
         return 0
-    operation = dlq.replay if args.action == "replay" else dlq.purge
-    letters = _with_broker(
-        config,
-        lambda b: operation(
-            b,
-            args.service,
-            codes=codes,
-            types=types,
-            dry_run=args.dry_run,
-            overflow=args.overflow,
-        ),
+    return _dlq_purge(args, config, selection)
+
+
+def _dlq_list(args: argparse.Namespace, config: Config) -> int:
+    selection = _selection(args)
+    names = [c.name for c in config.services] if args.all_services else [args.service]
+
+    async def look(broker: Any) -> list[tuple[str, dlq.Listing | None]]:
+        found: list[tuple[str, dlq.Listing | None]] = []
+        for name in names:
+            try:
+                listing: dlq.Listing | None = await dlq.list_dead_letters(
+                    broker, name, selection, limit=args.limit, overflow=args.overflow
+                )
+            except TransportError:
+                if not args.all_services:
+                    raise
+                listing = None  # its queues are not declared (cjx topology apply)
+            found.append((name, listing))
+        return found
+
+    found = _with_broker(config, look)
+    if args.json:
+        document = [
+            {"service": name, "declared": False}
+            if listing is None
+            else {
+                "service": name,
+                "total": listing.total,
+                "selected": listing.selected,
+                "counts": listing.counts,
+                "dead_letters": [x.as_dict() for x in listing.letters],
+            }
+            for name, listing in found
+        ]
+        print(json.dumps(document if args.all_services else document[0], indent=2, default=str))
+        return 0
+    if args.all_services:
+        print(f"{'SERVICE':<32} {'DEAD LETTERS':>12}  CODES")
+        for name, listing in found:
+            if listing is None:
+                print(printable(f"{name:<32} {'-':>12}  (no dlq: run cjx topology apply)"))
+                continue
+            codes = ", ".join(f"{code} {n}" for code, n in listing.counts.items()) or "-"
+            print(printable(f"{name:<32} {listing.total:>12}  {codes}"))
+        return 0
+    listing = found[0][1]
+    assert listing is not None
+    _print_listing(args.service, listing, args.limit)
+    return 0
+
+
+def _dlq_show(args: argparse.Namespace, config: Config) -> int:
+    found = _with_broker(
+        config, lambda b: dlq.show(b, args.service, args.position, overflow=args.overflow)
     )
-    verb = {"replay": "replayed", "purge": "purged"}[args.action]
-    _print_letters(letters, args.json, f"would be {verb} (dry run)" if args.dry_run else verb)
+    if found is None:
+        print(f"cjx: no dead letter at position {args.position}", file=sys.stderr)
+        return 1
+    letter, message = found
+    document = letter.as_dict()
+    document["headers"] = {k: _shown(v) for k, v in message.headers.items()}
+    document["content_type"] = message.content_type
+    if args.body:
+        document["body"] = message.body.decode("utf-8", "replace")
+    if args.body_out is not None:
+        write_file(args.body_out, message.body, force=args.force)
+    if args.json:
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        _show_text(document)
+    if args.body_out is not None:
+        print(
+            printable(f"body ({len(message.body)} bytes) written to {args.body_out}"),
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    return 0
+
+
+def _dlq_purge(args: argparse.Namespace, config: Config, selection: dlq.Selection) -> int:
+    service = args.service
+    if args.dry_run:
+        letters = _with_broker(
+            config, lambda b: dlq.purge(b, service, selection, dry_run=True, overflow=args.overflow)
+        )
+        _print_letters(letters, args.json, "would be purged (dry run)")
+        return 0
+    expected: list[dlq.DeadLetter] | None = None
+    if not args.yes:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            print(
+                "cjx: error: dlq purge removes dead letters for good: give --yes to purge "
+                "without a terminal (--dry-run shows what would go)",
+                file=sys.stderr,
+            )
+            return _EXIT_REFUSED
+        expected = _with_broker(
+            config, lambda b: dlq.purge(b, service, selection, dry_run=True, overflow=args.overflow)
+        )
+        _print_letters(expected, False, "would be purged")
+        if not expected:
+            return 0
+        if not _confirm(f"purge these {len(expected)} dead letter(s) for good?"):
+            print("nothing purged")
+            return 1
+    try:
+        letters = _with_broker(
+            config,
+            lambda b: dlq.purge(b, service, selection, overflow=args.overflow, expected=expected),
+        )
+    except dlq.Changed as exc:
+        print(f"cjx: {printable(str(exc))}", file=sys.stderr)
+        return 1
+    _print_letters(letters, args.json, "purged")
     return 0
 
 

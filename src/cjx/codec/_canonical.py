@@ -14,6 +14,11 @@ Rules kept here (DESIGN.md section 2):
   errors are translated into :class:`~cjx.errors.ValidationFailed` at this one boundary.
 * JSON is read only by :func:`~cjx.codec.load_json` (size limit, UTF-8, depth, duplicate keys,
   no ``NaN``); its top level must be an object (``json.type``).
+* Reading a later minor (``tolerant=True``, docs/versioning.md): at the extension points, the
+  types first released after 1.0 (:func:`cjx.model.extension_types`), elements of the extension
+  namespace :data:`cjx.model.EXTENSION_NS` and undeclared JSON members are what a later minor
+  added there, and are skipped. Anywhere else, and in any message read without
+  ``tolerant``, unknown content is reported as a field the model forbids.
 
 The XML mapping is derived once per model class from its fields, so the XSD, the JSON Schema and
 the code stay in lockstep through the tests in ``tests/test_lockstep.py``.
@@ -37,8 +42,18 @@ import pydantic
 from lxml import etree
 from pydantic import BaseModel
 
+from cjx._input import InputData, input_bytes
 from cjx.errors import Issue, Report, ValidationFailed, error
-from cjx.model import BODY_TYPES, Body, Envelope, Timestamp, XmlItem, envelope_type
+from cjx.model import (
+    BODY_TYPES,
+    EXTENSION_NS,
+    Body,
+    Envelope,
+    Timestamp,
+    XmlItem,
+    envelope_type,
+    extension_types,
+)
 from cjx.model._base import CanonicalModel
 
 from ._json import DEFAULT_MAX_JSON_SIZE, load_json
@@ -350,8 +365,17 @@ def encode_xml_element(envelope: Envelope[Any]) -> etree._Element:
     return root
 
 
+def _envelope(value: object, function: str) -> None:
+    if not isinstance(value, Envelope):
+        raise TypeError(
+            f"{function}() takes a cjx Envelope (make_envelope or an adapter's decode), "
+            f"not {type(value).__name__}"
+        )
+
+
 def encode_xml(envelope: Envelope[Any], *, pretty: bool = True) -> bytes:
     """Canonical XML bytes, UTF-8 with an XML declaration."""
+    _envelope(envelope, "encode_xml")
     if pretty:
         return _DECLARATION + _encode_text(envelope)
     return etree.tostring(
@@ -361,13 +385,19 @@ def encode_xml(envelope: Envelope[Any], *, pretty: bool = True) -> bytes:
 
 def encode_json(envelope: Envelope[Any], *, indent: int | None = 2) -> bytes:
     """Canonical JSON bytes (UTF-8), ``None`` values left out."""
+    _envelope(envelope, "encode_json")
     return envelope.model_dump_json(exclude_none=True, indent=indent).encode()
 
 
 # --- decoding -------------------------------------------------------------------------------
 
 
-def _decode_children(element: etree._Element, cls: type[BaseModel]) -> dict[str, Any]:
+_EXT: Final = "{" + EXTENSION_NS + "}"
+
+
+def _decode_children(
+    element: etree._Element, cls: type[BaseModel], tolerant: bool = False
+) -> dict[str, Any]:
     by_tag = _tag_index(cls)
     data: dict[str, Any] = {}
     for child in element:
@@ -376,6 +406,8 @@ def _decode_children(element: etree._Element, cls: type[BaseModel]) -> dict[str,
             continue  # comments and processing instructions
         f = by_tag.get(tag)
         if f is None:
+            if tolerant and tag.startswith(_EXT) and cls in extension_types():
+                continue  # what a later minor added at this extension point
             # Unknown elements are reported as a field the model forbids.
             data[tag] = None
             continue
@@ -385,18 +417,57 @@ def _decode_children(element: etree._Element, cls: type[BaseModel]) -> dict[str,
             if inner is None or body_cls is None:
                 data[f.name] = {"__unknown_body__": None}
             else:
-                data[f.name] = _decode_children(inner, body_cls)
+                data[f.name] = _decode_children(inner, body_cls, tolerant)
         elif f.item_tag is not None:
             items = [c for c in child if isinstance(c.tag, str)]
             if f.model is not None:
-                data[f.name] = [_decode_children(c, f.model) for c in items]
+                data[f.name] = [_decode_children(c, f.model, tolerant) for c in items]
             else:
                 data[f.name] = [c.text or "" for c in items]
         elif f.model is not None:
-            data[f.name] = _decode_children(child, f.model)
+            data[f.name] = _decode_children(child, f.model, tolerant)
         else:
             data[f.name] = child.text or ""
     return data
+
+
+@cache
+def _field_models(cls: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
+    """Each field's model type (the item type of a repeated field), when it has exactly one."""
+    out: dict[str, type[BaseModel] | None] = {}
+    for name, info in cls.model_fields.items():
+        found: list[type[BaseModel]] = []
+        stack = [info.annotation]
+        while stack:
+            annotation = stack.pop()
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                found.append(annotation)
+            else:
+                stack.extend(typing.get_args(annotation))
+        out[name] = found[0] if len(set(found)) == 1 else None
+    return out
+
+
+def _without_extensions(data: Any, cls: type[BaseModel]) -> Any:
+    """``data`` less the members a later minor added at extension points (JSON, tolerant)."""
+    if not isinstance(data, dict):
+        return data
+    open_type = cls in extension_types()
+    models = _field_models(cls)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in models:
+            if not open_type:
+                out[key] = value  # reported as a field the model forbids
+            continue
+        model = models[key]
+        if model is None:
+            out[key] = value
+        elif isinstance(value, list):
+            out[key] = [_without_extensions(item, model) for item in value]
+        else:
+            out[key] = _without_extensions(value, model)
+    return out
 
 
 @cache
@@ -404,8 +475,11 @@ def _tag_index(cls: type[BaseModel]) -> dict[str, _Field]:
     return {f.tag: f for f in _fields(cls)}
 
 
-def decode_xml_element(root: etree._Element, *, source: str = "<input>") -> Envelope[Any]:
-    """Build the envelope from a parsed canonical ``<Envelope>`` element."""
+def decode_xml_element(
+    root: etree._Element, *, source: str = "<input>", tolerant: bool = False
+) -> Envelope[Any]:
+    """Build the envelope from a parsed canonical ``<Envelope>`` element (``tolerant``: a later
+    minor's, whose extension-point content is skipped; module docstring)."""
     if root.tag != _NS + "Envelope":
         raise ValidationFailed(
             Report(
@@ -419,7 +493,7 @@ def decode_xml_element(root: etree._Element, *, source: str = "<input>") -> Enve
                 ),
             )
         )
-    data = _decode_children(root, Envelope)
+    data = _decode_children(root, Envelope, tolerant)
     body = root.find(f"{_NS}Body")
     inner = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
     message_type = data.get("message_type")
@@ -456,9 +530,11 @@ def schema_hint_issues(root: etree._Element) -> list[Issue]:
 
 
 def decode_xml(
-    data: bytes, *, source: str = "<input>", max_size: int = DEFAULT_MAX_XML_SIZE
+    data: InputData, *, source: str = "<input>", max_size: int = DEFAULT_MAX_XML_SIZE
 ) -> Envelope[Any]:
-    """Parse canonical XML bytes (hardened parser) into an envelope."""
+    """Parse canonical XML (bytes, or str: encoded as UTF-8) with the hardened parser into an
+    envelope."""
+    data = input_bytes(data, "decode_xml")
     root = parse_xml(data, source=source, max_size=max_size)
     hints = schema_hint_issues(root)
     if hints:
@@ -467,21 +543,27 @@ def decode_xml(
 
 
 def decode_json(
-    data: bytes | str, *, source: str = "<input>", max_size: int = DEFAULT_MAX_JSON_SIZE
+    data: InputData, *, source: str = "<input>", max_size: int = DEFAULT_MAX_JSON_SIZE
 ) -> Envelope[Any]:
     """Parse canonical JSON (the hardened reader, :func:`~cjx.codec.load_json`) into an
     envelope."""
+    if not isinstance(data, str):
+        data = input_bytes(data, "decode_json")
     obj = load_json(data, source=source, max_size=max_size)
     if not isinstance(obj, dict):
         raise ValidationFailed(Report(source, (error("json.type", "", "expected a JSON object"),)))
     return _validate(obj, source, pointer_style=True)
 
 
-def _validate(data: dict[str, Any], source: str, *, pointer_style: bool) -> Envelope[Any]:
+def _validate(
+    data: dict[str, Any], source: str, *, pointer_style: bool, tolerant: bool = False
+) -> Envelope[Any]:
     message_type = data.get("message_type")
     cls: type[CanonicalModel]
     if isinstance(message_type, str) and message_type in BODY_TYPES:
         cls = envelope_type(message_type)
+        if tolerant and pointer_style:  # JSON of a later minor (XML skipped them already)
+            data = _without_extensions(data, cls)
     else:
         path = "/message_type" if pointer_style else "/Envelope/MessageType"
         raise ValidationFailed(

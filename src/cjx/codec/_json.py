@@ -7,8 +7,8 @@ input that matches no format) goes through :func:`load_json`, or through its two
 * Input larger than the limit (:data:`DEFAULT_MAX_JSON_SIZE`, 1 MiB) is rejected before it is
   decoded (``json.too-large``); empty or blank input is ``json.empty``.
 * Bytes must be UTF-8 (``json.encoding``). Python's ``json.loads`` would guess UTF-16 or UTF-32
-  from bytes, and skip a byte order mark; cjx decodes strictly instead, so a byte order mark is a
-  syntax error (RFC 8259 forbids sending one).
+  from bytes; cjx decodes strictly instead. One UTF-8 byte order mark at the start is ignored,
+  as in XML (RFC 8259 forbids sending one but lets a parser ignore it; Windows tools write it).
 * Nesting deeper than :data:`MAX_JSON_DEPTH` is ``json.too-deep``. It is found by counting
   brackets outside strings before parsing, so hostile nesting never reaches the recursive parser
   and never raises ``RecursionError``.
@@ -69,6 +69,9 @@ _STEP: Final = {ord("["): 1, ord("]"): -1}
 _TOO_DEEP_RUN: Final = b"[" * (MAX_JSON_DEPTH + 1)
 
 
+_BOM: Final = "\ufeff"
+
+
 class _NumberError(ValueError):
     """A number JSON cannot represent; the message names the rule, never the value."""
 
@@ -81,9 +84,9 @@ def read_json_text(data: bytes | str, *, source: str, max_size: int = DEFAULT_MA
     if not data.strip():
         _fail(source, "json.empty", "", "input is empty")
     if isinstance(data, str):
-        return data
+        return data.removeprefix(_BOM)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(_BOM)
     except UnicodeDecodeError as exc:
         _fail(source, "json.encoding", "", f"input is not UTF-8 (at byte {exc.start})")
 

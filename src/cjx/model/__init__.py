@@ -200,6 +200,7 @@ from cjx.model._timestamp import (
     TimestampError,
     WallClockTimestamp,
 )
+from cjx.model._versions import EXTENSION_NS, extension_types, first_release
 from cjx.model._wall_clock import (
     DATE_TEXT_PATTERN,
     LOCAL_DATETIME_PATTERN,
@@ -223,6 +224,9 @@ __all__ = [
     "body_type",
     "envelope_type",
     "BODY_TYPES",
+    "EXTENSION_NS",
+    "extension_types",
+    "first_release",
     "DEFAULT_CLASSIFICATION",
     "MESSAGE_ID_NAMESPACE",
     # bodies

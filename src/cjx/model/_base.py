@@ -78,9 +78,11 @@ class XmlItem:
 
 
 class CanonicalModel(BaseModel):
-    """Frozen, forbids unknown fields; equality is value equality."""
+    """Frozen, forbids unknown fields; equality is value equality. A field's docstring is its
+    description (``help()``, the JSON Schema, the docs)."""
 
     model_config = ConfigDict(
+        use_attribute_docstrings=True,
         frozen=True,
         extra="forbid",
         validate_default=False,

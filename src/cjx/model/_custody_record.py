@@ -161,13 +161,13 @@ class DeliusOffence(CanonicalModel):
     offence_id: OffenceId | None = None
     main_offence: bool | None = None
     detail: DeliusOffenceDetail | None = None
-    #: A local date-time in Delius although it is a date (written at midnight): kept exactly.
     offence_date: WallClockTimestamp | None = None
+    """A local date-time in Delius although it is a date (written at midnight): kept exactly."""
     offence_count: JavaLong | None = None
     tics: JavaLong | None = None
     verdict: Text | None = None
-    #: Delius's internal id of the person (``OFFENDER.OFFENDER_ID``).
     offender_id: JavaLong | None = None
+    """Delius's internal id of the person (``OFFENDER.OFFENDER_ID``)."""
     created_datetime: WallClockTimestamp | None = None
     last_updated_datetime: WallClockTimestamp | None = None
 
@@ -239,10 +239,10 @@ class DeliusInstitution(CanonicalModel):
     institution_name: Text | None = None
     establishment_type: DeliusCode | None = None
     is_private: bool | None = None
-    #: The NOMIS agency id of the prison (``R_INSTITUTION.NOMIS_CDE_CODE``, e.g. ``MDI``).
     noms_prison_institution_code: Annotated[SafeText, Field(min_length=1, max_length=50)] | None = (
         None
     )
+    """The NOMIS agency id of the prison (``R_INSTITUTION.NOMIS_CDE_CODE``, e.g. ``MDI``)."""
 
 
 class CustodyKeyDates(CanonicalModel):
@@ -261,10 +261,15 @@ class DeliusCustody(CanonicalModel):
     the institution, the custodial status, the sentence start date and the key dates."""
 
     book_number: BookNumber | None = None
+    """The NOMIS book number (Delius's prisoner number) of the custody."""
     institution: DeliusInstitution | None = None
+    """The institution the person is held in."""
     key_dates: CustodyKeyDates | None = None
+    """The custody's key dates."""
     status: CustodialStatusValue | None = None
+    """The custodial status."""
     sentence_start_date: dt.date | None = None
+    """The date the custodial sentence started."""
 
 
 class DeliusCourt(CanonicalModel):
@@ -310,8 +315,8 @@ class DeliusOrderManager(CanonicalModel):
     probation_area_id: JavaLong | None = None
     team_id: JavaLong | None = None
     officer_id: JavaLong | None = None
-    #: The manager's name: personal data.
     name: Text | None = None
+    """The manager's name: personal data."""
     staff_code: Text | None = None
     date_start_of_allocation: WallClockTimestamp | None = None
     date_end_of_allocation: WallClockTimestamp | None = None
@@ -324,24 +329,38 @@ class Conviction(CanonicalModel):
     """A Delius event (community-api Conviction): its ids, state, offences, sentence, custody,
     court and order managers."""
 
-    #: ``EVENT.EVENT_ID`` (community-api ``convictionId``).
     conviction_id: JavaLong
-    #: ``EVENT.EVENT_NUMBER`` (community-api ``index``): the person's event number.
+    """``EVENT.EVENT_ID`` (community-api ``convictionId``)."""
     event_number: EventNumber
+    """``EVENT.EVENT_NUMBER`` (community-api ``index``): the person's event number."""
     active: bool | None = None
+    """Whether the event is active in Delius."""
     in_breach: bool | None = None
+    """Whether the person is in breach of the order."""
     failure_to_comply_count: JavaLong | None = None
+    """Failures to comply with the order (``failureToComplyCount``)."""
     breach_end: dt.date | None = None
+    """The end of the breach (community-api ``breachEnd``)."""
     awaiting_psr: bool | None = None
+    """Whether a pre-sentence report (PSR) is awaited."""
     conviction_date: dt.date | None = None
+    """The date of conviction."""
     referral_date: dt.date | None = None
+    """The event's referral date (community-api ``referralDate``)."""
     offences: Annotated[tuple[DeliusOffence, ...], XmlItem("Offence")] = ()
+    """The event's offences."""
     sentence: DeliusSentence | None = None
+    """The sentence passed, if any."""
     latest_court_appearance_outcome: DeliusCode | None = None
+    """The outcome of the latest court appearance, as a code."""
     custody: DeliusCustody | None = None
+    """The custody of a custodial sentence."""
     responsible_court: DeliusCourt | None = None
+    """The court responsible for the event."""
     court_appearance: DeliusCourtAppearance | None = None
+    """The court appearance community-api gives with the conviction (``courtAppearance``)."""
     order_managers: Annotated[tuple[DeliusOrderManager, ...], XmlItem("OrderManager")] = ()
+    """The event's order managers, in the order Delius gives them."""
 
 
 class DeliusLicenceCondition(CanonicalModel):
@@ -392,18 +411,25 @@ class CustodyRecord(Body):
     schema_version = "1.1"
 
     crn: Crn | None = None
+    """The person's CRN: the OffenderDetail's, or the one the record was fetched for."""
     pnc_id: PncId | None = None
+    """The person's PNC ID, from the OffenderDetail's ``otherIds``."""
     cro_number: CroNumber | None = None
-    #: National Insurance number: personal data, kept as sent (cjx knows no check for it).
+    """The person's CRO number, from ``otherIds``."""
     ni_number: Annotated[SafeText, Field(min_length=1, max_length=9)] | None = None
+    """National Insurance number: personal data, kept as sent (cjx knows no check for it)."""
     noms_number: NomsNumber | None = None
-    #: Immigration number: personal data, kept as sent.
+    """The person's NOMS number, from ``otherIds``."""
     immigration_number: Annotated[SafeText, Field(min_length=1, max_length=20)] | None = None
-    #: The NOMIS book number of the person's latest booking.
+    """Immigration number: personal data, kept as sent."""
     most_recent_book_number: BookNumber | None = None
+    """The NOMIS book number of the person's latest booking."""
     conviction: Conviction
+    """The Delius event (conviction) with its sentence and custody."""
     licence_conditions: DeliusLicenceConditions | None = None
+    """The licence conditions of the event, where they were fetched."""
     sentence_status: DeliusSentenceStatus | None = None
+    """The sentence status of the event, where it was fetched."""
 
     @property
     def book_number(self) -> BookNumber | None:

@@ -46,14 +46,14 @@ ENRICHABLE_SCHEMES: Final = (
 class AddedIdentifier(CanonicalModel):
     """One identifier the person index added to a subject, and how it was found."""
 
-    #: The identifier added (its scheme is PNC, CRO, NOMS or CRN).
     identifier: SubjectId
-    #: The identifier of the original subject it was found from.
+    """The identifier added (its scheme is PNC, CRO, NOMS or CRN)."""
     resolved_from: SubjectId
-    #: The canonical messages that taught the links on the way, nearest ``resolved_from`` first.
+    """The identifier of the original subject it was found from."""
     taught_by: Annotated[tuple[uuid.UUID, ...], XmlItem("MessageId")] = ()
-    #: At least one link on the way was made by hand (it has no message id).
+    """The canonical messages that taught the links on the way, nearest ``resolved_from`` first."""
     manual: bool = False
+    """At least one link on the way was made by hand (it has no message id)."""
 
 
 class SubjectEnriched(Body):
@@ -62,9 +62,10 @@ class SubjectEnriched(Body):
     message_type = "identity.subject-enriched"
     schema_version = "1.1"
 
-    #: The id of the enriched copy (the original is this message's ``causation_id``).
     enriched_message_id: uuid.UUID
+    """The id of the enriched copy (the original is this message's ``causation_id``)."""
     added: Annotated[tuple[AddedIdentifier, ...], XmlItem("AddedIdentifier"), Field(min_length=1)]
+    """The identifiers the person index added, each with how it was found."""
 
     @model_validator(mode="after")
     def _one_person(self) -> SubjectEnriched:

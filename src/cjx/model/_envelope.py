@@ -22,7 +22,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, Self, TypeVar, cast
 
 from pydantic import (
     Field,
@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from cjx.errors import UnknownMessageType
+from cjx.errors import Report, UnknownMessageType, ValidationFailed, error
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
 from cjx.model._codes import SubjectScheme
 from cjx.model._court import CaseResulted
@@ -119,9 +119,14 @@ _ORDERING_PREFERENCE = (
 
 
 class Source(CanonicalModel):
+    """Where a canonical message came from."""
+
     system: Annotated[SafeText, Field(min_length=1, max_length=64)]
+    """The system that produced the source message (``libra``, ``nomis``, ``delius``...)."""
     format: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,63}$")]
+    """The cjx format the message was read from (``libra-spi``, ``hmpps-events``...)."""
     organisation: OuCode | None = None
+    """The OU code of the organisation that sent it, when the source names one."""
 
 
 BodyT = TypeVar("BodyT", bound=Body)
@@ -131,16 +136,27 @@ class Envelope(CanonicalModel, Generic[BodyT]):
     """``Envelope[Body]``: the header of DESIGN.md section 2 and one typed body."""
 
     message_id: uuid.UUID
+    """Deterministic UUIDv5 of source format, source message id, type and body digest."""
     message_type: str
+    """The body's type, such as ``court.case-resulted``; also names the routing key."""
     schema_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
+    """The canonical schema version the body follows, ``MAJOR.MINOR``."""
     occurred_at: Timestamp
+    """When the fact happened, as the source says, with its precision and offset."""
     produced_at: Timestamp
+    """When cjx made this canonical message (from the injectable clock)."""
     correlation_id: Annotated[SafeText, Field(min_length=1, max_length=256)] | None = None
+    """The source's own message id, when it has one."""
     causation_id: uuid.UUID | None = None
+    """The ``message_id`` of the canonical message this one was made from (rules)."""
     source: Source
+    """Where the message came from: system, format and sending organisation."""
     subject: Annotated[tuple[SubjectId, ...], XmlItem("Identifier")] = ()
+    """The identifiers of the person the message is about; the first stable one orders."""
     classification: Annotated[SafeText, Field(min_length=1, max_length=64)] = DEFAULT_CLASSIFICATION
+    """The Government Security Classification of the content."""
     body: BodyT
+    """The typed content of the message, one class per message type."""
 
     @model_validator(mode="after")
     def _type_matches_body(self) -> Envelope[BodyT]:
@@ -169,6 +185,51 @@ class Envelope(CanonicalModel, Generic[BodyT]):
     def routing_key(self) -> str:
         """The AMQP routing key on ``cjx.canonical``, e.g. ``court.case-resulted.v1``."""
         return type(self.body).routing_key()
+
+    # -- pydantic's own JSON methods speak canonical JSON ----------------------------------
+
+    def model_dump_json(self, *, exclude_none: bool = True, **kwargs: Any) -> str:
+        """Canonical JSON, as :func:`cjx.encode_json` writes it (as text): ``None`` values are
+        left out by default, because canonical JSON has no nulls. ``exclude_none=False`` gives
+        pydantic's plain dump, which cjx rejects."""
+        return super().model_dump_json(exclude_none=exclude_none, **kwargs)
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Canonical JSON, read by :func:`cjx.decode_json`: the hardened reader, the body type
+        chosen by ``message_type`` (so it works on ``Envelope`` itself), and on bad input a
+        :class:`~cjx.errors.ValidationFailed` (a ``ValueError``) whose report names each path
+        and rule without echoing a value. pydantic's options (``strict``...) are refused."""
+        if strict is not None or context is not None or kwargs:
+            raise TypeError(
+                "Envelope.model_validate_json takes no options: canonical JSON has one reading"
+            )
+        from cjx.codec import decode_json  # noqa: PLC0415 - the codec imports this module
+
+        data = bytes(json_data) if isinstance(json_data, bytearray) else json_data
+        envelope = decode_json(data)
+        if not isinstance(envelope, cls):
+            raise ValidationFailed(
+                Report(
+                    "<input>",
+                    (
+                        error(
+                            "canonical.message-type",
+                            "/message_type",
+                            f"expected a message this class holds ({cls.__name__}), "
+                            f"not {envelope.message_type}",
+                        ),
+                    ),
+                )
+            )
+        return envelope
 
 
 def message_id_for(

@@ -36,18 +36,28 @@ class EventBody(Body):
     """Publication details shared by event-sourced bodies."""
 
     event_version: Annotated[int, Field(ge=1)] = 1
+    """The version of the source event's schema."""
     description: Text | None = None
+    """The source event's own description, in words."""
     published_at: Timestamp | None = None
+    """When the source published the event."""
     detail_url: Annotated[SafeText, Field(min_length=1, max_length=2048)] | None = None
+    """The URL the source gives for the event's details."""
 
 
 class _Movement(EventBody):
     noms_number: NomsNumber
+    """The prisoner's NOMS number."""
     prison_id: PrisonId
+    """The prison the prisoner was received into or left."""
     current_location: CurrentLocation
+    """Where the prisoner is now."""
     current_prison_status: CurrentPrisonStatus
+    """Whether the prisoner is now under prison care."""
     movement_reason_code: Annotated[SafeText, Field(max_length=64)]
+    """NOMIS's code of the reason for the movement."""
     details: Text
+    """The source's details of the movement, in words (may be empty)."""
 
 
 class PrisonerReceived(_Movement):
@@ -55,6 +65,7 @@ class PrisonerReceived(_Movement):
 
     message_type = "custody.prisoner-received"
     reason: ReceiveReason
+    """Why the prisoner was received."""
 
 
 class PrisonerReleased(_Movement):
@@ -62,13 +73,19 @@ class PrisonerReleased(_Movement):
 
     message_type = "custody.prisoner-released"
     reason: ReleaseReason
+    """Why the prisoner left."""
 
 
 class SentenceDatesChanged(EventBody):
+    """A prisoner's sentence dates were recalculated in NOMIS."""
+
     message_type = "custody.sentence-dates-changed"
     noms_number: NomsNumber
+    """The prisoner's NOMS number."""
     booking_id: Digits
+    """The NOMIS booking whose sentence dates changed."""
     sentence_calculation_id: Digits
+    """The NOMIS sentence calculation that changed them."""
 
 
 class PersonMerged(EventBody):
@@ -76,8 +93,11 @@ class PersonMerged(EventBody):
 
     message_type = "identity.person-merged"
     retained_noms_number: NomsNumber
+    """The NOMS number that remains."""
     removed_noms_number: NomsNumber
+    """The NOMS number merged into it, which no longer exists."""
     booking_id: Digits
+    """The NOMIS booking of the merged record."""
 
 
 class IdentifiersLinked(EventBody):
@@ -85,15 +105,20 @@ class IdentifiersLinked(EventBody):
 
     message_type = "identity.identifiers-linked"
     crn: Crn
+    """The probation case reference number (Delius)."""
     noms_number: NomsNumber
+    """The prisoner's NOMS number it was matched to."""
     booking_number: Annotated[SafeText, Field(max_length=64)]
+    """The prison book number it was matched to."""
 
 
 class CodedValue(CanonicalModel):
     """A code with its description; either may be empty in the source."""
 
     code: Annotated[SafeText, Field(max_length=64)]
+    """The code."""
     description: Text
+    """The code's description, in words."""
 
 
 class RegistrationAdded(EventBody):
@@ -101,9 +126,16 @@ class RegistrationAdded(EventBody):
 
     message_type = "probation.registration-added"
     crn: Crn
+    """The probation case reference number (Delius)."""
     register_type: CodedValue
+    """The register the registration is on (such as high RoSH)."""
     category: CodedValue
+    """The registration's category."""
     level: CodedValue
+    """The registration's level."""
     registration_id: Digits
+    """Delius's id of the registration."""
     registration_date: Timestamp
+    """The date-time of the registration."""
     created_at: Timestamp
+    """When the registration was recorded in Delius."""

@@ -21,7 +21,8 @@ This module is the only place the identifier rules live:
 
 Each identifier type is a ``str`` subclass holding the canonical form. ``parse`` normalises and
 checks, raising :class:`IdentifierError` whose ``code`` starts with the identifier's name
-(``asn.format``, ``pnc.check-character``...). Messages never echo the rejected value.
+(``asn.format``, ``pnc.check-character``...). Messages never echo the rejected value. Calling the
+type is the same as ``parse`` (``Asn(raw)`` checks ``raw``): no identifier exists unchecked.
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ class Identifier(str):
         if "pattern" in cls.__dict__:
             cls._form = re.compile(cls.pattern)
 
+    def __new__(cls, raw: str) -> Self:
+        """``Asn(raw)`` is ``Asn.parse(raw)``: an identifier is never built unchecked."""
+        if cls is Identifier:
+            raise TypeError("Identifier is abstract: use one of its types, such as Asn")
+        return cls.parse(raw)
+
     @classmethod
     def parse(cls, raw: str) -> Self:
         """Normalise and check ``raw``; raise :class:`IdentifierError` when it is not valid."""
@@ -112,7 +119,7 @@ class Identifier(str):
                 f"{cls.label} does not match the expected form {cls.pattern}",
             )
         cls._check(value)
-        return cls.__new__(cls, value)
+        return str.__new__(cls, value)
 
     @classmethod
     def normalisation_of(cls, raw: str) -> Self | None:

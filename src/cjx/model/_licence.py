@@ -106,28 +106,32 @@ def approval_day(stamp: Timestamp) -> dt.date | None:
 class StandardCondition(CanonicalModel):
     """A standard condition of a licence: the policy's code and its text."""
 
-    #: shared by every instance of the condition: a UUID-like text in either case, or an older
-    #: camel-case code (``goodBehaviour``); kept exactly
     code: ShortText
+    """shared by every instance of the condition: a UUID-like text in either case, or an older
+    camel-case code (``goodBehaviour``); kept exactly"""
     text: Text
+    """The condition's text, as the policy words it."""
 
 
 class AdditionalCondition(CanonicalModel):
     """An additional condition: the policy's code, the text as filled in, and its type's
     members (see the module rules)."""
 
-    #: the id of this condition instance in CVL
     id: LongId
+    """the id of this condition instance in CVL"""
     category: Text
+    """The policy's category of the condition."""
     type: OpenAdditionalConditionType
+    """The condition's type, which says which other members it has."""
     code: ShortText
-    #: the policy text with its placeholders filled in: may hold personal data
+    """The policy's code of the condition, shared by every instance of it."""
     text: Text
-    #: ``ELECTRONIC_MONITORING``: what the monitoring is for, in CVL's order
+    """the policy text with its placeholders filled in: may hold personal data"""
     restrictions: Annotated[tuple[OpenElectronicMonitoringType, ...], XmlItem("Restriction")] = ()
-    #: ``MULTIPLE_EXCLUSION_ZONE``, ``MULTIPLE_UPLOADS``, ``SINGLE_UPLOAD``: a map or file was
-    #: uploaded
+    """``ELECTRONIC_MONITORING``: what the monitoring is for, in CVL's order"""
     has_image_upload: bool | None = None
+    """``MULTIPLE_EXCLUSION_ZONE``, ``MULTIPLE_UPLOADS``, ``SINGLE_UPLOAD``: a map or file was
+    uploaded"""
 
     @model_validator(mode="after")
     def _members_of_its_type(self) -> AdditionalCondition:
@@ -151,14 +155,18 @@ class BespokeCondition(CanonicalModel):
     """A condition written for this licence alone: free text, may hold personal data."""
 
     text: Text
+    """The condition's text, written for this licence."""
 
 
 class ApConditions(CanonicalModel):
     """The all-purpose licence (AP) conditions."""
 
     standard: Annotated[tuple[StandardCondition, ...], XmlItem("StandardCondition")] = ()
+    """The standard AP conditions, in CVL's order."""
     additional: Annotated[tuple[AdditionalCondition, ...], XmlItem("AdditionalCondition")] = ()
+    """The additional AP conditions, in CVL's order."""
     bespoke: Annotated[tuple[BespokeCondition, ...], XmlItem("BespokeCondition")] = ()
+    """The bespoke AP conditions, in CVL's order."""
 
     @property
     def empty(self) -> bool:
@@ -169,7 +177,9 @@ class PssConditions(CanonicalModel):
     """The post-sentence supervision (PSS) conditions; CVL has no bespoke PSS conditions."""
 
     standard: Annotated[tuple[StandardCondition, ...], XmlItem("StandardCondition")] = ()
+    """The standard PSS conditions, in CVL's order."""
     additional: Annotated[tuple[AdditionalCondition, ...], XmlItem("AdditionalCondition")] = ()
+    """The additional PSS conditions, in CVL's order."""
 
     @property
     def empty(self) -> bool:
@@ -180,7 +190,9 @@ class LicenceConditions(CanonicalModel):
     """A licence's two sets of conditions (CVL's ``conditions``: ``AP`` and ``PSS``)."""
 
     ap: ApConditions
+    """The all-purpose licence conditions."""
     pss: PssConditions
+    """The post-sentence supervision conditions."""
 
 
 class LicenceRecord(Body):
@@ -190,30 +202,43 @@ class LicenceRecord(Body):
     schema_version = "1.1"
 
     licence_id: LongId
+    """CVL's id of the licence."""
     kind: OpenLicenceKind
+    """CVL's kind of licence (CRD, variation, hard stop...)."""
     licence_type: OpenLicenceType
+    """AP, PSS or AP_PSS: which periods the licence covers."""
     policy_version: OpenPolicyVersion
-    #: the licence's version within its booking (``1.4``)
+    """The version of the licence conditions policy it follows."""
     version: ShortText
+    """the licence's version within its booking (``1.4``)"""
     status: OpenLicenceStatus
+    """The licence's status in CVL (in progress, approved, active...)."""
     noms_number: NomsNumber
+    """The person's NOMS number."""
     booking_id: BookingId
+    """The NOMIS booking the licence belongs to."""
     crn: Crn
+    """The person's probation case reference number (Delius)."""
     approved_by_username: ShortText | None = None
-    #: when the licence was approved (from 1 April 2023, when CVL records the time)
+    """The user name of whoever approved the licence, once approved."""
     approved_at: WallClockTimestamp | None = None
-    #: the day the licence was approved, for approvals before 1 April 2023 (no time recorded)
+    """when the licence was approved (from 1 April 2023, when CVL records the time)"""
     approved_on: dt.date | None = None
+    """the day the licence was approved, for approvals before 1 April 2023 (no time recorded)"""
     created_by_username: ShortText
-    #: when this version (or variation) of the licence was created
+    """The user name of whoever created this version of the licence."""
     created_at: WallClockTimestamp | None = None
+    """when this version (or variation) of the licence was created"""
     updated_by_username: ShortText | None = None
+    """The user name of whoever last updated it, if anyone."""
     updated_at: WallClockTimestamp | None = None
-    #: CVL: "may be incorrect for IS-91 cases and people on remand"
+    """When it was last updated, if it was."""
     licence_start_date: dt.date | None = None
-    #: the licence expiry date has passed and the top-up supervision end date has not
+    """CVL: "may be incorrect for IS-91 cases and people on remand"."""
     in_pss_period: bool
+    """the licence expiry date has passed and the top-up supervision end date has not"""
     conditions: LicenceConditions
+    """The licence's conditions: AP and PSS."""
 
     @model_validator(mode="after")
     def _approval_precision(self) -> LicenceRecord:

@@ -257,14 +257,21 @@ class PrisonerIdentifiers(_Group):
     number, the current booking (id and book number) and every identifier recorded."""
 
     pnc_number: WrittenPnc | None = None
+    """The PNC ID as the source sends it in ``pncNumber``."""
     pnc_number_canonical_short: WrittenPnc | None = None
+    """The PNC ID of ``pncNumberCanonicalShort``."""
     pnc_number_canonical_long: WrittenPnc | None = None
+    """The PNC ID of ``pncNumberCanonicalLong``."""
     cro_number: CroNumber | None = None
+    """The CRO number."""
     booking_id: BookingId | None = None
+    """The NOMIS booking id of the current booking."""
     book_number: BookNumber | None = None
+    """The NOMIS book number of the current booking."""
     recorded_identifiers: Annotated[
         tuple[RecordedIdentifier, ...] | None, XmlItem("RecordedIdentifier")
     ] = None
+    """Every identifier recorded for the person."""
 
     @property
     def pnc(self) -> PncId | None:
@@ -331,16 +338,25 @@ class PersonalDetails(_Group, _Identity):
     A group holds at least one value (the model's rule)."""
 
     youth_offender: bool | None = None
+    """Whether NOMIS flags the person as a youth offender."""
     marital_status: Text | None = None
+    """The marital status, as NOMIS describes it."""
     religion: Text | None = None
+    """The religion, as NOMIS describes it."""
     nationality: Text | None = None
+    """The nationality, as NOMIS describes it."""
     smoker: OpenSmokerStatus | None = None
+    """NOMIS's smoker code."""
     personal_care_needs: Annotated[
         tuple[PersonalCareNeed, ...] | None, XmlItem("PersonalCareNeed")
     ] = None
+    """The person's recorded personal care needs."""
     languages: Annotated[tuple[PrisonerLanguage, ...] | None, XmlItem("Language")] = None
+    """The languages the person speaks, reads or writes, as recorded."""
     current_facial_image_id: JavaLong | None = None
+    """NOMIS's id of the current facial image (the id, not the image)."""
     aliases: Annotated[tuple[PrisonerAlias, ...] | None, XmlItem("Alias")] = None
+    """Other names and details the person is recorded under."""
 
 
 class PrisonerAlert(CanonicalModel):
@@ -363,31 +379,52 @@ class PrisonerStatus(_Group):
     """Group ``status``: the booking's status, legal and convicted status, category and risk."""
 
     booking_status: BookingStatus | None = None
+    """The booking's status: active or not, and in, out or in transit."""
     in_out_status: OpenInOutStatus | None = None
+    """Whether the person is in or out of prison, or in transit."""
     csra: Text | None = None
+    """The cell sharing risk assessment (CSRA) rating."""
     category: Code | None = None
+    """The security category code."""
     complexity_of_need_level: Text | None = None
+    """The complexity of need level."""
     legal_status: OpenLegalStatus | None = None
+    """The legal status (sentenced, recall, convicted unsentenced...)."""
     imprisonment_status: Code | None = None
+    """NOMIS's imprisonment status code."""
     imprisonment_status_description: Text | None = None
+    """The imprisonment status, in words."""
     convicted_status: OpenConvictedStatus | None = None
+    """Whether the person is convicted or on remand."""
     recall: bool | None = None
+    """Whether the person is in prison on recall."""
 
 
 class PrisonerLocation(_Group):
     """Group ``location``: the prison (or ``OUT``), the cell, and the last movement."""
 
     last_movement_type_code: Code | None = None
+    """NOMIS's code of the type of the last movement."""
     last_movement_reason_code: Code | None = None
+    """NOMIS's code of the reason for the last movement."""
     last_movement_date: dt.date | None = None
+    """The date of the last movement, when the source sends it."""
     prison_id: Code | None = None
+    """The prison the person is in, or ``OUT``."""
     prison_name: Text | None = None
+    """The name of that prison."""
     last_prison_id: Code | None = None
+    """The last prison the person was in."""
     previous_prison_id: Code | None = None
+    """The prison before the current one."""
     previous_prison_leaving_date: dt.date | None = None
+    """The date the person left the previous prison."""
     cell_location: Text | None = None
+    """The cell, as NOMIS describes it."""
     last_admission_date: dt.date | None = None
+    """The date of the last admission into prison."""
     location_description: Text | None = None
+    """Where the person is, in words."""
 
 
 class ConvictedOffence(CanonicalModel):
@@ -408,12 +445,17 @@ class PrisonerSentence(_Group):
     least one date."""
 
     most_serious_offence: Text | None = None
+    """The description of the most serious offence."""
     indeterminate_sentence: bool | None = None
+    """Whether the sentence is indeterminate."""
     reception_date: dt.date | None = None
+    """The date the person was received for this sentence."""
     dates: SentenceDates | None = None
+    """The booking's sentence dates."""
     convicted_offences: Annotated[
         tuple[ConvictedOffence, ...] | None, XmlItem("ConvictedOffence")
     ] = None
+    """The offences the person is convicted of."""
 
     @model_validator(mode="after")
     def _dates_not_empty(self) -> PrisonerSentence:
@@ -539,17 +581,29 @@ class PrisonerRecord(Body):
     schema_version = "1.1"
 
     noms_number: NomsNumber
+    """The prisoner's NOMS number (``prisonerNumber``): the only required field."""
     identifiers: PrisonerIdentifiers | None = None
+    """Group ``identifiers``: PNC ID, CRO number, booking, recorded identifiers."""
     personal_details: PersonalDetails | None = None
+    """Group ``personal-details``: names, birth date, gender, the profile."""
     alerts: Annotated[tuple[PrisonerAlert, ...] | None, XmlItem("Alert")] = None
+    """Group ``alerts``: the person's alerts."""
     status: PrisonerStatus | None = None
+    """Group ``status``: the booking's status, legal and convicted status, category."""
     location: PrisonerLocation | None = None
+    """Group ``location``: the prison, the cell, the last movement."""
     sentence: PrisonerSentence | None = None
+    """Group ``sentence``: the most serious offence, key dates, offences."""
     restricted_patient: RestrictedPatient | None = None
+    """Group ``restricted-patient``: held in hospital as a restricted patient."""
     incentive_level: CurrentIncentive | None = None
+    """Group ``incentive-level``: the current incentive level."""
     physical_details: PhysicalDetails | None = None
+    """Group ``physical-details``: height, weight, marks."""
     contact_details: ContactDetails | None = None
+    """Group ``contact-details``: addresses, e-mail addresses, phone numbers."""
     index_document_class: JavaClassName | None = None
+    """The search index's ``_class`` type hint, kept to write it back."""
 
     def changed_groups(self, other: PrisonerRecord) -> tuple[str, ...]:
         """The change groups (:data:`CHANGE_GROUPS` names) in which ``other`` differs."""

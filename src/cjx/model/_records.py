@@ -110,8 +110,11 @@ class SentenceDate(CanonicalModel):
     """
 
     reported: dt.date | None = None
+    """The value the source sends under the date's own name."""
     calculated: dt.date | None = None
+    """The source's calculated value (``...CalculatedDate``), where it sends one."""
     override: dt.date | None = None
+    """The value a person set over the calculation (``...OverrideDate``), if any."""
 
     @model_validator(mode="after")
     def _not_empty(self) -> SentenceDate:
@@ -132,39 +135,65 @@ class SentenceDates(CanonicalModel):
     """The sentence calculation of one NOMIS booking (prison-api SentenceCalcDates)."""
 
     sentence_start_date: dt.date | None = None
-    sentence_expiry: SentenceDate | None = None  # SED
-    automatic_release: SentenceDate | None = None  # ARD
-    conditional_release: SentenceDate | None = None  # CRD
-    non_parole: SentenceDate | None = None  # NPD
-    post_recall_release: SentenceDate | None = None  # PRRD
-    licence_expiry: SentenceDate | None = None  # LED
-    home_detention_curfew_eligibility: SentenceDate | None = None  # HDCED
-    parole_eligibility: SentenceDate | None = None  # PED
-    home_detention_curfew_actual: SentenceDate | None = None  # HDCAD
-    actual_parole: SentenceDate | None = None  # APD
-    release_on_temporary_licence: SentenceDate | None = None  # ROTL
-    early_removal_scheme_eligibility: SentenceDate | None = None  # ERSED
-    early_term: SentenceDate | None = None  # ETD
-    mid_term: SentenceDate | None = None  # MTD
-    late_term: SentenceDate | None = None  # LTD
-    topup_supervision_expiry: SentenceDate | None = None  # TUSED
+    """The date the sentence started."""
+    sentence_expiry: SentenceDate | None = None
+    """The sentence expiry date (SED): reported, calculated and override values."""
+    automatic_release: SentenceDate | None = None
+    """The automatic release date (ARD): reported, calculated and override values."""
+    conditional_release: SentenceDate | None = None
+    """The conditional release date (CRD): reported, calculated and override values."""
+    non_parole: SentenceDate | None = None
+    """The non-parole date (NPD): reported, calculated and override values."""
+    post_recall_release: SentenceDate | None = None
+    """The post-recall release date (PRRD): reported, calculated and override values."""
+    licence_expiry: SentenceDate | None = None
+    """The licence expiry date (LED): reported, calculated and override values."""
+    home_detention_curfew_eligibility: SentenceDate | None = None
+    """The home detention curfew eligibility date (HDCED): reported, calculated and override
+    values."""
+    parole_eligibility: SentenceDate | None = None
+    """The parole eligibility date (PED): reported, calculated and override values."""
+    home_detention_curfew_actual: SentenceDate | None = None
+    """The home detention curfew actual date (HDCAD): reported, calculated and override values."""
+    actual_parole: SentenceDate | None = None
+    """The actual parole date (APD): reported, calculated and override values."""
+    release_on_temporary_licence: SentenceDate | None = None
+    """The release on temporary licence date (ROTL): reported, calculated and override values."""
+    early_removal_scheme_eligibility: SentenceDate | None = None
+    """The early removal scheme eligibility date (ERSED): reported, calculated and override values.
+    The early removal scheme eligibility date (ERSED): reported, calculated and override values."""
+    early_term: SentenceDate | None = None
+    """The early term date (ETD): reported, calculated and override values."""
+    mid_term: SentenceDate | None = None
+    """The mid-term date (MTD): reported, calculated and override values."""
+    late_term: SentenceDate | None = None
+    """The late term date (LTD): reported, calculated and override values."""
+    topup_supervision_expiry: SentenceDate | None = None
+    """The top-up supervision expiry date (TUSED): reported, calculated and override values."""
     tariff: SentenceDate | None = None
-    dto_post_recall_release: SentenceDate | None = None  # DPRRD
-    tariff_early_removal_scheme_eligibility: SentenceDate | None = None  # TERSED
+    """The tariff date: reported, calculated and override values."""
+    dto_post_recall_release: SentenceDate | None = None
+    """The DTO post-recall release date (DPRRD): reported, calculated and override values."""
+    tariff_early_removal_scheme_eligibility: SentenceDate | None = None
+    """The tariff early removal scheme eligibility date (TERSED): reported, calculated and override
+    values."""
     effective_sentence_end: SentenceDate | None = None
-    #: The release date of a non-DTO sentence, and which date it is (ARD, CRD, NPD, PRRD).
+    """The effective sentence end date: reported, calculated and override values."""
     non_dto_release_date: dt.date | None = None
+    """The release date of a non-DTO sentence, and which date it is (ARD, CRD, NPD, PRRD)."""
     non_dto_release_date_type: OpenNonDtoReleaseDateType | None = None
+    """Which date ``non_dto_release_date`` is (ARD, CRD, NPD, PRRD)."""
     confirmed_release_date: dt.date | None = None
-    #: Derived by the source (prison-api), carried as sent: the confirmed release date, else
-    #: APD or HDCAD, else the later of the non-DTO release date and MTD.
+    """The release date the prison has confirmed, if any."""
     release_date: dt.date | None = None
-    #: Derived by the source, carried as sent: LED + 1 day (else CRD) when TUSED is set.
+    """Derived by the source (prison-api), carried as sent: the confirmed release date, else APD or
+    HDCAD, else the later of the non-DTO release date and MTD."""
     topup_supervision_start_date: dt.date | None = None
-    #: Derived by the source, carried as sent: CRD - 1 day when HDCAD is set.
+    """Derived by the source, carried as sent: LED + 1 day (else CRD) when TUSED is set."""
     home_detention_curfew_end_date: dt.date | None = None
-    #: ADA: days added to the sentence by adjudications.
+    """Derived by the source, carried as sent: CRD - 1 day when HDCAD is set."""
     additional_days_awarded: JavaInt | None = None
+    """ADA: days added to the sentence by adjudications."""
 
     def contradictions(self) -> list[tuple[tuple[str, ...], str]]:
         """Where these dates contradict the way the source documents deriving them.
@@ -347,7 +376,9 @@ class ReleaseDates(Body):
     schema_version = "1.1"
 
     booking_id: BookingId
+    """The NOMIS booking the sentence calculation belongs to."""
     dates: SentenceDates
+    """The booking's sentence dates, as the prison holds them."""
 
 
 # --- Delius key dates -----------------------------------------------------------------------
@@ -359,7 +390,9 @@ class KeyDate(CanonicalModel):
     """One Delius key date of a custody: its key-date type code and the date."""
 
     code: OpenKeyDateCode
+    """The Delius key-date type code (an unknown code is kept as sent)."""
     date: dt.date
+    """The date."""
 
 
 def _unique_sorted(codes: Sequence[Any], what: str) -> list[Any]:
@@ -388,9 +421,13 @@ class KeyDatesReplaced(Body):
     schema_version = "1.1"
 
     noms_number: NomsNumber
+    """The prisoner's NOMS number: with the book number, finds the Delius custody."""
     book_number: BookNumber
+    """The prison book number of the custody."""
     scope: Annotated[tuple[OpenKeyDateCode, ...], XmlItem("Code"), Field(min_length=1)]
+    """The key-date types replaced; one in scope but not in ``key_dates`` is removed."""
     key_dates: Annotated[tuple[KeyDate, ...], XmlItem("KeyDate")] = ()
+    """The custody's key dates within the scope, each type at most once."""
 
     @field_validator("scope")
     @classmethod

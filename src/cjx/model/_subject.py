@@ -38,7 +38,9 @@ class SubjectId(CanonicalModel):
     """One identifier of the person a message is about. Checked when its scheme has rules."""
 
     scheme: SubjectScheme
+    """Which identifier this is (ASN, PNC, CRO, NOMS, CRN, BOOKING, PERSON)."""
     value: Annotated[SafeText, Field(min_length=1, max_length=64)]
+    """The identifier in canonical form; checked when its scheme has rules."""
 
     @field_validator("value")
     @classmethod

@@ -10,6 +10,13 @@ from cjx.service._config import (
 )
 from cjx.service._dedup import DedupStore, MemoryDedup, SqliteDedup
 from cjx.service._metrics import REGISTRY, render
+from cjx.service._ordering import (
+    HEADER_ORDERING_KEY,
+    ORDERING_SECRET_VARIABLE,
+    ordering_key_header,
+    ordering_key_of,
+)
+from cjx.service._publish import inbound_message, input_id, ordering_key, ordering_key_digest
 from cjx.service._runner import Runner, serve_health
 from cjx.service._runtime import (
     HEADER_ATTEMPT,
@@ -34,6 +41,7 @@ __all__ = [
     "HEADER_ERROR_CODE",
     "HEADER_ERROR_REPORT",
     "HEADER_FAILED_AT",
+    "HEADER_ORDERING_KEY",
     "HEADER_ORIGINAL_EXCHANGE",
     "HEADER_ORIGINAL_ROUTING_KEY",
     "HEADER_REPLAYED_AT",
@@ -45,13 +53,20 @@ __all__ = [
     "Config",
     "DedupStore",
     "MemoryDedup",
+    "ORDERING_SECRET_VARIABLE",
     "Options",
     "Plan",
     "Runner",
     "Service",
     "ServiceConfig",
     "SqliteDedup",
+    "inbound_message",
+    "input_id",
     "load_config",
+    "ordering_key",
+    "ordering_key_digest",
+    "ordering_key_header",
+    "ordering_key_of",
     "parse_config",
     "render",
     "report_header",

@@ -4,6 +4,8 @@
 
     [broker]
     url = "amqp://guest:guest@127.0.0.1:5672/"   # or "memory://"
+    ordering_secret = "..."   # key of cjx-ordering-key (CJX_ORDERING_SECRET wins); needed by
+                              # partitioned services
 
     [options]                 # defaults for every service (each may be set per service too)
     prefetch = 64
@@ -22,6 +24,13 @@
     destination = "police"    # routing key libra-spi.police, queue police.libra-spi
     dedup_path = "/var/lib/cjx/police-out.sqlite"   # optional: de-duplication survives restarts
                                                     # (one file per service: shared is an error)
+    where = { "hearing.court" = { prefix = "B01" } }  # optional: only what this selects
+    partitions = 16           # optional: 16 input queues shared out among the replicas
+    schema_version = "1.0"    # optional: a consumer built on that release (docs/versioning.md)
+
+There is no default broker: a file without ``[broker] url`` (and no ``CJX_BROKER_URL``) is
+refused, so that only an explicit ``url = "memory://"`` runs on the in-process broker. Once the
+tables are read, the checks of :mod:`cjx.service._checks` run on the whole configuration.
 
     [[services]]
     name = "handover-rules"
@@ -48,19 +57,30 @@ from typing import Any, Literal
 from cjx.adapter import adapters
 from cjx.errors import ConfigurationError
 from cjx.identity import INDEX_URL_VARIABLE
-from cjx.transport import DEFAULT_CONFIRM_WINDOW, DEFAULT_DELIVERY_LIMIT, RetryPolicy, redact_url
+from cjx.service._checks import check_config, check_dedup_paths
+from cjx.service._ordering import ORDERING_SECRET_VARIABLE
+from cjx.service._pinning import pinned_subscription
+from cjx.service._where import Condition, parse_where
+from cjx.transport import (
+    DEFAULT_CONFIRM_WINDOW,
+    DEFAULT_DELIVERY_LIMIT,
+    MAX_PARTITIONS,
+    RetryPolicy,
+    redact_url,
+)
 
 __all__ = [
     "BROKER_URL_VARIABLE",
     "Config",
     "Options",
     "ServiceConfig",
+    "check_dedup_paths",
+    "check_ordering_secret",
     "load_config",
     "parse_config",
 ]
 
 BROKER_URL_VARIABLE = "CJX_BROKER_URL"
-DEFAULT_BROKER_URL = "memory://"
 
 #: Unsettled deliveries per consumer. 64 keeps a service busy through publish-confirm round trips
 #: without hoarding messages that other consumers of the same queue could take.
@@ -130,10 +150,23 @@ class ServiceConfig:
     #: An SQLite file for de-duplication that survives restarts (memory when None); one file
     #: per service (see :func:`check_dedup_paths`).
     dedup_path: str | None = None
+    #: Content-based routing (outbound only): the conditions a message must meet to be
+    #: encoded and sent; empty, every message subscribed to (see :mod:`cjx.service._where`).
+    where: tuple[Condition, ...] = ()
+    #: ``partitions = N``: N input queues shared out among the replicas, per-person order kept
+    #: across them (docs/services.md, "Partitioned services"); None: one input queue.
+    partitions: int | None = None
+    #: The release an outbound service was built on (None: every version cjx has); its
+    #: subscription holds only that release's message types (:mod:`cjx.service._pinning`).
+    schema_version: str | None = None
     #: A rule service's rules, run in this order on each input of a type they take.
     rules: tuple[str, ...] = ()
     #: A rule service's person index URL (may hold a password: never in the repr).
     index: str | None = field(default=None, repr=False)
+
+
+#: Where the broker URL came from; a missing one is refused by the checks.
+BrokerFrom = Literal["file", "environment", "missing-table", "missing-url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +174,10 @@ class Config:
     broker_url: str
     services: tuple[ServiceConfig, ...]
     source: str = "<config>"
+    broker_from: BrokerFrom = "file"
+    #: ``[broker] ordering_secret`` or ``CJX_ORDERING_SECRET``: the key of ``cjx-ordering-key``
+    #: (:mod:`cjx.service._ordering`). Never shown in repr.
+    ordering_secret: str | None = field(default=None, repr=False)
 
     def service(self, name: str) -> ServiceConfig:
         for service in self.services:
@@ -195,6 +232,9 @@ _SERVICE_KEYS = {
     "subscribe",
     "destination",
     "dedup_path",
+    "where",
+    "partitions",
+    "schema_version",
     "rules",
     "index",
 }
@@ -214,9 +254,21 @@ def parse_config(
     broker = document.get("broker", {})
     if not isinstance(broker, Mapping):
         raise ConfigurationError(f"{source}: [broker] must be a table")
-    url = env.get(BROKER_URL_VARIABLE) or broker.get("url") or DEFAULT_BROKER_URL
+    url = env.get(BROKER_URL_VARIABLE) or broker.get("url") or ""
     if not isinstance(url, str):
         raise ConfigurationError(f"{source}: [broker] url must be a string")
+    broker_from: BrokerFrom = (
+        "environment"
+        if env.get(BROKER_URL_VARIABLE)
+        else "file"
+        if url
+        else "missing-url"
+        if "broker" in document
+        else "missing-table"
+    )
+    secret = env.get(ORDERING_SECRET_VARIABLE) or broker.get("ordering_secret")
+    if secret is not None and not isinstance(secret, str):
+        raise ConfigurationError(f"{source}: [broker] ordering_secret must be a string")
     option_table = document.get("options", {})
     if not isinstance(option_table, Mapping):
         raise ConfigurationError(f"{source}: [options] must be a table")
@@ -274,14 +326,20 @@ def parse_config(
                 raise ConfigurationError(
                     f"{where}: an outbound service needs destination = a lower-case name"
                 )
-        elif subscribe or destination is not None:
+        elif subscribe or destination is not None or "where" in raw:
             raise ConfigurationError(
-                f"{where}: subscribe and destination are for outbound services only"
+                f"{where}: subscribe, destination and where are for outbound services only"
             )
+        conditions = parse_where(raw["where"], where) if "where" in raw else ()
         rule_names, index = _rule_settings(raw, role, env, where)
         dedup_path = raw.get("dedup_path")
         if dedup_path is not None and not isinstance(dedup_path, str):
             raise ConfigurationError(f"{where}: dedup_path must be a file path")
+        schema_version = raw.get("schema_version")
+        if schema_version is not None:
+            if role != "outbound":
+                raise ConfigurationError(f"{where}: schema_version is for outbound services only")
+            subscribe = list(pinned_subscription(schema_version, subscribe, where))
         services.append(
             ServiceConfig(
                 name=name,
@@ -291,6 +349,9 @@ def parse_config(
                 destination=destination,
                 options=_options(raw, defaults, where),
                 dedup_path=dedup_path,
+                where=conditions,
+                partitions=_partitions(raw, where),
+                schema_version=schema_version,
                 rules=rule_names,
                 index=index,
             )
@@ -299,8 +360,15 @@ def parse_config(
     duplicates = sorted({x for x in names if names.count(x) > 1})
     if duplicates:
         raise ConfigurationError(f"{source}: service names repeat: {', '.join(duplicates)}")
-    check_dedup_paths(services, source)
-    return Config(broker_url=url, services=tuple(services), source=source)
+    config = Config(
+        broker_url=url,
+        services=tuple(services),
+        source=source,
+        broker_from=broker_from,
+        ordering_secret=secret or None,
+    )
+    check_config(config)
+    return config
 
 
 def _rule_settings(
@@ -340,21 +408,28 @@ def _rule_settings(
     return tuple(rule_names), index
 
 
-def check_dedup_paths(services: Sequence[ServiceConfig], source: str = "<config>") -> None:
-    """ConfigurationError when two services name one ``dedup_path``: each would take the other's
-    inputs for its own and acknowledge them as duplicates (the same file by any spelling)."""
-    owners: dict[Path, str] = {}
+def _partitions(raw: Mapping[str, Any], where: str) -> int | None:
+    value = raw.get("partitions")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PARTITIONS:
+        raise ConfigurationError(
+            f"{where}: partitions must be a whole number from 1 to {MAX_PARTITIONS}"
+        )
+    return value
+
+
+def check_ordering_secret(
+    services: Sequence[ServiceConfig], secret: str | None, source: str = "<config>"
+) -> None:
+    """ConfigurationError naming the setting when a partitioned service has no ordering secret:
+    without it cjx cannot compute the ``cjx-ordering-key`` its partitions are chosen by."""
     for service in services:
-        if service.dedup_path is None:
-            continue
-        path = Path(service.dedup_path).expanduser().resolve()
-        if path in owners:
+        if service.partitions is not None and not secret:
             raise ConfigurationError(
-                f"{source}: services {owners[path]!r} and {service.name!r} share dedup_path "
-                f"{service.dedup_path}; each service needs a file of its own (one service's "
-                "records would make the other drop its inputs as duplicates)"
+                f"{source}: service {service.name!r} has partitions = {service.partitions} but "
+                f"no ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
             )
-        owners[path] = service.name
 
 
 def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:

@@ -51,6 +51,13 @@ _ID_REUSED = Counter(
     ["service"],
     registry=REGISTRY,
 )
+_UNSELECTED = Counter(
+    "cjx_messages_unselected",
+    "Messages no outbound service's where selects (content-based routing); acknowledged and "
+    "sent nowhere. Counted once, by the first outbound service of the file subscribed to the type",
+    ["service", "message_type"],
+    registry=REGISTRY,
+)
 _LATENCY = Histogram(
     "cjx_processing_seconds",
     "From delivery to acknowledgement of one input",
@@ -101,6 +108,9 @@ class Metrics:
 
     def duplicate(self, message_type: str) -> None:
         _DUPLICATE.labels(self.service, message_type).inc()
+
+    def unselected(self, message_type: str) -> None:
+        _UNSELECTED.labels(self.service, message_type).inc()
 
     def id_reused(self) -> None:
         _ID_REUSED.labels(self.service).inc()

@@ -1,7 +1,8 @@
 """Running configured services in one process: start, serve health and metrics, stop on SIGTERM.
 
-``run(config)`` opens one broker for the process, starts every chosen service, and serves
-``/metrics`` (Prometheus text), ``/ready`` and ``/healthz`` on ``metrics_port`` when given.
+``run(config)`` serves ``/metrics`` (Prometheus text), ``/ready`` and ``/healthz`` on
+``metrics_port`` when given (bound first: a port in use is a ConfigurationError before any
+consumer starts), then opens one broker for the process and starts every chosen service.
 ``/ready`` answers 200 only while every service's consumer is registered on a live connection,
 503 otherwise. SIGTERM and SIGINT stop consuming, finish and acknowledge what is in flight, then
 close (DESIGN.md rule 8).
@@ -16,7 +17,7 @@ import signal
 from collections.abc import Sequence
 
 from cjx.errors import ConfigurationError
-from cjx.service._config import Config, check_dedup_paths
+from cjx.service._config import Config, check_dedup_paths, check_ordering_secret
 from cjx.service._metrics import render
 from cjx.service._runtime import Service
 from cjx.transport import Broker, open_broker
@@ -36,10 +37,14 @@ class Runner:
         if not chosen:
             raise ConfigurationError("no service to run")
         check_dedup_paths(chosen, config.source)
+        check_ordering_secret(chosen, config.ordering_secret, config.source)
         # one broker (one connection) per process: its confirm window is the largest asked for
         window = max(c.options.confirm_window for c in chosen)
         self.broker = broker or open_broker(config.broker_url, confirm_window=window)
-        self.services = [Service(c, self.broker) for c in chosen]
+        self.services = [
+            Service(c, self.broker, peers=config.services, ordering_secret=config.ordering_secret)
+            for c in chosen
+        ]
 
     @property
     def ready(self) -> bool:
@@ -58,15 +63,23 @@ class Runner:
 
     async def run(self, *, metrics_port: int | None = None, host: str = "127.0.0.1") -> int:
         """Run until SIGTERM or SIGINT; 0 after a clean stop, 1 if work was left in flight."""
+        server = None
+        if metrics_port is not None:
+            # bound before anything starts: a port in use stops the process before it has
+            # connected to the broker or taken anything from it
+            try:
+                server = await serve_health(self, host, metrics_port)
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot serve metrics on {host}:{metrics_port} (--metrics-host, "
+                    f"--metrics-port): {exc.strerror or exc}"
+                ) from None
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        server = None
         try:
             await self.start()
-            if metrics_port is not None:
-                server = await serve_health(self, host, metrics_port)
             log.info(
                 "running",
                 extra={

@@ -8,7 +8,10 @@ Rules this module owns, each enforced here and nowhere else:
 * **Nothing dropped.** Every input ends in exactly one of four ways: *published* (outputs
   confirmed), *retried* (a copy in ``<service>.retry.<n>`` with ``cjx-attempt = n``),
   *dead-lettered* (original bytes and properties, plus ``cjx-*`` report headers, in
-  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output).
+  ``<service>.dlq``), or *duplicate* (already carried forward; acknowledged, no second output);
+  an outbound service with a ``where`` has a fifth, *not selected* (acknowledged, nothing sent,
+  counted, and counted again as unselected when no destination selects it: see
+  :mod:`cjx.service._where`).
   If even the dead letter cannot be published, the input is rejected without requeue and the
   queue's own dead-letter target takes it.
 * **Permanent vs transient.** Bad input (a report with errors), a message too big, an unknown
@@ -44,13 +47,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -58,8 +62,9 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from cjx._text import shown_name
-from cjx.adapter import Adapter, get_adapter
+from cjx.adapter import Adapter, CanonicalJson, CanonicalXml, get_adapter
 from cjx.errors import (
+    ConfigurationError,
     IdentityUnresolved,
     Report,
     Severity,
@@ -75,6 +80,14 @@ from cjx.rules import Rule, get_rule
 from cjx.service._config import ServiceConfig
 from cjx.service._dedup import DedupStore, MemoryDedup, Seen, SqliteDedup
 from cjx.service._metrics import Metrics
+from cjx.service._ordering import (
+    HEADER_ORDERING_KEY,
+    KEY_FORM,
+    ORDERING_SECRET_VARIABLE,
+    ordering_key_of,
+)
+from cjx.service._partitions import Partitions
+from cjx.service._where import Selector, compile_where, subscribed_types, unselected_watch
 from cjx.transport import (
     CANONICAL,
     DEAD_LETTER,
@@ -91,6 +104,7 @@ from cjx.transport import (
     in_queue,
     outbound_key,
     overflow_name,
+    partition_route,
     retry_queue,
     service_topology,
 )
@@ -126,7 +140,6 @@ HEADER_ORIGINAL_ROUTING_KEY: Final = "cjx-original-routing-key"
 HEADER_FAILED_AT: Final = "cjx-failed-at"
 HEADER_SERVICE: Final = "cjx-service"
 HEADER_RETRY_REASON: Final = "cjx-retry-reason"
-HEADER_ORDERING_KEY: Final = "cjx-ordering-key"
 HEADER_SOURCE_FORMAT: Final = "cjx-source-format"
 HEADER_REPLAYED_AT: Final = "cjx-replayed-at"
 HEADER_REPLAYED_FROM: Final = "cjx-replayed-from"
@@ -182,7 +195,7 @@ RETURN_PAUSE = 1.0
 _CANONICAL_XML = get_adapter("canonical-xml")
 _CANONICAL_JSON = get_adapter("canonical-json")
 
-Kind = Literal["publish", "retry", "dead-letter"]
+Kind = Literal["publish", "retry", "dead-letter", "not-selected"]
 
 
 @dataclass(slots=True)
@@ -199,9 +212,11 @@ class Plan:
 
     ``publish``: the ``outputs`` (exchange, routing key, message) are published and confirmed,
     then the input is acknowledged. ``retry``: a transient failure, with a ``reason`` free of
-    personal data. ``dead-letter``: a permanent failure, with its ``report``. A retry with a
-    ``report`` is a rule service's input waiting for a link (``identity.unresolved``): it is
-    retried until the service's ``link_wait`` has passed, then dead-lettered with that report.
+    personal data. ``dead-letter``: a permanent failure, with its ``report``. ``not-selected``:
+    an outbound service's ``where`` declined the message (acknowledged, nothing sent);
+    ``selected_by_none`` when no destination of the configuration selects it either. A retry
+    with a ``report`` is a rule service's input waiting for a link (``identity.unresolved``): it
+    is retried until the service's ``link_wait`` has passed, then dead-lettered with that report.
     """
 
     kind: Kind
@@ -210,8 +225,18 @@ class Plan:
     report: Report | None = None
     reason: str = ""
     ordering_key: str | None = None
+    selected_by_none: bool = False
     #: a link wait's report (``identity.unresolved``): see above
     wait_report: Report | None = None
+
+
+@functools.cache
+def _canonical_reader(json_form: bool, version: str | None) -> Adapter:
+    """The canonical reader of an outbound service: pinned to its release when it names one
+    (``schema_version``: that release's schemas, :mod:`cjx.service._pinning`)."""
+    if version is None:
+        return _CANONICAL_JSON if json_form else _CANONICAL_XML
+    return CanonicalJson(version=version) if json_form else CanonicalXml(version=version)
 
 
 def report_header(report: Report, limit: int = REPORT_HEADER_LIMIT) -> str:
@@ -333,11 +358,6 @@ def _type_label(value: str | None) -> str:
     return value if value in _CANONICAL_XML.decodes else "-"
 
 
-def _key_digest(value: str) -> str:
-    # ordering keys are person identifiers: headers carry a digest, never the value
-    return hashlib.sha256(value.encode()).hexdigest()[:24]
-
-
 class Service:
     """One configured service on one broker. ``start()``, then ``stop()`` (or ``run``)."""
 
@@ -349,7 +369,15 @@ class Service:
         adapter: Adapter | None = None,
         dedup: DedupStore | None = None,
         clock: Clock = system_clock,
+        peers: Sequence[ServiceConfig] = (),
+        ordering_secret: str | None = None,
     ) -> None:
+        """``peers``: the services of the configuration (this one among them), which tell an
+        outbound service with a ``where`` whether another destination selects what it
+        declines (:func:`~cjx.service._where.unselected_watch`)."""
+        #: the key of ``cjx-ordering-key``; without it cjx sets no such header (a plain digest
+        #: of a person identifier could be reversed)
+        self.ordering_secret = ordering_secret or None
         self.config = config
         self.broker = broker
         self.adapter = adapter if adapter is not None else get_adapter(config.format)
@@ -378,6 +406,25 @@ class Service:
         self._backlog: collections.deque[tuple[Delivery, float]] = collections.deque()
         self._draining = False
         self._own_route = ("", self.queue)
+        #: the compiled ``where`` (outbound only), and the other destinations' for the types
+        #: this service reports as selected by none
+        self._selector: Selector | None = None
+        self._watch: dict[str, tuple[Selector, ...]] = {}
+        if config.role == "outbound" and config.where:
+            types = sorted({t for p in config.subscribe for t in subscribed_types(p)})
+            self._selector = compile_where(config.where, types, f"service {config.name!r}")
+            self._watch = unselected_watch(config, peers)
+        self.partitions: Partitions | None = None
+        if config.partitions is not None:
+            # retries come back through the partition route, keyed by the service's input name
+            self._own_route = (partition_route(config.name), self.queue)
+            self.partitions = Partitions(
+                broker,
+                config.name,
+                config.partitions,
+                self._on_delivery,
+                prefetch=self.options.prefetch,
+            )
         self.rules: tuple[Rule, ...] = tuple(get_rule(n) for n in config.rules)
         #: whether a rule of this service writes the person index (then inputs are planned one
         #: at a time, in delivery order; look-ups alone are planned side by side)
@@ -402,6 +449,7 @@ class Service:
                 binding_keys=(c.format,),
                 retry=self.options.retry,
                 delivery_limit=self.options.delivery_limit,
+                partitions=c.partitions,
             )
         if c.role == "rule":
             return service_topology(
@@ -419,12 +467,16 @@ class Service:
             retry=self.options.retry,
             delivery_limit=self.options.delivery_limit,
             destination=(c.format, c.destination),
+            partitions=c.partitions,
         )
 
     @property
     def ready(self) -> bool:
         """Consuming on a live connection (false while a consumer is missing, or stopping)."""
-        value = self._consumer_tag is not None and not self._stopping and self.broker.ready
+        consuming = self._consumer_tag is not None or (
+            self.partitions is not None and self.partitions.registered
+        )
+        value = consuming and not self._stopping and self.broker.ready
         self.metrics.ready(value)
         return value
 
@@ -433,11 +485,22 @@ class Service:
         return len(self._tasks)
 
     async def start(self) -> None:
+        """Declare the topology and consume. A partitioned service without an ordering secret
+        refuses (ConfigurationError): its inputs' partitions are chosen by the keyed header."""
+        if self.partitions is not None and self.ordering_secret is None:
+            raise ConfigurationError(
+                f"service {self.config.name!r} has partitions = {self.config.partitions} but no "
+                f"ordering secret: set [broker] ordering_secret or {ORDERING_SECRET_VARIABLE}"
+            )
         if self.config.role == "rule" and self.index is None:
             assert self.config.index is not None
             # creates or migrates the schema (one transaction; safe for several processes)
             self.index = await asyncio.to_thread(open_index, self.config.index)
         await self.broker.declare(self.topology)
+        if self.partitions is not None:
+            await self.partitions.start()
+            log.info("service started", extra={"cjx": self._fields(event="started")})
+            return
         self._consumer_tag = await self.broker.consume(
             self.queue, self._on_delivery, prefetch=self.options.prefetch
         )
@@ -453,6 +516,8 @@ class Service:
         :class:`Runner` does on SIGTERM).
         """
         self._stopping = True
+        if self.partitions is not None:
+            return await self._stop_partitioned(grace)
         if self._consumer_tag is not None:
             tag, self._consumer_tag = self._consumer_tag, None
             # if the connection is gone, unsettled deliveries come back anyway
@@ -482,6 +547,28 @@ class Service:
         log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
         return True
 
+    async def _stop_partitioned(self, grace: float | None) -> bool:
+        """Stop a partitioned service without a moment of two replicas on one partition: hold
+        what arrives, finish what is in flight, then close the consumers (what they hold goes
+        back to the head of each queue, for the replica that takes the partition over)."""
+        assert self.partitions is not None
+        await self.partitions.hold()
+        grace = self.options.shutdown_grace if grace is None else grace
+        pending = set(self._tasks)
+        clean = True
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=grace)
+            if still:
+                log.warning(
+                    "stopping with messages in flight; the broker will deliver them again",
+                    extra={"cjx": self._fields(event="stop-timeout", in_flight=len(still))},
+                )
+                clean = False
+        await self.partitions.release()
+        self._late = []  # returned with the consumers' channels
+        log.info("service stopped", extra={"cjx": self._fields(event="stopped")})
+        return clean
+
     # -- the consumer callback: synchronous, in delivery order -------------------------------
 
     def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
@@ -497,7 +584,19 @@ class Service:
             self._late.append(delivery)
             return
         own = (delivery.exchange, delivery.routing_key) == self._own_route
+        routed_by = delivery.message.headers.get(HEADER_ORDERING_KEY)
         delivery.message = admitted(delivery.message, own=own)
+        if (
+            self.partitions is not None
+            and not own
+            and isinstance(routed_by, str)
+            and KEY_FORM.fullmatch(routed_by)
+        ):
+            # the key the input was partitioned by goes with a retry, back to its partition
+            delivery.message = replace(
+                delivery.message,
+                headers={**delivery.message.headers, HEADER_ORDERING_KEY: routed_by},
+            )
         if self._backlog or self._off_loop(delivery):
             # behind (or itself) an input planned off the loop: wait its turn, in order
             self._backlog.append((delivery, started))
@@ -663,12 +762,23 @@ class Service:
             )
         if self.config.role == "rule":
             return self._plan_rules(delivery)
+        select: Callable[[Envelope[Any]], bool] | None = None
+        declined: list[Envelope[Any]] = []
         if self.config.role == "inbound":
             reader, writer = self.adapter, _CANONICAL_XML
         else:
             content_type = message.content_type or ""
-            reader = _CANONICAL_JSON if content_type.endswith("json") else _CANONICAL_XML
+            reader = _canonical_reader(content_type.endswith("json"), self.config.schema_version)
             writer = self.adapter
+            if self._selector is not None:
+                selector = self._selector
+
+                def select(envelope: Envelope[Any]) -> bool:
+                    if selector(envelope):
+                        return True
+                    declined.append(envelope)
+                    return False
+
         try:
             outcome = translate(
                 message.body,
@@ -677,6 +787,7 @@ class Service:
                 source=self._label(delivery),
                 clock=self.clock,
                 verify=True if self.options.verify_output else None,
+                select=select,
             )
         except TransientError as exc:
             return Plan("retry", reason=str(exc) or type(exc).__name__)
@@ -690,6 +801,8 @@ class Service:
         message_type = outcome.envelopes[0].message_type if outcome.envelopes else "-"
         if not outcome.ok:
             return Plan("dead-letter", message_type, report=outcome.report)
+        if declined and not outcome.envelopes:
+            return self._not_selected(declined[0])
         flagged = sorted({i.code for i in outcome.report.issues if i.severity is Severity.WARNING})
         if flagged:  # such as text.bidi-control: passed on, and said so (codes only)
             log.warning(
@@ -703,6 +816,13 @@ class Service:
         if len(keys) == 1:
             plan.ordering_key = keys.pop()
         return plan
+
+    def _not_selected(self, envelope: Envelope[Any]) -> Plan:
+        """This destination's ``where`` declined ``envelope``; whether any other does not is
+        asked only by the service that reports for its type (:func:`unselected_watch`)."""
+        others = self._watch.get(envelope.message_type)
+        by_none = others is not None and not any(other(envelope) for other in others)
+        return Plan("not-selected", envelope.message_type, selected_by_none=by_none)
 
     def _plan_rules(self, delivery: Delivery) -> Plan:
         """A rule service's plan: the canonical input read through its gate, then each rule that
@@ -787,8 +907,10 @@ class Service:
         self, delivery: Delivery, envelope: Envelope[Any], body: bytes, writer: Adapter
     ) -> tuple[str, str, Message]:
         headers: dict[str, Any] = {HEADER_SOURCE_FORMAT: envelope.source.format}
-        if envelope.ordering_key is not None:
-            headers[HEADER_ORDERING_KEY] = _key_digest(envelope.ordering_key)
+        if envelope.ordering_key is not None and self.ordering_secret is not None:
+            headers[HEADER_ORDERING_KEY] = ordering_key_of(
+                envelope.ordering_key, self.ordering_secret
+            )
         correlation = (
             envelope.correlation_id
             or delivery.message.correlation_id
@@ -865,14 +987,21 @@ class Service:
             await delivery.nack(requeue=True)
 
     async def _carry_out(self, plan: Plan, delivery: Delivery, step: _Step) -> str:
+        if plan.kind == "not-selected":
+            step.sent.set()  # nothing to send: the key's next input may go
+            self._declined(plan, delivery)
+            return "not-selected"
         if plan.kind == "publish":
             failure = await self._publish_all(plan, step)
             if failure is None:
                 self.metrics.published(plan.message_type, len(plan.outputs))
-                if log.isEnabledFor(logging.DEBUG):  # the hot path builds no log record
-                    log.debug(
+                if log.isEnabledFor(logging.INFO):  # at --log-level warning, no log record
+                    outputs = [m.message_id for _, _, m in plan.outputs]
+                    log.info(
                         "published",
-                        extra={"cjx": self._fields(delivery, plan, event="published")},
+                        extra={
+                            "cjx": self._fields(delivery, plan, event="published", outputs=outputs)
+                        },
                     )
                 return "published"
             plan = Plan("retry", plan.message_type, reason=failure)
@@ -881,6 +1010,22 @@ class Service:
         assert plan.report is not None
         await self._dead_letter(delivery, plan.report, plan.message_type, step)
         return "dead-lettered"
+
+    def _declined(self, plan: Plan, delivery: Delivery) -> None:
+        """Count and log a message this destination's ``where`` declined (ids and type only).
+        One that no destination selects is a warning and ``cjx_messages_unselected_total``;
+        one that only this destination declines is routine, logged at debug."""
+        if plan.selected_by_none:
+            self.metrics.unselected(plan.message_type)
+            log.warning(
+                "no destination selects this message; acknowledged, sent nowhere",
+                extra={"cjx": self._fields(delivery, plan, event="unselected")},
+            )
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "not selected by this destination's where",
+                extra={"cjx": self._fields(delivery, plan, event="not-selected")},
+            )
 
     async def _send(self, step: _Step, exchange: str, routing_key: str, message: Message) -> None:
         """Publish one message: the key's next input may go as soon as it has been sent (it is
@@ -1006,7 +1151,9 @@ class Service:
         self.metrics.retried(plan.message_type)
         log.info(
             "retrying",
-            extra={"cjx": self._fields(delivery, plan, event="retry", attempt=attempt)},
+            extra={
+                "cjx": self._fields(delivery, plan, event="retry", attempt=attempt, reason=reason)
+            },
         )
         return "retried"
 

@@ -6,6 +6,8 @@ broker, ``amqp://`` or ``amqps://`` for RabbitMQ (aio-pika is imported only then
 
 from __future__ import annotations
 
+import re
+
 from cjx.errors import ConfigurationError
 from cjx.transport._base import (
     DEFAULT_CONFIRM_WINDOW,
@@ -28,6 +30,7 @@ from cjx.transport._topology import (
     DEAD_LETTER,
     DEFAULT_DELIVERY_LIMIT,
     INBOUND,
+    MAX_PARTITIONS,
     OUTBOUND,
     RetryPolicy,
     destination_queue,
@@ -36,6 +39,9 @@ from cjx.transport._topology import (
     outbound_key,
     overflow_key,
     overflow_name,
+    partition_queue,
+    partition_route,
+    replicas_queue,
     retry_queue,
     service_topology,
 )
@@ -47,6 +53,7 @@ __all__ = [
     "DEFAULT_CONFIRM_WINDOW",
     "DEFAULT_DELIVERY_LIMIT",
     "INBOUND",
+    "MAX_PARTITIONS",
     "OUTBOUND",
     "Binding",
     "Broker",
@@ -69,7 +76,10 @@ __all__ = [
     "outbound_key",
     "overflow_key",
     "overflow_name",
+    "partition_queue",
+    "partition_route",
     "redact_url",
+    "replicas_queue",
     "retry_queue",
     "service_topology",
     "topic_matches",
@@ -80,10 +90,14 @@ def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (for logs and errors). Never raises.
 
     Works on the text, not a URL parser: a password holding ``/``, ``#`` or ``?`` unescaped
-    confuses parsers into calling part of it the host. Everything between ``scheme://user:``
+    confuses parsers into calling part of it the host. A cluster's list of node URLs
+    (``amqp://a/,amqp://b/``) is redacted node by node. Everything between ``scheme://user:``
     and the last ``@`` is the password. A userinfo without ``:`` is a token (some brokers take
     one as the user name) and is replaced whole: ``amqp://***@host/``.
     """
+    parts = re.split(r",\s*(?=amqps?://)", url)
+    if len(parts) > 1:  # a cluster's nodes: each redacted on its own
+        return ",".join(redact_url(part) for part in parts)
     scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest:
         return url

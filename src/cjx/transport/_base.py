@@ -144,8 +144,12 @@ Handler = Callable[[Delivery], None]
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
+    """A durable exchange. ``arguments`` are its AMQP arguments (``alternate-exchange``; a
+    consistent-hash exchange's ``hash-header`` or ``hash-property``)."""
+
     name: str
     kind: str = "topic"
+    arguments: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +166,15 @@ class Queue:
 
 @dataclass(frozen=True, slots=True)
 class Binding:
+    """``queue`` bound to ``exchange``; with ``to_exchange``, ``queue`` names an exchange
+    (an exchange-to-exchange binding). ``arguments`` are the binding's (a headers exchange's
+    match)."""
+
     queue: str
     exchange: str
     routing_key: str
+    arguments: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    to_exchange: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +232,22 @@ class Broker(Protocol):
     async def cancel(self, consumer_tag: str) -> None:
         """Stop a consumer; deliveries already handed out stay the handler's to settle."""
 
+    async def release(self, consumer_tag: str) -> None:
+        """Stop a consumer and hand its unsettled deliveries back to the head of the queue, in
+        order, as a closed channel does (settling them afterwards returns ``False``)."""
+
+    async def consumer_count(self, queue: str) -> int:
+        """Consumers of the queue (of a single-active-consumer quorum queue, the active one)."""
+
     async def get(self, queue: str) -> Delivery | None:
         """Take one message (unacknowledged) or ``None`` when the queue is empty."""
+
+    async def exchange_exists(self, exchange: str) -> bool:
+        """Whether ``exchange`` is declared on the broker now (by anyone)."""
+
+    async def delete_exchange(self, exchange: str) -> None:
+        """Delete the exchange and its bindings; a missing exchange is fine. It is not declared
+        again after a reconnect."""
 
     async def queue_length(self, queue: str) -> int:
         """Messages ready in the queue (not counting those handed out and unsettled)."""

@@ -56,6 +56,7 @@ import contextlib
 import datetime
 import decimal
 import logging
+import re
 import ssl
 import struct
 import uuid
@@ -105,6 +106,7 @@ from cjx.transport._base import (
 )
 
 __all__ = [
+    "split_urls",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_HEARTBEAT",
     "DEFAULT_PUBLISH_TIMEOUT",
@@ -164,6 +166,12 @@ _amqp_decode.install()
 # --- the broker ---------------------------------------------------------------------------------
 
 
+def split_urls(url: str) -> list[str]:
+    """The node URLs of a cluster given as one string: ``amqp://a:5672/,amqp://b:5672/``
+    (split only at a comma before ``amqp://`` or ``amqps://``, so a password may hold one)."""
+    return [part.strip() for part in re.split(r",\s*(?=amqps?://)", url.strip())]
+
+
 @dataclass(eq=False)
 class _Slot:
     """One consumer channel: where a consumer's deliveries came from, and how many are unsettled."""
@@ -203,6 +211,10 @@ class AmqpBroker:
     ``amqps://`` verifies the server certificate against the system store by default; aiormq reads
     ``cafile``, ``certfile``, ``keyfile`` and ``no_verify_ssl`` from the URL's query. A
     ``heartbeat`` in the URL's query wins over the ``heartbeat`` argument.
+
+    A cluster is given as its nodes' URLs separated by commas (``amqp://a:5672/,amqp://b:5672/``):
+    every connection attempt, at start and after a lost connection, goes to the next node in
+    turn, with the tenacity backoff between attempts, so a service fails over to a live node.
     """
 
     def __init__(
@@ -215,15 +227,31 @@ class AmqpBroker:
         publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
-        self._name = redact_url(url)
-        try:
-            parts = urlsplit(url)
-        except ValueError as exc:
-            raise ConfigurationError(f"broker URL {self._name!r} cannot be parsed") from exc
-        if parts.scheme.lower() not in ("amqp", "amqps"):
-            raise ConfigurationError(
-                f"broker URL {self._name!r} must start with amqp:// or amqps://"
-            )
+        urls = split_urls(url)
+        self._name = ", ".join(redact_url(u) for u in urls)
+        secrets: set[str] = set()
+        self._urls: list[URL] = []
+        for one in urls:
+            try:
+                parts = urlsplit(one)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"broker URL {redact_url(one)!r} cannot be parsed"
+                ) from exc
+            if parts.scheme.lower() not in ("amqp", "amqps"):
+                raise ConfigurationError(
+                    f"broker URL {redact_url(one)!r} must start with amqp:// or amqps://"
+                )
+            # the password, or a token given as the whole userinfo (``amqp://TOKEN@host/``)
+            secret = parts.password if parts.password is not None else parts.username
+            secrets |= {s for s in {secret or "", unquote(secret or "")} if s}
+            target = URL(one)
+            if "heartbeat" not in target.query:
+                target = target.update_query(heartbeat=str(heartbeat))
+            self._urls.append(target)
+        self._secrets = tuple(secrets)
+        #: the node the next connection attempt goes to (each attempt takes the next one)
+        self._next_url = 0
         if confirm_window < 1:
             raise ConfigurationError("confirm_window must be at least 1")
         if heartbeat < 0 or reconnect_max_wait <= 0 or publish_timeout <= 0 or connect_timeout <= 0:
@@ -231,13 +259,6 @@ class AmqpBroker:
                 "heartbeat must be >= 0 and reconnect_max_wait, publish_timeout and "
                 "connect_timeout > 0"
             )
-        # the password, or a token given as the whole userinfo (``amqp://TOKEN@host/``)
-        secret = parts.password if parts.password is not None else parts.username
-        self._secrets = tuple(s for s in {secret or "", unquote(secret or "")} if s)
-        target = URL(url)
-        if "heartbeat" not in target.query:
-            target = target.update_query(heartbeat=str(heartbeat))
-        self._url = target
         self._confirm_window = confirm_window
         self._reconnect_max_wait = reconnect_max_wait
         self._timeout = publish_timeout
@@ -298,7 +319,7 @@ class AmqpBroker:
         def remember(state: RetryCallState) -> None:
             if state.outcome is not None and (exc := state.outcome.exception()) is not None:
                 last[:] = [exc]
-                _log.info(
+                _log.warning(
                     "connecting to %s failed (%s); trying again", self._name, self._describe(exc)
                 )
 
@@ -412,6 +433,30 @@ class AmqpBroker:
             consumer.cancelled = True
             await self._cancel_on_broker(consumer)
 
+    async def release(self, consumer_tag: str) -> None:
+        """Stop a consumer by closing its channel: its unsettled deliveries go back to the head
+        of the queue, in order (settling them afterwards returns ``False``), and on a queue with
+        ``x-single-active-consumer`` the next waiting consumer takes over."""
+        consumer = self._consumers.pop(consumer_tag, None)
+        if consumer is None:
+            return
+        async with consumer.lock:
+            consumer.cancelled = True
+            slot = consumer.slot
+            if slot is None:
+                return
+            slot.consuming = False
+            slot.retired = True
+            await self._close_channel(slot.channel)
+
+    async def consumer_count(self, queue: str) -> int:
+        """Consumers of the queue; of a single-active-consumer quorum queue RabbitMQ 3.10
+        counts only the active one."""
+        ok = await self._call(
+            f"consumers of {queue!r}", _ADMIN, lambda ch: ch.queue_declare(queue, passive=True)
+        )
+        return ok.consumer_count or 0
+
     async def get(self, queue: str) -> Delivery | None:
         raw = await self._call(
             f"get from {queue!r}", _GET, lambda ch: ch.basic_get(queue, no_ack=False)
@@ -419,6 +464,37 @@ class AmqpBroker:
         if not isinstance(raw.delivery, spec.Basic.GetOk):
             return None
         return _AmqpDelivery(raw, queue=queue, slot=None, registry=self._unsettled)
+
+    async def exchange_exists(self, exchange: str) -> bool:
+        if exchange == "":
+            return True
+
+        async def passive(ch: aiormq.abc.AbstractChannel) -> bool:
+            try:
+                await ch.exchange_declare(exchange, passive=True)
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                return False
+            return True
+
+        return await self._call(f"look for exchange {exchange!r}", _ADMIN, passive)
+
+    async def delete_exchange(self, exchange: str) -> None:
+        if exchange == "" or exchange.startswith("amq."):
+            raise TransportError(f"exchange name {exchange!r} is reserved (403 ACCESS_REFUSED)")
+        await self._call(
+            f"delete exchange {exchange!r}",
+            _ADMIN,
+            lambda ch: ch.exchange_delete(exchange, if_unused=False),
+        )
+        self._known_exchanges.discard(exchange)
+        self._topologies = [
+            Topology(
+                tuple(e for e in t.exchanges if e.name != exchange),
+                t.queues,
+                tuple(b for b in t.bindings if b.exchange != exchange),
+            )
+            for t in self._topologies
+        ]
 
     async def queue_length(self, queue: str) -> int:
         ok = await self._call(
@@ -461,8 +537,10 @@ class AmqpBroker:
 
     async def _establish(self) -> None:
         """Open a connection, declare every topology on it, and make it the current one."""
+        target = self._urls[self._next_url % len(self._urls)]
+        self._next_url += 1  # a failed node is not tried twice in a row
         connection = await aio_pika.connect(
-            self._url,
+            target,
             timeout=_ATTEMPT_TIMEOUT,
             client_properties={"connection_name": _CONNECTION_NAME},
         )
@@ -1050,16 +1128,57 @@ async def _declare(underlay: aiormq.abc.AbstractChannel, *, topology: Topology) 
     for exchange in topology.exchanges:
         if exchange.name:  # the default exchange exists and may not be declared
             await underlay.exchange_declare(
-                exchange.name, exchange_type=exchange.kind, durable=True
+                exchange.name,
+                exchange_type=exchange.kind,
+                durable=True,
+                arguments=_table(exchange.arguments, f"exchange {exchange.name!r}") or None,
             )
+    away: set[str] = set()
     for queue in topology.queues:
-        await underlay.queue_declare(
-            queue.name,
-            durable=True,
-            arguments=_table(queue.arguments, f"queue {queue.name!r} arguments") or None,
-        )
+        arguments = _table(queue.arguments, f"queue {queue.name!r} arguments") or None
+        if queue.quorum:
+            await underlay.queue_declare(queue.name, durable=True, arguments=arguments)
+        elif not await _declare_classic(underlay, queue.name, arguments):
+            away.add(queue.name)
     for binding in topology.bindings:
-        await underlay.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+        arguments = _table(binding.arguments, f"binding to {binding.queue!r}") or None
+        if binding.to_exchange:
+            await underlay.exchange_bind(
+                binding.queue,
+                binding.exchange,
+                routing_key=binding.routing_key,
+                arguments=arguments,
+            )
+        elif binding.queue not in away:
+            await underlay.queue_bind(
+                binding.queue,
+                binding.exchange,
+                routing_key=binding.routing_key,
+                arguments=arguments,
+            )
+
+
+async def _declare_classic(
+    underlay: aiormq.abc.AbstractChannel, name: str, arguments: dict[str, Any] | None
+) -> bool:
+    """Declare a classic queue on a channel of its own; ``False`` when it lives on a cluster
+    node that is down. A classic queue is not replicated: while its node is away RabbitMQ
+    answers 404 "home node ... is down or inaccessible", and that must not stop the services
+    from coming back on the other nodes (cjx's only classic queue is the dlq overflow, a last
+    resort). It is declared again at the next reconnect."""
+    spare = await underlay.connection.channel()
+    try:
+        await spare.queue_declare(name, durable=True, arguments=arguments)
+    except ChannelNotFoundEntity as exc:
+        if "down or inaccessible" not in str(exc):
+            raise
+        _log.warning("queue %r is on a cluster node that is down; carrying on without it", name)
+        return False
+    finally:
+        if not spare.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(spare.close(), _CLOSE_TIMEOUT)
+    return True
 
 
 def _without_queue(topology: Topology, queue: str) -> Topology:

@@ -11,7 +11,12 @@ Rules it keeps, each checked against RabbitMQ 3.10 by ``tests/transport/test_con
   raises :class:`TransportError` (RabbitMQ: 406 PRECONDITION_FAILED) and changes nothing.
 * Consumers: the handler is called from the event loop (never from inside ``publish``), one call
   at a time, in queue order; at most ``prefetch`` unsettled deliveries per consumer (0: no limit);
-  consumers of one queue take turns.
+  consumers of one queue take turns, except on a queue with ``x-single-active-consumer``, where
+  the earliest registered consumer gets everything and the others wait their turn.
+* Exchange kinds: topic, direct, fanout, headers (``x-match`` all/any; a void binding value
+  matches presence), and ``x-consistent-hash`` (``hash-header``, ``hash-property`` message_id or
+  correlation_id, else the routing key; binding key = weight); ``alternate-exchange``;
+  exchange-to-exchange bindings.
 * Requeue (``nack(requeue=True)``, a lost connection, ``close``) sets ``redelivered``. A classic
   queue puts the message back at its original position. A quorum queue puts a nacked message at
   the **back** and one returned by a lost connection at the **head** (RabbitMQ 3.10's
@@ -57,6 +62,7 @@ import asyncio
 import dataclasses
 import datetime as _dt
 import decimal
+import hashlib
 import itertools
 import logging
 from collections import deque
@@ -86,7 +92,9 @@ FRAME_MAX: Final = 131072
 _FRAME_PAYLOAD_MAX: Final = FRAME_MAX - 8
 _SHORTSTR_MAX: Final = 255
 _PREFETCH_MAX: Final = 65535
-_EXCHANGE_KINDS: Final = frozenset({"topic", "direct", "fanout"})
+#: RabbitMQ's consistent-hash exchange plugin (``rabbitmq_consistent_hash_exchange``).
+CONSISTENT_HASH: Final = "x-consistent-hash"
+_EXCHANGE_KINDS: Final = frozenset({"topic", "direct", "fanout", "headers", CONSISTENT_HASH})
 _QUEUE_TYPES: Final = frozenset({"classic", "quorum"})
 #: Deliveries handed out per turn of the event loop before the dispatcher yields.
 _DISPATCH_BATCH: Final = 256
@@ -125,6 +133,7 @@ class _Queue:
         "pump",
         "quorum",
         "ready",
+        "single_active",
         "ttl_seconds",
         "turn",
     )
@@ -133,6 +142,7 @@ class _Queue:
         self.name = name
         self.arguments = arguments
         self.quorum = arguments.get("x-queue-type") == "quorum"
+        self.single_active = arguments.get("x-single-active-consumer") is True
         ttl = arguments.get("x-message-ttl")
         self.ttl_seconds: float | None = None if ttl is None else ttl / 1000
         self.delivery_limit: int | None = arguments.get("x-delivery-limit") if self.quorum else None
@@ -170,7 +180,11 @@ class _Queue:
         _take_out(entry)
 
     def next_consumer(self) -> _Consumer | None:
-        """The next consumer, in turn, with room under its prefetch."""
+        """The next consumer, in turn, with room under its prefetch; with
+        ``x-single-active-consumer``, only the earliest registered (the others wait)."""
+        if self.single_active:
+            first = self.consumers[0] if self.consumers else None
+            return first if first is not None and first.has_room() else None
         count = len(self.consumers)
         for step in range(count):
             index = (self.turn + step) % count
@@ -244,8 +258,10 @@ class MemoryBroker:
         self._closed = False
         self._exchanges: dict[str, str] = {}
         self._queues: dict[str, _Queue] = {}
-        # exchange -> (queue, binding key) pairs, in declaration order
-        self._bindings: dict[str, dict[tuple[str, str], None]] = {}
+        # exchange -> (destination, binding key, to an exchange) -> binding arguments, in
+        # declaration order
+        self._bindings: dict[str, dict[tuple[str, str, bool], dict[str, Any]]] = {}
+        self._exchange_arguments: dict[str, dict[str, Any]] = {}
         self._consumers: dict[str, _Consumer] = {}
         self._unsettled: dict[_MemoryDelivery, None] = {}
         self._topology = Topology()
@@ -312,7 +328,7 @@ class MemoryBroker:
         assert self._window is not None
         async with self._window:
             self._require_connected()
-            queues = self._route(exchange, routing_key)
+            queues = self._route(exchange, routing_key, message)
             if queues:
                 for queue in queues:
                     self._enqueue(queue, message, exchange, routing_key)
@@ -338,14 +354,62 @@ class MemoryBroker:
         consumer = self._consumers.get(consumer_tag)
         if consumer is not None:
             self._remove_consumer(consumer)
+            self._schedule(consumer.queue)  # a single active consumer's successor takes over
+
+    async def release(self, consumer_tag: str) -> None:
+        """Stop a consumer and return its unsettled deliveries to the head of their queue, in
+        order, as RabbitMQ does when the consumer's channel closes; settling them afterwards
+        returns ``False``. With ``x-single-active-consumer`` the next consumer takes over."""
+        consumer = self._consumers.get(consumer_tag)
+        if consumer is None:
+            return
+        self._remove_consumer(consumer)
+        mine = [d for d in self._unsettled if d._consumer is consumer]
+        for delivery in mine:
+            del self._unsettled[delivery]
+            delivery._state = "lost"
+            consumer.unsettled -= 1
+        for delivery in mine:
+            self._return(delivery._queue, delivery._entry, nacked=False)
+        self._schedule(consumer.queue)
+
+    async def consumer_count(self, queue: str) -> int:
+        """Consumers of the queue; of a single-active-consumer quorum queue, only the active one
+        (as RabbitMQ 3.10 counts them)."""
+        self._require_connected()
+        target = self._queue(queue)
+        if target.quorum and target.single_active:
+            return min(1, len(target.consumers))
+        return len(target.consumers)
 
     async def get(self, queue: str) -> Delivery | None:
         self._require_connected()
         target = self._queue(queue)
+        if target.quorum and target.single_active:
+            raise TransportError(
+                f"queue {queue!r}: basic.get operations are not supported by quorum queues with "
+                "single active consumer (405 RESOURCE_LOCKED)"
+            )
         entry = target.take()
         if entry is None:
             return None
         return self._deliver(target, entry, None)
+
+    async def exchange_exists(self, exchange: str) -> bool:
+        self._require_connected()
+        return exchange == "" or exchange in self._exchanges
+
+    async def delete_exchange(self, exchange: str) -> None:
+        self._require_connected()
+        if exchange == "" or exchange.startswith("amq."):
+            raise TransportError(f"exchange name {exchange!r} is reserved (403 ACCESS_REFUSED)")
+        self._exchanges.pop(exchange, None)
+        self._bindings.pop(exchange, None)
+        self._topology = Topology(
+            tuple(e for e in self._topology.exchanges if e.name != exchange),
+            self._topology.queues,
+            tuple(b for b in self._topology.bindings if b.exchange != exchange),
+        )
 
     async def queue_length(self, queue: str) -> int:
         self._require_connected()
@@ -376,7 +440,7 @@ class MemoryBroker:
             target.pump.cancel()
             target.pump = None
         for bindings in self._bindings.values():
-            for pair in [p for p in bindings if p[0] == queue]:
+            for pair in [p for p in bindings if p[0] == queue and not p[2]]:
                 del bindings[pair]
         # not declared again after a lost connection (AmqpBroker forgets it too)
         self._topology = Topology(
@@ -385,7 +449,25 @@ class MemoryBroker:
             tuple(b for b in self._topology.bindings if b.queue != queue),
         )
 
-    # -- test hook ----------------------------------------------------------------------------
+    # -- test hooks ---------------------------------------------------------------------------
+
+    def in_motion(self) -> int:
+        """Messages the broker still moves by itself or has handed out: ready in a queue that
+        has a consumer or a message TTL (a wait queue), or delivered and not yet settled.
+
+        Zero means that, until someone publishes, consumes or gets, nothing changes: what
+        :class:`cjx.testing.Harness` waits for. A queue nobody consumes (a destination queue,
+        a dlq) holds its messages still and does not count, unless they expire.
+        """
+        count = len(self._unsettled)
+        for queue in self._queues.values():
+            if not queue.ready:
+                continue
+            if queue.consumers or queue.ttl_seconds is not None:
+                count += len(queue.ready)
+            else:  # messages with an expiration of their own move when it runs out
+                count += sum(1 for entry in queue.ready if entry.expires_at is not None)
+        return count
 
     async def simulate_connection_loss(self) -> None:
         """Test hook: behave as RabbitMQ does when the client's connection dies, then reconnect.
@@ -421,10 +503,22 @@ class MemoryBroker:
                 raise TransportError("cannot bind to the default exchange (403 ACCESS_REFUSED)")
             if binding.exchange not in self._exchanges:
                 raise TransportError(f"no exchange {binding.exchange!r} (404 NOT_FOUND)")
-            self._queue(binding.queue)
+            if binding.to_exchange:
+                if binding.queue not in self._exchanges:
+                    raise TransportError(f"no exchange {binding.queue!r} (404 NOT_FOUND)")
+            else:
+                self._queue(binding.queue)
             if len(binding.routing_key.encode()) > _SHORTSTR_MAX:
                 raise TransportError("binding key longer than 255 octets")
-            self._bindings[binding.exchange][(binding.queue, binding.routing_key)] = None
+            if self._exchanges[binding.exchange] == CONSISTENT_HASH and not (
+                binding.routing_key.isdigit() and int(binding.routing_key) > 0
+            ):
+                raise TransportError(
+                    "a consistent-hash binding key is a positive weight (RabbitMQ ignores "
+                    "the binding otherwise)"
+                )
+            key = (binding.queue, binding.routing_key, binding.to_exchange)
+            self._bindings[binding.exchange][key] = _copy_table(binding.arguments)
 
     def _declare_exchange(self, exchange: Exchange) -> None:
         name, kind = exchange.name, exchange.kind
@@ -439,7 +533,20 @@ class MemoryBroker:
             raise TransportError(
                 f"exchange {name!r} is {current}, not {kind} (406 PRECONDITION_FAILED)"
             )
+        arguments = _copy_table(exchange.arguments)
+        if current is not None and self._exchange_arguments.get(name, {}) != arguments:
+            raise TransportError(
+                f"exchange {name!r} exists with other arguments (406 PRECONDITION_FAILED)"
+            )
+        if kind == CONSISTENT_HASH and not (
+            set(arguments) <= {"hash-header", "hash-property"} and len(arguments) <= 1
+        ):
+            raise TransportError(
+                f"exchange {name!r}: a consistent-hash exchange takes hash-header or "
+                "hash-property, not both"
+            )
         self._exchanges[name] = kind
+        self._exchange_arguments[name] = arguments
         self._bindings.setdefault(name, {})
 
     def _declare_queue(self, queue: Queue) -> None:
@@ -457,7 +564,9 @@ class MemoryBroker:
         _check_queue_arguments(name, arguments)
         self._queues[name] = _Queue(name, arguments)
 
-    def _route(self, exchange: str, routing_key: str) -> list[_Queue]:
+    def _route(
+        self, exchange: str, routing_key: str, message: Message, seen: set[str] | None = None
+    ) -> list[_Queue]:
         """The queues a message reaches; TransportError when the exchange does not exist."""
         if exchange == "":
             queue = self._queues.get(routing_key)
@@ -465,14 +574,39 @@ class MemoryBroker:
         kind = self._exchanges.get(exchange)
         if kind is None:
             raise TransportError(f"no exchange {exchange!r} (RabbitMQ: 404 NOT_FOUND)")
-        names: dict[str, None] = {}
-        for queue_name, key in self._bindings[exchange]:
-            if (
-                kind == "fanout"
+        seen = set() if seen is None else seen
+        seen.add(exchange)
+        bindings = self._bindings[exchange]
+        chosen: list[tuple[str, bool]]
+        if kind == CONSISTENT_HASH:
+            chosen = _hash_choice(
+                bindings, self._exchange_arguments[exchange], routing_key, message
+            )
+        else:
+            chosen = [
+                (destination, to_exchange)
+                for (destination, key, to_exchange), arguments in bindings.items()
+                if kind == "fanout"
                 or (kind == "direct" and key == routing_key)
                 or (kind == "topic" and topic_matches(key, routing_key))
-            ):
-                names[queue_name] = None
+                or (kind == "headers" and _headers_match(arguments, message.headers))
+            ]
+        names: dict[str, None] = {}
+        for destination, to_exchange in chosen:
+            if not to_exchange:
+                names[destination] = None
+            elif destination not in seen:
+                for queue in self._route(destination, routing_key, message, seen):
+                    names[queue.name] = None
+        alternate = self._exchange_arguments[exchange].get("alternate-exchange")
+        if (
+            not chosen
+            and isinstance(alternate, str)
+            and alternate in self._exchanges
+            and alternate not in seen
+        ):
+            for queue in self._route(alternate, routing_key, message, seen):
+                names[queue.name] = None
         return [self._queues[n] for n in names]
 
     def _enqueue(self, queue: _Queue, message: Message, exchange: str, routing_key: str) -> None:
@@ -598,7 +732,7 @@ class MemoryBroker:
         deaths = _record_death(headers, queue.name, reason, entry.exchange, entry.routing_key)
         message = dataclasses.replace(entry.message, headers=headers)
         try:
-            targets = self._route(exchange, routing_key)
+            targets = self._route(exchange, routing_key, message)
         except TransportError:
             targets = []  # RabbitMQ drops a dead letter whose exchange does not exist
         if reason != "rejected":
@@ -640,6 +774,46 @@ class MemoryBroker:
             _log.warning("declaring the topology again after a lost connection failed: %s", exc)
         for queue in self._queues.values():
             self._schedule(queue)
+
+
+# -- headers and consistent-hash exchanges -------------------------------------------------------
+
+
+def _headers_match(arguments: Mapping[str, Any], headers: Mapping[str, Any]) -> bool:
+    """A headers-exchange binding: ``x-match`` ``all`` (the default) or ``any``; a binding value
+    of ``None`` (AMQP void) matches the header's presence, any other value equality."""
+    wanted = {k: v for k, v in arguments.items() if not k.startswith("x-")}
+    if not wanted:
+        return True
+    hits = [k in headers and (v is None or headers[k] == v) for k, v in wanted.items()]
+    return any(hits) if arguments.get("x-match") == "any" else all(hits)
+
+
+def _hash_choice(
+    bindings: Mapping[tuple[str, str, bool], Any],
+    arguments: Mapping[str, Any],
+    routing_key: str,
+    message: Message,
+) -> list[tuple[str, bool]]:
+    """A consistent-hash exchange: one destination, chosen by the hash of the header, property
+    or routing key the exchange names, each binding weighing as much as its key says. The same
+    value always reaches the same destination while the bindings stay the same (the buckets are
+    not RabbitMQ's: which partition a key reaches differs between the two brokers)."""
+    buckets = [(d, e) for (d, key, e) in bindings for _ in range(int(key))]
+    if not buckets:
+        return []
+    header = arguments.get("hash-header")
+    prop = arguments.get("hash-property")
+    if isinstance(header, str):
+        value: Any = message.headers.get(header)
+    elif prop == "message_id":
+        value = message.message_id
+    elif prop == "correlation_id":
+        value = message.correlation_id
+    else:
+        value = routing_key
+    digest = hashlib.sha256(repr(value).encode()).digest()
+    return [buckets[int.from_bytes(digest[:8], "big") % len(buckets)]]
 
 
 # -- x-death ----------------------------------------------------------------------------------

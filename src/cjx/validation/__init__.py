@@ -3,9 +3,11 @@
 from cjx.validation._canonical import (
     CANONICAL_JSON_SCHEMA,
     CANONICAL_XSD,
+    VersionChoice,
     canonical_gate,
     check_canonical_json,
     check_canonical_xml_element,
+    schemas_for,
     validate_canonical_json,
     validate_canonical_xml,
 )
@@ -24,6 +26,7 @@ __all__ = [
     "BIDI_CODE",
     "CANONICAL_JSON_SCHEMA",
     "CANONICAL_XSD",
+    "VersionChoice",
     "canonical_gate",
     "check_canonical_json",
     "check_canonical_xml_element",
@@ -32,6 +35,7 @@ __all__ = [
     "json_schema_issues",
     "json_validator",
     "lxml_schema",
+    "schemas_for",
     "validate_canonical_json",
     "validate_canonical_xml",
     "xmlschema_issues",

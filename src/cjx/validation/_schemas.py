@@ -44,6 +44,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as JsonSchemaError
 from lxml import etree
 from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 from xmlschema.validators import (
     XsdAnyAttribute,
     XsdAnyElement,
@@ -71,7 +72,7 @@ from xmlschema.validators import (
     XsdWhiteSpaceFacet,
 )
 
-from cjx._resources import schema_file
+from cjx._resources import add_schema_names, schema_file
 from cjx.codec import element_path, json_pointer, resolve_libxml_path
 from cjx.errors import (
     MAX_ISSUES,
@@ -89,6 +90,7 @@ __all__ = [
     "json_schema_issues",
     "json_validator",
     "lxml_schema",
+    "schema_path",
     "xmlschema_issues",
     "xmlschema_schema",
     "xsd_issues",
@@ -104,19 +106,39 @@ _lock = threading.Lock()
 _per_thread = threading.local()
 
 
-def lxml_schema(relative: str) -> etree.XMLSchema:
-    """The compiled XSD at ``schemas/<relative>``, one per thread.
+def schema_path(schema: str | Path) -> Path:
+    """Where a schema is: a ``str`` is relative to cjx's own ``schemas/`` folder
+    (``formats/libra-spi/route-data.xsd``); a :class:`~pathlib.Path` is any schema file, such
+    as one a third-party adapter ships in its own package
+    (``Path(__file__).with_name("row.schema.json")``). The names a schema file declares may then
+    be shown in reports as they are (:func:`cjx.errors.input_name`)."""
+    if isinstance(schema, Path):
+        if not schema.is_file():
+            raise FileNotFoundError(f"schema file {str(schema)!r} does not exist")
+        add_schema_names(schema)
+        return schema
+    if not isinstance(schema, str):
+        raise TypeError(
+            f"a schema is named by a str (under cjx's schemas/) or a Path, "
+            f"not {type(schema).__name__}"
+        )
+    return schema_file(schema)
+
+
+def lxml_schema(relative: str | Path) -> etree.XMLSchema:
+    """The compiled XSD at ``schemas/<relative>`` (or at a :class:`~pathlib.Path`: see
+    :func:`schema_path`), one per thread.
 
     An :class:`lxml.etree.XMLSchema` keeps the error log of its last validation on itself, so
     two threads validating with one object would read each other's errors: a service translates
     large inputs in a worker thread while the event loop translates small ones.
     """
-    compiled: dict[str, etree.XMLSchema] | None = getattr(_per_thread, "schemas", None)
+    compiled: dict[str | Path, etree.XMLSchema] | None = getattr(_per_thread, "schemas", None)
     if compiled is None:
         compiled = _per_thread.schemas = {}
     schema = compiled.get(relative)
     if schema is None:
-        path = schema_file(relative)
+        path = schema_path(relative)
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
         doc = etree.parse(str(path), parser)
         with _lock:
@@ -125,13 +147,13 @@ def lxml_schema(relative: str) -> etree.XMLSchema:
 
 
 #: The fast-path twin (its ``schemas/`` path) of each xmlschema schema built here.
-_TWINS: dict[int, str] = {}
+_TWINS: dict[int, str | Path] = {}
 
 
 @cache
-def xmlschema_schema(relative: str) -> xmlschema.XMLSchema:
+def xmlschema_schema(relative: str | Path) -> xmlschema.XMLSchema:
     """The same XSD through xmlschema, sandboxed to its folder and defused."""
-    path = schema_file(relative)
+    path = schema_path(relative)
     schema = xmlschema.XMLSchema(str(path), allow="sandbox", defuse="always")
     _TWINS[id(schema)] = relative
     return schema
@@ -820,16 +842,22 @@ def _registry(folder: Path) -> Registry:
     pairs: list[tuple[str, Resource[Any]]] = []
     for path in sorted(folder.glob("*.schema.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
-        resource: Resource[Any] = Resource.from_contents(contents)
-        pairs.append((contents["$id"], resource))
+        # a schema without "$schema" is read as draft 2020-12, as json_validator reads it
+        resource: Resource[Any] = Resource.from_contents(
+            contents, default_specification=DRAFT202012
+        )
+        if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
+            pairs.append((contents["$id"], resource))
         pairs.append((path.name, resource))  # relative $refs between sibling files
     return Registry().with_resources(pairs).crawl()
 
 
 @cache
-def json_validator(relative: str) -> Draft202012Validator:
-    """A draft 2020-12 validator for ``schemas/<relative>``, siblings resolvable by file name."""
-    path = schema_file(relative)
+def json_validator(relative: str | Path) -> Draft202012Validator:
+    """A draft 2020-12 validator for ``schemas/<relative>`` (or a :class:`~pathlib.Path`: see
+    :func:`schema_path`), siblings resolvable by file name. ``$schema`` and ``$id`` are
+    optional."""
+    path = schema_path(relative)
     contents = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(contents)
     validator = Draft202012Validator(contents, registry=_registry(path.parent))

@@ -1,0 +1,168 @@
+"""The ``nomis-cde`` adapter: one row of a NOMIS CDE offender extract <->
+``custody.prisoner-record``.
+
+Registered in the ``cjx.adapters`` entry-point group as ``nomis-cde``. The input is one row
+(one line of ``C_NOMIS_OFFENDER_<DDMMYYYY>_01.dat``: 153 ``|``-separated fields); a whole file
+is read by ``cjx extract import`` (:mod:`cjx.extract`), which streams it row by row through
+:func:`decode_row`. :mod:`cjx_nomis_cde._format` holds the table of the 153 fields,
+:mod:`cjx_nomis_cde._codec` the rules.
+
+Issue codes this adapter adds to the shared ones (``noms.*``, ``book-number.*``, ``cro.*``,
+``pnc.*``, ``date.format``, ``schema.*``), each at ``field N name_fN``:
+
+* ``nomis-cde.field-count``: the row does not have 153 fields;
+* ``nomis-cde.custody-status``: field 24 is not one of the layout's custody statuses;
+* ``nomis-cde.value``: a flag, the height or an alert not written as the layout writes them;
+* ``nomis-cde.not-carried`` (encoding): a part of the record a row cannot hold.
+
+The envelope: ``occurred_at`` is the extract date (field 1) at 00:00 Europe/London; ``subject``
+the NOMS number, then the first PNC ID and the CRO number; ``source`` ``{nomis, nomis-cde}``.
+The message id digests the body, so the same record read twice has the same id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Final
+from zoneinfo import ZoneInfo
+
+from cjx.adapter import Adapter, Translation
+from cjx.errors import Issue, Report, ValidationFailed, error, input_name
+from cjx.model import (
+    Clock,
+    Envelope,
+    PrisonerRecord,
+    Source,
+    SubjectId,
+    SubjectScheme,
+    Timestamp,
+    make_envelope,
+    system_clock,
+)
+
+from ._codec import NOT_CARRIED_CODE, DecodedRow, decode_fields, encode_fields, split_row
+from ._format import FIELD_COUNT, FIELDS, FORMAT_NAME, SYSTEM, Field
+
+__all__ = [
+    "FIELDS",
+    "FIELD_COUNT",
+    "FORMAT_NAME",
+    "DecodedRow",
+    "Field",
+    "NomisCdeAdapter",
+    "adapter",
+    "decode_row",
+    "encode_row",
+    "envelope_for",
+]
+
+LONDON: Final = ZoneInfo("Europe/London")
+_SOURCE: Final = Source(system=SYSTEM, format=FORMAT_NAME)
+
+
+def decode_row(line: str) -> DecodedRow:
+    """One row (without its line end) decoded: the record or the issues."""
+    return decode_fields(split_row(line))
+
+
+def extract_instant(extract_date: dt.date) -> Timestamp:
+    """The extract's time: its date at 00:00 Europe/London."""
+    return Timestamp.from_datetime(
+        dt.datetime(extract_date.year, extract_date.month, extract_date.day, tzinfo=LONDON)
+    )
+
+
+def envelope_for(
+    record: PrisonerRecord, extract_date: dt.date, *, clock: Clock = system_clock
+) -> Envelope[PrisonerRecord]:
+    """The canonical envelope of a decoded row."""
+    subject = [SubjectId(scheme=SubjectScheme.NOMS, value=record.noms_number)]
+    identifiers = record.identifiers
+    if identifiers is not None:
+        if identifiers.pnc is not None:
+            subject.append(SubjectId(scheme=SubjectScheme.PNC, value=identifiers.pnc))
+        if identifiers.cro_number is not None:
+            subject.append(SubjectId(scheme=SubjectScheme.CRO, value=identifiers.cro_number))
+    return make_envelope(
+        record,
+        occurred_at=extract_instant(extract_date),
+        source=_SOURCE,
+        subject=subject,
+        clock=clock,
+    )
+
+
+def encode_row(record: PrisonerRecord, extract_date: dt.date) -> str:
+    """The row (without a line end) for ``record``; :class:`ValidationFailed`
+    (``nomis-cde.not-carried``) when a row cannot hold it."""
+    refused: list[Issue] = []
+    values = encode_fields(
+        record,
+        extract_date,
+        lambda path, message: refused.append(error(NOT_CARRIED_CODE, path, message)),
+    )
+    if refused:
+        raise ValidationFailed(Report(input_name(str(record.noms_number)), tuple(refused)))
+    return "|".join(values)
+
+
+class NomisCdeAdapter(Adapter):
+    """One row of a NOMIS CDE offender extract, both directions."""
+
+    name: ClassVar[str] = FORMAT_NAME
+    media_type: ClassVar[str] = "text/plain"
+    extension: ClassVar[str] = ".dat"
+    decodes: ClassVar[frozenset[str]] = frozenset({PrisonerRecord.message_type})
+    encodes: ClassVar[frozenset[str]] = frozenset({PrisonerRecord.message_type})
+    description: ClassVar[str] = (
+        "NOMIS CDE offender extract: one row (153 '|'-separated fields) of the whole-estate "
+        "prisoner file; a whole file with `cjx extract import`"
+    )
+
+    def sniff(self, data: bytes) -> bool:
+        line = data.split(b"\n", 1)[0]
+        return line.count(b"|") == FIELD_COUNT - 1
+
+    def translate(
+        self,
+        data: bytes,
+        *,
+        source: str = "<input>",
+        clock: Clock = system_clock,
+        detailed: bool = False,
+    ) -> Translation:
+        """Decode one row (a trailing line end is allowed; a second row is not)."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                Report(source, (error(f"{FORMAT_NAME}.encoding", "row", "the row is not UTF-8"),))
+            ) from None
+        text = text.removesuffix("\n").removesuffix("\r")
+        if "\n" in text or "\r" in text:
+            raise ValidationFailed(
+                Report(
+                    source,
+                    (error(f"{FORMAT_NAME}.rows", "row", "expected one row; use cjx extract"),),
+                )
+            )
+        decoded = decode_row(text)
+        if decoded.record is None or decoded.extract_date is None:
+            raise ValidationFailed(Report(source, tuple(decoded.issues)))
+        envelope = envelope_for(decoded.record, decoded.extract_date, clock=clock)
+        return Translation((envelope,), Report(source, tuple(decoded.issues)))
+
+    def encode(self, envelope: Envelope[Any]) -> bytes:
+        body = envelope.body
+        if not isinstance(body, PrisonerRecord):
+            from cjx.errors import UnknownMessageType  # noqa: PLC0415
+
+            raise UnknownMessageType(
+                f"{FORMAT_NAME} cannot encode {envelope.message_type!r}; it encodes "
+                f"{PrisonerRecord.message_type}"
+            )
+        extract_date = envelope.occurred_at.to_datetime().astimezone(LONDON).date()
+        return (encode_row(body, extract_date) + "\n").encode("utf-8")
+
+
+adapter: Final = NomisCdeAdapter()

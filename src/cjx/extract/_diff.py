@@ -1,0 +1,157 @@
+"""``cjx extract diff OLD NEW``: two daily extracts -> canonical messages for what changed.
+
+Memory is bounded: each file is streamed once into a temporary SQLite database on disk (one
+row a person: the NOMS number, the row number and the record's canonical JSON), and the two
+tables are then walked side by side in NOMS-number order. Neither file is held in memory, and
+their order (grouped by prison) does not matter.
+
+What it emits, in NOMS-number order, one canonical message a line:
+
+* a person in NEW and not in OLD: their ``custody.prisoner-record``;
+* a person whose record differs: their new ``custody.prisoner-record``. The groups that
+  differ (:meth:`cjx.model.PrisonerRecord.changed_groups`) are counted in the summary.
+
+The extract date and the age are not in the record, so they are never a change. A message id
+digests the record, so running the same diff again emits the same ids. Rows either file
+rejects (the import's rules, and a NOMS number on a second row of a file) go to the rejects
+file with the file's name, and count.
+
+Not done yet (issue 9): the message for a person no longer in the extract (counted as
+``removed``), ``custody.release-dates`` for changed release dates, and the changed groups inside
+the message.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cjx.codec import encode_json
+from cjx.model import PrisonerRecord
+
+__all__ = ["diff_extracts"]
+
+
+def _load(db: sqlite3.Connection, table: str, path: Path, rejects: BinaryIO) -> Counter[str]:
+    from cjx_nomis_cde import decode_row  # noqa: PLC0415
+
+    counts: Counter[str] = Counter()
+    db.execute(f"CREATE TABLE {table} (noms TEXT PRIMARY KEY, row INTEGER, record TEXT, day TEXT)")
+    batch: list[tuple[str, int, str, str]] = []
+    with path.open("rb") as handle:
+        for row, raw in enumerate(handle, start=1):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            decoded = decode_row(line)
+            issues = [(i.code, i.path, i.message) for i in decoded.issues]
+            record = decoded.record
+            if record is not None and decoded.extract_date is not None:
+                batch.append(
+                    (
+                        str(record.noms_number),
+                        row,
+                        record.model_dump_json(exclude_none=True),
+                        decoded.extract_date.isoformat(),
+                    )
+                )
+                if len(batch) >= 5000:
+                    counts["rejected"] += _insert(db, table, batch, path, rejects)
+                    batch = []
+                continue
+            counts["rejected"] += 1
+            _reject(rejects, path, row, issues, line)
+    counts["rejected"] += _insert(db, table, batch, path, rejects)
+    return counts
+
+
+def _insert(
+    db: sqlite3.Connection,
+    table: str,
+    batch: list[tuple[str, int, str, str]],
+    path: Path,
+    rejects: BinaryIO,
+) -> int:
+    rejected = 0
+    for item in batch:
+        try:
+            db.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", item)  # noqa: S608
+        except sqlite3.IntegrityError:
+            (first,) = db.execute(f"SELECT row FROM {table} WHERE noms = ?", (item[0],)).fetchone()  # noqa: S608
+            message = f"row {item[1]}: this NOMS number is on row {first} already"
+            _reject(
+                rejects,
+                path,
+                item[1],
+                [("extract.duplicate-key", "field 4 nomis_id_f4", message)],
+                None,
+            )
+            rejected += 1
+    return rejected
+
+
+def _reject(
+    rejects: BinaryIO, path: Path, row: int, issues: list[tuple[str, str, str]], line: str | None
+) -> None:
+    document: dict[str, Any] = {
+        "file": path.name,
+        "row": row,
+        "issues": [{"code": c, "path": p, "message": m} for c, p, m in issues],
+    }
+    if line is not None:
+        document["line"] = line
+    rejects.write(json.dumps(document, ensure_ascii=False).encode() + b"\n")
+
+
+def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict[str, Any]:
+    """Write the change messages of ``old`` -> ``new`` to ``sink``; the summary."""
+    import datetime as dt  # noqa: PLC0415
+
+    from cjx_nomis_cde import envelope_for  # noqa: PLC0415
+
+    summary: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    with tempfile.TemporaryDirectory(prefix="cjx-diff-") as work:
+        db = sqlite3.connect(Path(work) / "diff.sqlite")
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -16000")  # 16 MB, whatever the files' size
+        summary.update(_load(db, "old", old, rejects))
+        summary.update(_load(db, "new", new, rejects))
+        db.commit()
+        query = (
+            "SELECT new.noms, new.record, new.day, old.record FROM new "
+            "LEFT JOIN old ON old.noms = new.noms ORDER BY new.noms"
+        )
+        for _noms, record_json, day, old_json in db.execute(query):
+            if old_json == record_json:
+                summary["unchanged"] += 1
+                continue
+            record = PrisonerRecord.model_validate_json(record_json)
+            if old_json is None:
+                summary["new"] += 1
+            else:
+                before = PrisonerRecord.model_validate_json(old_json)
+                changed = before.changed_groups(record)
+                if not changed:
+                    summary["unchanged"] += 1
+                    continue
+                summary["changed"] += 1
+                groups.update(changed)
+            envelope = envelope_for(record, dt.date.fromisoformat(day))
+            sink.write(str(record.noms_number), encode_json(envelope, indent=None))
+        (removed,) = db.execute(
+            "SELECT count(*) FROM old WHERE noms NOT IN (SELECT noms FROM new)"
+        ).fetchone()
+        summary["removed"] = removed
+        db.close()
+    return {
+        "new": summary["new"],
+        "changed": summary["changed"],
+        "unchanged": summary["unchanged"],
+        "removed": summary["removed"],
+        "rejected": summary["rejected"],
+        "changed_groups": dict(groups),
+    }
