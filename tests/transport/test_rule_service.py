@@ -168,6 +168,7 @@ async def test_the_index_step_learns_from_the_traffic(
 
 def test_a_rule_service_is_configured_with_rules_and_an_index() -> None:
     document: dict[str, Any] = {
+        "broker": {"url": "memory://"},
         "services": [
             {
                 "name": "rules",
@@ -177,7 +178,7 @@ def test_a_rule_service_is_configured_with_rules_and_an_index() -> None:
                 "index": "postgresql://cjx:secret@127.0.0.1/people",
                 "link_wait": 90.5,
             }
-        ]
+        ],
     }
     (service,) = parse_config(document, environ={}).services
     assert service.format == "canonical-xml"
@@ -196,7 +197,7 @@ def test_a_rule_service_is_configured_with_rules_and_an_index() -> None:
     ):
         raw = {k: v for k, v in {**document["services"][0], **change}.items() if v is not None}
         with pytest.raises(ConfigurationError, match=says):
-            parse_config({"services": [raw]}, environ={})
+            parse_config({"broker": document["broker"], "services": [raw]}, environ={})
     outbound = {
         "name": "out",
         "role": "outbound",
@@ -206,7 +207,7 @@ def test_a_rule_service_is_configured_with_rules_and_an_index() -> None:
         "index": "sqlite:///i.db",
     }
     with pytest.raises(ConfigurationError, match="for rule services only"):
-        parse_config({"services": [outbound]}, environ={})
+        parse_config({"broker": document["broker"], "services": [outbound]}, environ={})
 
 
 async def test_look_ups_alone_are_planned_side_by_side(
