@@ -109,7 +109,7 @@ def _reject(
     document: dict[str, Any] = {
         "file": path.name,
         "row": row,
-        "issues": [{"code": c, "path": p, "message": m} for c, p, m in issues],
+        "issues": [{"code": c, "path": f"row {row}, {p}", "message": m} for c, p, m in issues],
     }
     if line is not None:
         document["line"] = line

@@ -379,7 +379,7 @@ def _ordered(
 def _reject(row: int, issues: list[tuple[str, str, str]], raw: bytes) -> bytes:
     document = {
         "row": row,
-        "issues": [{"code": c, "path": p, "message": m} for c, p, m in issues],
+        "issues": [{"code": c, "path": f"row {row}, {p}", "message": m} for c, p, m in issues],
         "line": raw.decode("utf-8", "replace").rstrip("\r\n"),
     }
     return json.dumps(document, ensure_ascii=False).encode() + b"\n"
