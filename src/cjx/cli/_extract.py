@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cjx._text import printable
+from cjx.errors import CjxError
 
 __all__ = ["add_parser", "run"]
 
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if args.extract_command == "import":
             return _import(args)
         return _diff(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, CjxError) as exc:  # a message --to cannot write, a broker...
         return _fail(str(exc))
 
 
