@@ -124,6 +124,7 @@ from cjx.model import (
     PrisonerEmailAddress,
     PrisonerIdentifiers,
     PrisonerLanguage,
+    PrisonerLeftExtract,
     PrisonerLocation,
     PrisonerPhoneNumber,
     PrisonerReceived,
@@ -1324,6 +1325,17 @@ def subject_enriched_bodies(draw: st.DrawFn) -> SubjectEnriched:
     )
 
 
+@st.composite
+def prisoner_left_extract_bodies(draw: st.DrawFn) -> PrisonerLeftExtract:
+    """Who left the daily extract: the last extract date that listed them, and a later one."""
+    last = draw(st.dates(max_value=dt.date(9998, 12, 31)))
+    gap = draw(st.integers(min_value=1, max_value=400))
+    first = min(last + dt.timedelta(days=gap), dt.date(9999, 12, 31))
+    return PrisonerLeftExtract(
+        noms_number=draw(noms_numbers), last_listed=last, first_missing=first
+    )
+
+
 #: A strategy of valid bodies for every message type of version 1.
 BODIES: dict[str, st.SearchStrategy[Any]] = {
     CaseResulted.message_type: case_resulted_bodies,
@@ -1340,6 +1352,7 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
     PrisonerRecord.message_type: prisoner_record_bodies,
     CustodyRecord.message_type: custody_record_bodies(),
     SubjectEnriched.message_type: subject_enriched_bodies(),
+    PrisonerLeftExtract.message_type: prisoner_left_extract_bodies(),
 }
 bodies: st.SearchStrategy[Body] = st.one_of(*BODIES.values())
 

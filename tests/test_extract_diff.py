@@ -41,9 +41,16 @@ def test_diff_of_a_crafted_pair(tmp_path: Path) -> None:
     assert summary["unchanged"] == 1
     assert summary["changed_groups"] == {"location": 1, "sentence": 1, "status": 1}
     messages = [json.loads(line) for line in out.read_text().splitlines()]
-    assert sorted(m["body"]["noms_number"] for m in messages) == sorted(
+    records = [m for m in messages if m["message_type"] == "custody.prisoner-record"]
+    assert sorted(m["body"]["noms_number"] for m in records) == sorted(
         [rows[1][3], rows[2][3], rows[3][3], rows[5][3]]
     )
+    (left,) = [m for m in messages if m["message_type"] == "custody.prisoner-left-extract"]
+    assert left["body"] == {
+        "noms_number": rows[4][3],
+        "last_listed": "2026-01-05",
+        "first_missing": "2026-01-06",
+    }
     again = tmp_path / "again.ndjson"
     subprocess.run(  # noqa: PLW1510
         [sys.executable, "-m", "cjx", "extract", "diff", str(tmp_path / "old.dat"),

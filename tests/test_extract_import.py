@@ -62,6 +62,7 @@ def test_every_defect_kind_is_rejected_with_its_code(tmp_path: Path) -> None:
         assert kind is not None
         assert DEFECT_KINDS[kind] in {i["code"] for i in reject["issues"]}
         assert reject["line"] == lines[reject["row"] - 1]
+        assert all(i["path"].startswith(f"row {reject['row']}, ") for i in reject["issues"])
         if kind == "duplicate-noms":
             assert "row 1 " in reject["issues"][-1]["message"]
     messages = out.read_text().splitlines()

@@ -98,6 +98,7 @@ def test_catalogue_has_the_message_types_of_version_1() -> None:
         "probation.custody-record": ("CustodyRecord", "1.1"),
         "licence.licence-record": ("LicenceRecord", "1.1"),
         "identity.subject-enriched": ("SubjectEnriched", "1.1"),
+        "custody.prisoner-left-extract": ("PrisonerLeftExtract", "1.1"),
     }
     version_1_0 = {t: c.__name__ for t, c in BODY_TYPES.items() if c.schema_version == "1.0"}
     assert version_1_0 == {

@@ -54,6 +54,7 @@ __all__ = [
     "decode_row",
     "encode_row",
     "envelope_for",
+    "extract_instant",
 ]
 
 LONDON: Final = ZoneInfo("Europe/London")

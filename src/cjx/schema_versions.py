@@ -63,10 +63,10 @@ DIGESTS: Final[dict[str, str]] = {
         "52115e4bd85d93df9bfdb8f1f08b22b4cce1395493610f6463be179e6e0e2c83"
     ),
     "canonical/1.1/cjx-canonical.schema.json": (
-        "19d0c1d7ad52e2dbf03b0b0a7056305356d69e7f05267d85da5695715d0337c2"
+        "39e1c568bf291be704165884ace694062470bf89eee758f9ac9f1afbc0a817df"
     ),
     "canonical/1.1/cjx-canonical.xsd": (
-        "7ad922307c2a6618578dfe317d97b17a8f238d168c40d29055079bab8a27d1c4"
+        "4ea3754ea5b5d7baf95a3532299c8a979c6a0493f3a303c45159817a24fb51f0"
     ),
 }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cjx._text import printable
+from cjx.errors import CjxError
 
 __all__ = ["add_parser", "run"]
 
@@ -32,6 +33,7 @@ def add_parser(sub: Any) -> None:
     i.add_argument("--to", metavar="FORMAT", help="with --out-dir: the format of each file")
     i.add_argument("--rejects", type=Path, metavar="FILE", help="default: OUT.rejects.ndjson")
     i.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="decoding processes")
+    i.add_argument("--report-html", type=Path, metavar="FILE", help="a data-quality page")
     i.add_argument("--force", action="store_true", help="start again over existing outputs")
 
     d = esub.add_parser("diff", help="change events between two daily extracts")
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if args.extract_command == "import":
             return _import(args)
         return _diff(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, CjxError) as exc:  # a message --to cannot write, a broker...
         return _fail(str(exc))
 
 
@@ -196,6 +198,10 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         sink.close()
         progress.end()
+    if args.report_html is not None:
+        from cjx.extract._report import write_report  # noqa: PLC0415
+
+        write_report(args.report_html, summary, source_name=args.file.name)
     print(
         json.dumps(
             {

@@ -9,20 +9,23 @@ What it emits, in NOMS-number order, one canonical message a line:
 
 * a person in NEW and not in OLD: their ``custody.prisoner-record``;
 * a person whose record differs: their new ``custody.prisoner-record``. The groups that
-  differ (:meth:`cjx.model.PrisonerRecord.changed_groups`) are counted in the summary.
+  differ (:meth:`cjx.model.PrisonerRecord.changed_groups`) are counted in the summary;
+* then a person in OLD and not in NEW: ``custody.prisoner-left-extract`` (the last extract
+  date that listed them, and the first that did not).
 
 The extract date and the age are not in the record, so they are never a change. A message id
 digests the record, so running the same diff again emits the same ids. Rows either file
 rejects (the import's rules, and a NOMS number on a second row of a file) go to the rejects
 file with the file's name, and count.
 
-Not done yet (issue 9): the message for a person no longer in the extract (counted as
-``removed``), ``custody.release-dates`` for changed release dates, and the changed groups inside
-the message.
+Not done (issue 9): ``custody.release-dates`` for changed release dates (it needs the NOMIS
+booking id, which a CDE row does not carry: the dates travel in the prisoner record), and the
+changed groups named inside the message (the record has no field for them; they are counted).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import tempfile
@@ -31,7 +34,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cjx.codec import encode_json
-from cjx.model import PrisonerRecord
+from cjx.model import (
+    NomsNumber,
+    PrisonerLeftExtract,
+    PrisonerRecord,
+    Source,
+    SubjectId,
+    SubjectScheme,
+    make_envelope,
+)
 
 __all__ = ["diff_extracts"]
 
@@ -98,17 +109,30 @@ def _reject(
     document: dict[str, Any] = {
         "file": path.name,
         "row": row,
-        "issues": [{"code": c, "path": p, "message": m} for c, p, m in issues],
+        "issues": [{"code": c, "path": f"row {row}, {p}", "message": m} for c, p, m in issues],
     }
     if line is not None:
         document["line"] = line
     rejects.write(json.dumps(document, ensure_ascii=False).encode() + b"\n")
 
 
+def _left(noms: str, last_listed: dt.date, first_missing: dt.date) -> bytes:
+    from cjx_nomis_cde import extract_instant  # noqa: PLC0415
+
+    body = PrisonerLeftExtract(
+        noms_number=NomsNumber(noms), last_listed=last_listed, first_missing=first_missing
+    )
+    envelope = make_envelope(
+        body,
+        occurred_at=extract_instant(first_missing),
+        source=Source(system="nomis", format="nomis-cde"),
+        subject=[SubjectId(scheme=SubjectScheme.NOMS, value=NomsNumber(noms))],
+    )
+    return encode_json(envelope, indent=None)
+
+
 def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict[str, Any]:
     """Write the change messages of ``old`` -> ``new`` to ``sink``; the summary."""
-    import datetime as dt  # noqa: PLC0415
-
     from cjx_nomis_cde import envelope_for  # noqa: PLC0415
 
     summary: Counter[str] = Counter()
@@ -142,10 +166,18 @@ def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict
                 groups.update(changed)
             envelope = envelope_for(record, dt.date.fromisoformat(day))
             sink.write(str(record.noms_number), encode_json(envelope, indent=None))
-        (removed,) = db.execute(
-            "SELECT count(*) FROM old WHERE noms NOT IN (SELECT noms FROM new)"
-        ).fetchone()
-        summary["removed"] = removed
+        new_day = db.execute("SELECT max(day) FROM new").fetchone()[0]
+        gone = db.execute(
+            "SELECT old.noms, old.day FROM old LEFT JOIN new ON new.noms = old.noms "
+            "WHERE new.noms IS NULL ORDER BY old.noms"
+        )
+        for noms, day in gone:
+            summary["removed"] += 1
+            if new_day is None or new_day <= day:
+                continue  # no later extract date to name: counted only
+            sink.write(
+                noms, _left(noms, dt.date.fromisoformat(day), dt.date.fromisoformat(new_day))
+            )
         db.close()
     return {
         "new": summary["new"],

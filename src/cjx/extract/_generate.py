@@ -90,7 +90,7 @@ def _letters(n: int, count: int) -> str:
 
 
 def _noms(index: int, seed: int) -> str:
-    value = (index * 48271 + seed * 7919) % _NOMS_SPACE
+    value = (index * 2654435761 + seed * 7919) % _NOMS_SPACE  # a prime: a permutation
     value, tail = divmod(value, 676)
     first, digits = divmod(value, 10_000)
     return f"{chr(65 + first)}{digits:04d}{_letters(tail, 2)}"

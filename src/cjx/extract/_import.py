@@ -23,6 +23,8 @@ import hashlib
 import json
 import os
 import signal
+import threading
+import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -283,7 +285,11 @@ def import_extract(
                     index.first_row(parts[3], row)
         handle.seek(offset)
         chunks = _chunks(handle, CHUNK)
-        executor = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        executor = (
+            ProcessPoolExecutor(jobs, initializer=_watch_parent, initargs=(os.getpid(),))
+            if jobs > 1
+            else None
+        )
         try:
             if executor is not None:
                 pairs: Iterator[tuple[list[Decoded], tuple[list[str], list[bytes], int]]] = (
@@ -337,6 +343,18 @@ def import_extract(
     return summary
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: end when the import that started it is gone (killed: nothing else
+    would end a worker waiting for its next chunk)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def issues_are_errors(issues: list[tuple[str, str, str]]) -> bool:
     """Whether a row's issues reject it (the adapter reports errors only)."""
     return bool(issues)
@@ -361,7 +379,7 @@ def _ordered(
 def _reject(row: int, issues: list[tuple[str, str, str]], raw: bytes) -> bytes:
     document = {
         "row": row,
-        "issues": [{"code": c, "path": p, "message": m} for c, p, m in issues],
+        "issues": [{"code": c, "path": f"row {row}, {p}", "message": m} for c, p, m in issues],
         "line": raw.decode("utf-8", "replace").rstrip("\r\n"),
     }
     return json.dumps(document, ensure_ascii=False).encode() + b"\n"

@@ -100,6 +100,7 @@ from cjx.model._identifiers import (
     PtiUrn,
     check_character,
 )
+from cjx.model._left_extract import PrisonerLeftExtract
 from cjx.model._licence import (
     APPROVAL_TIME_RECORDED_FROM,
     AdditionalCondition,
@@ -286,6 +287,7 @@ __all__ = [
     "COMMUNITY_API_KEY_DATES",
     "CUSTODY_MANAGED_KEY_DATES",
     "SENTENCE_CALC_DATES_MEMBERS",
+    "PrisonerLeftExtract",
     "PrisonerRecord",
     "PrisonerIdentifiers",
     "WrittenPnc",

@@ -46,6 +46,7 @@ from cjx.model._events import (
     SentenceDatesChanged,
 )
 from cjx.model._identifiers import OuCode
+from cjx.model._left_extract import PrisonerLeftExtract
 from cjx.model._licence import LicenceRecord
 from cjx.model._prisoner import PrisonerRecord
 from cjx.model._records import KeyDatesReplaced, ReleaseDates
@@ -91,6 +92,7 @@ BODY_TYPES: dict[str, type[Body]] = {
         CustodyRecord,
         LicenceRecord,
         SubjectEnriched,
+        PrisonerLeftExtract,
     )
 }
 
