@@ -19,8 +19,14 @@ def amqp_vhost() -> Iterator[str]:
 
 
 @pytest.fixture
-def amqp_url(amqp_vhost: str) -> str:
-    return rabbit.url_for(amqp_vhost)
+def amqp_url(request: pytest.FixtureRequest, amqp_vhost: str) -> Iterator[str]:
+    """The session's vhost; a test marked ``own_vhost`` gets a vhost of its own instead (for a
+    test whose point needs what no other test declares, such as an unroutable message type)."""
+    if request.node.get_closest_marker("own_vhost") is None:
+        yield rabbit.url_for(amqp_vhost)
+        return
+    with rabbit.own_vhost("cjx-own") as vhost:
+        yield rabbit.url_for(vhost)
 
 
 @pytest.fixture

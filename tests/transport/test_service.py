@@ -124,13 +124,14 @@ async def test_invalid_input_is_dead_lettered_with_original_bytes_and_report(
     await dead.close()
 
 
+@pytest.mark.own_vhost
 async def test_unroutable_output_is_retried_then_dead_lettered(
     broker: Broker, running: Any, unique: str
 ) -> None:
     """Nothing bound for the output: an error, retried through wait queues, then dead-lettered."""
     name = f"{unique}-events"
-    # a fresh vhost or memory broker has no outbound service for custody messages; to be sure,
-    # this test uses a message type no other test binds: sentence dates changed
+    # a vhost of its own (or a fresh memory broker) has nothing bound to cjx.canonical: other
+    # tests of the session bind every type, some with `#`
     body = (ROOT / "examples" / "hmpps-events" / "sentence-dates-changed.json").read_bytes()
     assert get_adapter("hmpps-events").validate(body).ok
     await running(inbound(name, "hmpps-events"))

@@ -27,8 +27,10 @@ def add_parser(sub: Any) -> None:
     esub = e.add_subparsers(dest="extract_command", required=True)
 
     i = esub.add_parser("import", help="stream an extract into canonical messages")
-    i.add_argument("file", type=Path)
-    i.add_argument("--format", default="nomis-cde", choices=("nomis-cde",))
+    i.add_argument("file", type=Path, help="the extract file (C_NOMIS_OFFENDER_DDMMYYYY_01.dat)")
+    i.add_argument(
+        "--format", default="nomis-cde", choices=("nomis-cde",), help="the extract's layout"
+    )
     _outputs(i)
     i.add_argument("--to", metavar="FORMAT", help="with --out-dir: the format of each file")
     i.add_argument("--rejects", type=Path, metavar="FILE", help="default: OUT.rejects.ndjson")
@@ -37,29 +39,35 @@ def add_parser(sub: Any) -> None:
     i.add_argument("--force", action="store_true", help="start again over existing outputs")
 
     d = esub.add_parser("diff", help="change events between two daily extracts")
-    d.add_argument("old", type=Path)
-    d.add_argument("new", type=Path)
-    d.add_argument("--format", default="nomis-cde", choices=("nomis-cde",))
+    d.add_argument("old", type=Path, help="the older extract")
+    d.add_argument("new", type=Path, help="the newer extract")
+    d.add_argument(
+        "--format", default="nomis-cde", choices=("nomis-cde",), help="the extracts' layout"
+    )
     _outputs(d)
     d.add_argument("--to", metavar="FORMAT", help="with --out-dir: the format of each file")
     d.add_argument("--rejects", type=Path, metavar="FILE", help="default: OUT.rejects.ndjson")
     d.add_argument("--force", action="store_true", help="replace existing outputs")
 
     g = esub.add_parser("generate", help="write a synthetic extract (clearly not real people)")
-    g.add_argument("--rows", type=int, default=1000)
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--out", type=Path, required=True, metavar="FILE")
+    g.add_argument("--rows", type=int, default=1000, help="how many people (default 1000)")
+    g.add_argument("--seed", type=int, default=0, help="the same seed, the same file")
+    g.add_argument("--out", type=Path, required=True, metavar="FILE", help="the file to write")
     g.add_argument("--defects", type=float, default=0.0, metavar="PCT", help="share in %%")
     g.add_argument("--defect-kinds", default="", metavar="K,K", help="default: every kind, in turn")
     g.add_argument("--changes", type=float, metavar="PCT", help="with --from: share changed")
     g.add_argument("--from", dest="from_", type=Path, metavar="OLD", help="next day of OLD")
-    g.add_argument("--force", action="store_true")
+    g.add_argument("--force", action="store_true", help="replace an existing file")
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--out", type=Path, metavar="FILE.ndjson")
-    group.add_argument("--out-dir", type=Path, metavar="DIR")
+    group.add_argument(
+        "--out", type=Path, metavar="FILE.ndjson", help="canonical JSON, one message a line"
+    )
+    group.add_argument(
+        "--out-dir", type=Path, metavar="DIR", help="one file per message (with --to)"
+    )
     group.add_argument("--publish", action="store_true", help="to cjx.canonical (--config)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="with --publish")
 
