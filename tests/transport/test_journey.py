@@ -8,10 +8,15 @@ import pytest
 
 from cjx._resources import examples_root
 from cjx.cli import main
+from cjx.cli._demo import NotItsOwnVhost
 from cjx.cli._journey import run_journey
+from cjx.transport import CANONICAL, Exchange, Topology
+from cjx.transport.amqp import AmqpBroker
 
 
-@pytest.mark.parametrize("kind", ["memory", pytest.param("amqp", marks=pytest.mark.amqp)])
+@pytest.mark.parametrize(
+    "kind", ["memory", pytest.param("amqp", marks=[pytest.mark.amqp, pytest.mark.own_vhost])]
+)
 async def test_the_journey_ends_as_planned(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -42,3 +47,21 @@ def test_cjx_demo_journey_prints_a_timeline_per_person(
         assert f"\n{person}\n" in out
     assert "waiting for its link" in out
     assert "12/12 ended as planned" in out
+
+
+@pytest.mark.amqp
+async def test_the_journey_refuses_a_vhost_cjx_may_be_deployed_on(
+    tmp_path: Path, amqp_url: str
+) -> None:
+    """As the demo (issue 13 part 5): a vhost holding cjx's exchanges is refused before the
+    journey declares or publishes anything."""
+    broker = AmqpBroker(amqp_url)
+    await broker.connect()
+    try:
+        await broker.declare(Topology(exchanges=(Exchange(CANONICAL),)))
+    finally:
+        await broker.close()
+    with pytest.raises(NotItsOwnVhost):
+        await run_journey(
+            examples_root(), broker_url=amqp_url, index_url=f"sqlite:///{tmp_path / 'p.db'}"
+        )

@@ -64,7 +64,15 @@ from cjx.transport import (
     redact_url,
 )
 
-__all__ = ["Cleanup", "DemoResult", "NotItsOwnVhost", "check_own_vhost", "run_demo", "run_examples"]
+__all__ = [
+    "Cleanup",
+    "DemoResult",
+    "NotItsOwnVhost",
+    "check_own_vhost",
+    "clean_up",
+    "run_demo",
+    "run_examples",
+]
 
 #: How long the demo waits for every example to end before it reports the missing ones.
 DEMO_TIMEOUT = 60.0
@@ -319,13 +327,13 @@ async def run_examples(
     finally:
         try:
             if ours:
-                await _clean_up(broker, services, topology, keep, cleanup)
+                await clean_up(broker, services, topology, keep, cleanup)
         finally:
             await broker.close()
     return results
 
 
-async def _clean_up(
+async def clean_up(
     broker: Broker, services: list[Service], topology: Topology, keep: bool, cleanup: Cleanup
 ) -> None:
     cleanup.kept = keep

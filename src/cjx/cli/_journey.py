@@ -38,6 +38,7 @@ from rich.console import Console
 
 from cjx._resources import examples_root
 from cjx.adapter import get_adapter, sniff
+from cjx.cli._demo import DEMO_MARK, Cleanup, check_own_vhost, clean_up
 from cjx.identity import INDEX_URL_VARIABLE
 from cjx.model import BODY_TYPES, KeyDatesReplaced, ReleaseDates
 from cjx.pipeline import translate
@@ -55,6 +56,7 @@ from cjx.transport import (
     Binding,
     Broker,
     Delivery,
+    Exchange,
     Message,
     Queue,
     Topology,
@@ -283,11 +285,16 @@ async def run_journey(
     services = [Service(c, broker) for c in config.services]
     watcher = _Watcher(steps, on_change)
     tap = Topology(
-        queues=(Queue(_TAP, {"x-expires": 600_000}),), bindings=(Binding(_TAP, CANONICAL, "#"),)
+        exchanges=(Exchange(DEMO_MARK, "fanout"), Exchange(CANONICAL)),
+        queues=(Queue(_TAP, {"x-expires": 600_000}),),
+        bindings=(Binding(_TAP, CANONICAL, "#"),),
     )
     topology = tap
     for service in services:
         topology = topology + service.topology
+    # as the demo: on RabbitMQ only a vhost of its own, and everything it made removed after
+    shared = not config.broker_url.startswith("memory://")
+    ours = False
     service_log = logging.getLogger("cjx.service")
     waits = _LinkWaits(watcher)
     level = service_log.level
@@ -296,6 +303,9 @@ async def run_journey(
         service_log.setLevel(logging.INFO)
     await broker.connect()
     try:
+        if shared:
+            await check_own_vhost(broker)
+            ours = True
         await broker.declare(topology)
         for queue in topology.queues:  # a clean slate: only the journey's own queues
             await broker.purge(queue.name)
@@ -335,7 +345,11 @@ async def run_journey(
     finally:
         service_log.removeHandler(waits)
         service_log.setLevel(level)
-        await broker.close()
+        try:
+            if ours:
+                await clean_up(broker, services, topology, False, Cleanup())
+        finally:
+            await broker.close()
     return steps, watcher.events
 
 
