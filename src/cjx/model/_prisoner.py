@@ -311,7 +311,7 @@ class _Identity(CanonicalModel):
     ethnicity: Text | None = None
     """The ethnicity, as NOMIS describes it (``ethnicity``)."""
     race_code: Code | None = None
-    """NOMIS's code of the ethnicity (``raceCode``)."""
+    """NOMIS's race code (``raceCode``)."""
 
     @model_validator(mode="after")
     def _gender(self) -> Any:
