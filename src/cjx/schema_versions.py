@@ -63,7 +63,7 @@ DIGESTS: Final[dict[str, str]] = {
         "52115e4bd85d93df9bfdb8f1f08b22b4cce1395493610f6463be179e6e0e2c83"
     ),
     "canonical/1.1/cjx-canonical.schema.json": (
-        "39e1c568bf291be704165884ace694062470bf89eee758f9ac9f1afbc0a817df"
+        "0c9d55d2bb6c8b58e2df710656e2c410bc92b8dc0115b30d3b955b3ff1d33fed"
     ),
     "canonical/1.1/cjx-canonical.xsd": (
         "4ea3754ea5b5d7baf95a3532299c8a979c6a0493f3a303c45159817a24fb51f0"

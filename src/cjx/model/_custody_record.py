@@ -127,7 +127,9 @@ class DeliusCode(CanonicalModel):
     of which may be absent (community-api sends only a description for some)."""
 
     code: DeliusCodeText | None = None
+    """The reference value's code (``code``; Delius's ``CODE_VALUE``)."""
     description: Text | None = None
+    """The reference value's description (``description``)."""
 
 
 class CustodialStatusValue(CanonicalModel):
@@ -135,6 +137,7 @@ class CustodialStatusValue(CanonicalModel):
 
     code: OpenCustodialStatus | None = None
     description: Text | None = None
+    """The custodial status, in words (``description``)."""
 
 
 class DeliusOffenceDetail(CanonicalModel):
@@ -143,29 +146,46 @@ class DeliusOffenceDetail(CanonicalModel):
 
     code: HomeOfficeOffenceCode | None = None
     description: Text | None = None
+    """Delius's description of the offence (``description``)."""
     abbreviation: Text | None = None
+    """Delius's abbreviation of the offence (``abbreviation``)."""
     main_category_code: Annotated[str, Field(pattern=r"^[0-9]{3}$")] | None = None
+    """The Home Office main category: the code's first 3 digits (``mainCategoryCode``)."""
     main_category_description: Text | None = None
+    """The main category, in words (``mainCategoryDescription``)."""
     main_category_abbreviation: Text | None = None
+    """The main category's abbreviation (``mainCategoryAbbreviation``)."""
     ogrs_offence_category: Text | None = None
+    """The offence's OGRS offence category (``ogrsOffenceCategory``)."""
     sub_category_code: Annotated[str, Field(pattern=r"^[0-9]{2}$")] | None = None
+    """The Home Office sub category: the code's last 2 digits (``subCategoryCode``)."""
     sub_category_description: Text | None = None
+    """The sub category, in words (``subCategoryDescription``)."""
     sub_category_abbreviation: Text | None = None
+    """The sub category's abbreviation (``subCategoryAbbreviation``)."""
     form20_code: Text | None = None
+    """The offence's Form 20 code, as Delius records it (``form20Code``)."""
     cjit_code: Text | None = None
+    """The offence's CJIT code, as Delius records it (``cjitCode``)."""
 
 
 class DeliusOffence(CanonicalModel):
     """One offence of a conviction: the main one (``M`` id) or an additional one (``A`` id)."""
 
     offence_id: OffenceId | None = None
+    """community-api's offence id (``offenceId``): ``M`` or ``A`` and the Delius id."""
     main_offence: bool | None = None
+    """Whether this is the conviction's main offence (``mainOffence``)."""
     detail: DeliusOffenceDetail | None = None
+    """The offence's classification and descriptions (``detail``)."""
     offence_date: WallClockTimestamp | None = None
     """A local date-time in Delius although it is a date (written at midnight): kept exactly."""
     offence_count: JavaLong | None = None
+    """The number of counts of the offence (``offenceCount``)."""
     tics: JavaLong | None = None
+    """The number of offences taken into consideration (``tics``)."""
     verdict: Text | None = None
+    """The verdict, as Delius records it (``verdict``)."""
     offender_id: JavaLong | None = None
     """Delius's internal id of the person (``OFFENDER.OFFENDER_ID``)."""
     created_datetime: WallClockTimestamp | None = None
@@ -176,29 +196,42 @@ class UnpaidWorkAppointments(CanonicalModel):
     """Counts of the unpaid work appointments to date."""
 
     total: JavaLong | None = None
+    """All unpaid work appointments (``total``)."""
     attended: JavaLong | None = None
+    """Appointments attended (``attended``)."""
     acceptable_absences: JavaLong | None = None
+    """Absences recorded as acceptable (``acceptableAbsences``)."""
     unacceptable_absences: JavaLong | None = None
+    """Absences recorded as unacceptable (``unacceptableAbsences``)."""
     no_outcome_recorded: JavaLong | None = None
+    """Appointments with no outcome recorded yet (``noOutcomeRecorded``)."""
 
 
 class UnpaidWork(CanonicalModel):
     """Unpaid work of a sentence to date."""
 
     minutes_ordered: JavaLong | None = None
+    """The minutes of unpaid work ordered (``minutesOrdered``)."""
     minutes_completed: JavaLong | None = None
+    """The minutes of unpaid work completed (``minutesCompleted``)."""
     appointments: UnpaidWorkAppointments | None = None
+    """Counts of the unpaid work appointments (``appointments``)."""
     status: Text | None = None
+    """The unpaid work's status, in words (``status``)."""
 
 
 class AdditionalSentence(CanonicalModel):
     """An additional sentence (a fine, a disqualification...) given with the main one."""
 
     additional_sentence_id: JavaLong | None = None
+    """Delius's id of the additional sentence (``additionalSentenceId``)."""
     type: DeliusCode | None = None
+    """The kind of additional sentence (``type``)."""
     amount: DeliusAmount | None = None
     length: JavaLong | None = None
+    """The additional sentence's length, where it has one (``length``)."""
     notes: Notes | None = None
+    """Notes recorded with it (``notes``): free text, may hold personal data."""
 
 
 class DeliusSentence(CanonicalModel):
@@ -206,26 +239,43 @@ class DeliusSentence(CanonicalModel):
     unpaid work and additional sentences."""
 
     sentence_id: JavaLong | None = None
+    """Delius's id of the sentence (disposal) (``sentenceId``)."""
     description: Text | None = None
+    """The sentence, in words (``description``)."""
     original_length: JavaLong | None = None
+    """The sentence's length, in ``original_length_units`` (``originalLength``)."""
     original_length_units: OpenLengthUnit | None = None
     second_length: JavaLong | None = None
+    """The sentence's second length, in ``second_length_units`` (``secondLength``)."""
     second_length_units: OpenLengthUnit | None = None
     default_length: JavaLong | None = None
+    """community-api's ``defaultLength`` of the sentence, as sent."""
     effective_length: JavaLong | None = None
+    """community-api's ``effectiveLength`` of the sentence, as sent."""
     length_in_days: JavaLong | None = None
+    """The sentence's length in days (``lengthInDays``)."""
     expected_sentence_end_date: dt.date | None = None
+    """The date the sentence is expected to end (``expectedSentenceEndDate``)."""
     unpaid_work: UnpaidWork | None = None
+    """The sentence's unpaid work to date (``unpaidWork``)."""
     start_date: dt.date | None = None
+    """The date the sentence started (``startDate``)."""
     termination_date: dt.date | None = None
+    """The date the sentence was terminated (``terminationDate``)."""
     termination_reason: Text | None = None
+    """Why the sentence was terminated, in words (``terminationReason``)."""
     sentence_type: DeliusCode | None = None
+    """The type of sentence (``sentenceType``)."""
     additional_sentences: Annotated[
         tuple[AdditionalSentence, ...], XmlItem("AdditionalSentence")
     ] = ()
+    """The additional sentences given with it (``additionalSentences``)."""
     failure_to_comply_limit: JavaLong | None = None
+    """The limit on failures to comply (``failureToComplyLimit``)."""
     cja2003_order: bool | None = None
+    """Whether the order is a CJA 2003 order (``cja2003Order``)."""
     legacy_order: bool | None = None
+    """Whether Delius marks the order as a legacy order (``legacyOrder``)."""
 
 
 class DeliusInstitution(CanonicalModel):
@@ -233,12 +283,19 @@ class DeliusInstitution(CanonicalModel):
     (``COMMUN``) or "Unknown" (``UNKNOW``)."""
 
     institution_id: JavaLong | None = None
+    """Delius's id of the institution (``institutionId``)."""
     is_establishment: bool | None = None
+    """Whether the institution is an establishment (``isEstablishment``)."""
     code: Annotated[SafeText, Field(min_length=1, max_length=6)] | None = None
+    """Delius's code of the institution, at most 6 characters (``code``)."""
     description: Text | None = None
+    """The institution, in words (``description``)."""
     institution_name: Text | None = None
+    """The institution's name (``institutionName``)."""
     establishment_type: DeliusCode | None = None
+    """The type of establishment (``establishmentType``)."""
     is_private: bool | None = None
+    """Whether the institution is privately run (``isPrivate``)."""
     noms_prison_institution_code: Annotated[SafeText, Field(min_length=1, max_length=50)] | None = (
         None
     )
@@ -249,6 +306,7 @@ class CustodyKeyDates(CanonicalModel):
     """The key dates of a custody, a set by Delius key-date code (possibly empty)."""
 
     dates: Annotated[tuple[KeyDate, ...], XmlItem("KeyDate")] = ()
+    """The key dates, each Delius key-date code at most once, in the list's order."""
 
     @field_validator("dates")
     @classmethod
@@ -277,35 +335,57 @@ class DeliusCourt(CanonicalModel):
     are the court's, not a person's."""
 
     court_id: JavaLong | None = None
+    """Delius's id of the court (``courtId``)."""
     code: Text | None = None
+    """The court's code (``code``)."""
     selectable: bool | None = None
+    """Delius's ``selectable`` flag of the court."""
     court_name: Text | None = None
+    """The court's name (``courtName``)."""
     telephone_number: Text | None = None
+    """The court's telephone number (``telephoneNumber``)."""
     fax: Text | None = None
+    """The court's fax number (``fax``)."""
     building_name: Text | None = None
+    """The court's building name (``buildingName``)."""
     street: Text | None = None
+    """The street of the court's address (``street``)."""
     locality: Text | None = None
+    """The locality of the court's address (``locality``)."""
     town: Text | None = None
+    """The town of the court's address (``town``)."""
     county: Text | None = None
+    """The county of the court's address (``county``)."""
     postcode: Text | None = None
+    """The postcode of the court's address (``postcode``)."""
     country: Text | None = None
+    """The country of the court's address (``country``)."""
     court_type_id: JavaLong | None = None
+    """Delius's id of the court's type (``courtTypeId``)."""
     created_datetime: WallClockTimestamp | None = None
     last_updated_datetime: WallClockTimestamp | None = None
     probation_area_id: JavaLong | None = None
+    """Delius's id of the court's probation area (``probationAreaId``)."""
     secure_email_address: Text | None = None
+    """The court's secure email address (``secureEmailAddress``)."""
     probation_area: DeliusCode | None = None
+    """The court's probation area (``probationArea``)."""
     court_type: DeliusCode | None = None
+    """The court's type (``courtType``)."""
 
 
 class DeliusCourtAppearance(CanonicalModel):
     """The sentencing court appearance of the conviction, else its latest one."""
 
     court_appearance_id: JavaLong | None = None
+    """Delius's id of the court appearance (``courtAppearanceId``)."""
     appearance_date: WallClockTimestamp | None = None
     court_code: Text | None = None
+    """The code of the court appeared at (``courtCode``)."""
     court_name: Text | None = None
+    """The name of that court (``courtName``)."""
     appearance_type: DeliusCode | None = None
+    """The type of appearance (``appearanceType``)."""
     crn: Crn | None = None
 
 
@@ -313,16 +393,23 @@ class DeliusOrderManager(CanonicalModel):
     """The offender manager supervising the order (a member of staff)."""
 
     probation_area_id: JavaLong | None = None
+    """Delius's id of the manager's probation area (``probationAreaId``)."""
     team_id: JavaLong | None = None
+    """Delius's id of the manager's team (``teamId``)."""
     officer_id: JavaLong | None = None
+    """Delius's id of the manager (``officerId``)."""
     name: Text | None = None
     """The manager's name: personal data."""
     staff_code: Text | None = None
+    """The manager's Delius staff code (``staffCode``)."""
     date_start_of_allocation: WallClockTimestamp | None = None
     date_end_of_allocation: WallClockTimestamp | None = None
     grade_code: Text | None = None
+    """The code of the manager's grade (``gradeCode``)."""
     team_code: Text | None = None
+    """The code of the manager's team (``teamCode``)."""
     probation_area_code: Text | None = None
+    """The code of the manager's probation area (``probationAreaCode``)."""
 
 
 class Conviction(CanonicalModel):
@@ -367,35 +454,54 @@ class DeliusLicenceCondition(CanonicalModel):
     """One licence condition of a sentence (Delius ``LIC_CONDITION``)."""
 
     notes: Notes | None = None
+    """Notes recorded with the condition (``licenceConditionNotes``): free text."""
     start_date: dt.date | None = None
+    """The condition's start date (``startDate``)."""
     commencement_date: dt.date | None = None
+    """The date the condition commenced (``commencementDate``)."""
     commencement_notes: Notes | None = None
+    """Notes on its commencement (``commencementNotes``): free text."""
     termination_date: dt.date | None = None
+    """The date the condition was terminated (``terminationDate``)."""
     termination_notes: Notes | None = None
+    """Notes on its termination (``terminationNotes``): free text."""
     created_datetime: WallClockTimestamp | None = None
     active: bool | None = None
+    """Whether the condition is active (``active``)."""
     main_category: DeliusCode | None = None
+    """The condition's main category (``licenceConditionTypeMainCat``)."""
     sub_category: DeliusCode | None = None
+    """The condition's sub category (``licenceConditionTypeSubCat``)."""
 
 
 class DeliusLicenceConditions(CanonicalModel):
     """The licence conditions of the sentence, as fetched (possibly none)."""
 
     conditions: Annotated[tuple[DeliusLicenceCondition, ...], XmlItem("LicenceCondition")] = ()
+    """The sentence's licence conditions, in the order fetched."""
 
 
 class DeliusSentenceStatus(CanonicalModel):
     """community-api's SentenceStatus of the conviction: its custodial type and release dates."""
 
     sentence_id: JavaLong | None = None
+    """Delius's id of the sentence (``sentenceId``)."""
     custodial_type: CustodialStatusValue | None = None
+    """The custodial status of the sentence (``custodialType``)."""
     sentence: DeliusCode | None = None
+    """The sentence, as a Delius reference value (``sentence``)."""
     main_offence: DeliusCode | None = None
+    """The sentence's main offence (``mainOffence``)."""
     sentence_date: dt.date | None = None
+    """The date of the sentence (``sentenceDate``)."""
     actual_release_date: dt.date | None = None
+    """The actual release date (``actualReleaseDate``)."""
     licence_expiry_date: dt.date | None = None
+    """The licence expiry date (``licenceExpiryDate``)."""
     pss_end_date: dt.date | None = None
+    """The end date of post-sentence supervision (``pssEndDate``)."""
     length: JavaLong | None = None
+    """The sentence's length, in ``length_unit`` (``length``)."""
     length_unit: OpenLengthUnit | None = None
 
 

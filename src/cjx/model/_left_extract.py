@@ -29,10 +29,10 @@ class PrisonerLeftExtract(Body):
     schema_version = "1.1"
 
     noms_number: NomsNumber
-    #: The extract date of the last file that listed the person.
     last_listed: dt.date
-    #: The extract date of the first file that did not.
+    """The extract date of the last file that listed the person."""
     first_missing: dt.date
+    """The extract date of the first file that did not list them (a later date)."""
 
     @model_validator(mode="after")
     def _in_order(self) -> PrisonerLeftExtract:

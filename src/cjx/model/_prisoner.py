@@ -189,6 +189,7 @@ class WrittenPnc(CanonicalModel):
 
     pnc: PncId
     written: PncText | None = None
+    """The PNC ID as the source wrote it, when that is not the canonical form in ``pnc``."""
 
     @model_validator(mode="after")
     def _written_reads_as_pnc(self) -> WrittenPnc:
@@ -231,8 +232,11 @@ class RecordedIdentifier(CanonicalModel):
 
     type: OpenNomisIdentifierType
     value: IdentifierText
+    """The identifier's value, exactly as recorded (``value``)."""
     issued_date: dt.date | None = None
+    """The date the identifier was issued, as recorded (``issuedDate``)."""
     issued_authority_text: Text | None = None
+    """The authority that issued the identifier, as recorded (``issuedAuthorityText``)."""
     created_date_time: WallClockTimestamp | None = None
 
     @model_validator(mode="after")
@@ -290,14 +294,24 @@ class _Identity(CanonicalModel):
     """Who a name belongs to, as NOMIS records it for a person and for each alias."""
 
     title: Text | None = None
+    """The title, as recorded (prisoner-search ``title``)."""
     first_name: Text | None = None
+    """The first name (``firstName``): personal data."""
     middle_names: Text | None = None
+    """The middle names (``middleNames``): personal data."""
     last_name: Text | None = None
+    """The last name (``lastName``): personal data."""
     date_of_birth: dt.date | None = None
+    """The date of birth (``dateOfBirth``): personal data."""
     gender: Gender | None = None
+    """cjx's reading of the source's gender text (absent when it reads as none)."""
     gender_text: Text | None = None
+    """The source's gender text (``gender``), left out when it is the NOMIS description of
+    ``gender``."""
     ethnicity: Text | None = None
+    """The ethnicity, as NOMIS describes it (``ethnicity``)."""
     race_code: Code | None = None
+    """NOMIS's race code (``raceCode``)."""
 
     @model_validator(mode="after")
     def _gender(self) -> Any:
@@ -313,23 +327,36 @@ class PersonalCareNeed(CanonicalModel):
     """A NOMIS health problem recorded as a personal care need."""
 
     problem_type: Code | None = None
+    """NOMIS's code of the type of health problem (``problemType``)."""
     problem_code: Code | None = None
+    """NOMIS's code of the health problem (``problemCode``)."""
     problem_status: Code | None = None
+    """NOMIS's code of the problem's status (``problemStatus``)."""
     problem_description: Text | None = None
+    """The health problem, in words (``problemDescription``)."""
     comment_text: Text | None = None
+    """The comment recorded with the need (``commentText``): free text."""
     start_date: dt.date | None = None
+    """The need's start date (``startDate``)."""
     end_date: dt.date | None = None
+    """The need's end date (``endDate``)."""
 
 
 class PrisonerLanguage(CanonicalModel):
     """A language the person uses, with NOMIS's skill codes."""
 
     type: Code | None = None
+    """NOMIS's language type code (``type``)."""
     code: Code | None = None
+    """NOMIS's code of the language (``code``)."""
     read_skill: Code | None = None
+    """NOMIS's code of the person's reading skill in it (``readSkill``)."""
     write_skill: Code | None = None
+    """NOMIS's code of the person's writing skill in it (``writeSkill``)."""
     speak_skill: Code | None = None
+    """NOMIS's code of the person's speaking skill in it (``speakSkill``)."""
     interpreter_requested: bool | None = None
+    """Whether an interpreter is requested (``interpreterRequested``)."""
 
 
 class PersonalDetails(_Group, _Identity):
@@ -363,9 +390,13 @@ class PrisonerAlert(CanonicalModel):
     """One alert on the person: its type and code, and whether it is active or expired."""
 
     alert_type: Code
+    """NOMIS's code of the alert's type (``alertType``)."""
     alert_code: Code
+    """NOMIS's code of the alert (``alertCode``)."""
     active: bool | None = None
+    """Whether the alert is active (``active``)."""
     expired: bool | None = None
+    """Whether the alert has expired (``expired``)."""
 
 
 class BookingStatus(CanonicalModel):
@@ -431,12 +462,19 @@ class ConvictedOffence(CanonicalModel):
     """One offence the person was convicted of (any booking), with its sentence's start."""
 
     statute_code: Code | None = None
+    """NOMIS's code of the statute the offence is under (``statuteCode``)."""
     offence_code: Code | None = None
+    """NOMIS's code of the offence (``offenceCode``)."""
     offence_description: Text | None = None
+    """The offence, in words (``offenceDescription``)."""
     offence_date: dt.date | None = None
+    """The date of the offence (``offenceDate``)."""
     latest_booking: bool | None = None
+    """Whether the offence belongs to the latest booking (``latestBooking``)."""
     sentence_start_date: dt.date | None = None
+    """The start date of the offence's sentence (``sentenceStartDate``)."""
     primary_sentence: bool | None = None
+    """Whether the offence's sentence is the primary one (``primarySentence``)."""
 
 
 class PrisonerSentence(_Group):
@@ -471,18 +509,26 @@ class RestrictedPatient(_Group):
     they were discharged to."""
 
     is_restricted_patient: bool | None = None
+    """Whether the person is a restricted patient (``restrictedPatient``)."""
     supporting_prison_id: Code | None = None
+    """The prison supporting the restricted patient (``supportingPrisonId``)."""
     discharged_hospital_id: Code | None = None
+    """NOMIS's code of the hospital the person was discharged to (``dischargedHospitalId``)."""
     discharged_hospital_description: Text | None = None
+    """The name of that hospital (``dischargedHospitalDescription``)."""
     discharge_date: dt.date | None = None
+    """The date of the discharge to hospital (``dischargeDate``)."""
     discharge_details: Text | None = None
+    """Details of the discharge, as recorded (``dischargeDetails``): free text."""
 
 
 class IncentiveLevel(CanonicalModel):
     """An incentive level: its code (``STD``) and description (``Standard``)."""
 
     code: Code | None = None
+    """The incentive level's code (``STD``)."""
     description: Text | None = None
+    """The incentive level, in words (``Standard``)."""
 
 
 class CurrentIncentive(_Group):
@@ -490,66 +536,94 @@ class CurrentIncentive(_Group):
     review."""
 
     level: IncentiveLevel | None = None
+    """The current incentive level (``currentIncentive.level``)."""
     date_time: WallClockTimestamp | None = None
     next_review_date: dt.date | None = None
+    """The date of the level's next review (``nextReviewDate``)."""
 
 
 class BodyPartDetail(CanonicalModel):
     """A tattoo, scar or mark: the part of the body and a comment."""
 
     body_part: Text | None = None
+    """The part of the body, as recorded (``bodyPart``)."""
     comment: Text | None = None
+    """The comment recorded with it (``comment``): free text."""
 
 
 class PhysicalDetails(_Group):
     """Group ``physical-details``: height, weight, the profile's descriptions, and marks."""
 
     height_centimetres: JavaInt | None = None
+    """The height in centimetres (``heightCentimetres``)."""
     weight_kilograms: JavaInt | None = None
+    """The weight in kilograms (``weightKilograms``)."""
     hair_colour: Text | None = None
+    """The hair colour, as NOMIS describes it (``hairColour``)."""
     right_eye_colour: Text | None = None
+    """The right eye's colour, as NOMIS describes it (``rightEyeColour``)."""
     left_eye_colour: Text | None = None
+    """The left eye's colour, as NOMIS describes it (``leftEyeColour``)."""
     facial_hair: Text | None = None
+    """The facial hair, as NOMIS describes it (``facialHair``)."""
     shape_of_face: Text | None = None
+    """The shape of the face, as NOMIS describes it (``shapeOfFace``)."""
     build: Text | None = None
+    """The build, as NOMIS describes it (``build``)."""
     shoe_size: JavaInt | None = None
+    """The shoe size (``shoeSize``)."""
     tattoos: Annotated[tuple[BodyPartDetail, ...] | None, XmlItem("Tattoo")] = None
+    """The person's recorded tattoos (``tattoos``)."""
     scars: Annotated[tuple[BodyPartDetail, ...] | None, XmlItem("Scar")] = None
+    """The person's recorded scars (``scars``)."""
     marks: Annotated[tuple[BodyPartDetail, ...] | None, XmlItem("Mark")] = None
+    """The person's recorded marks (``marks``)."""
 
 
 class PrisonerPhoneNumber(CanonicalModel):
     """A telephone number and its type (``HOME``, ``MOB``)."""
 
     type: Code | None = None
+    """NOMIS's code of the number's type (``HOME``, ``MOB``)."""
     number: Text
+    """The telephone number, as recorded (``number``): personal data."""
 
 
 class PrisonerAddress(CanonicalModel):
     """An address of the person, as one line, with its postcode and phone numbers."""
 
     full_address: Text | None = None
+    """The whole address as one text (``fullAddress``): personal data."""
     postal_code: Text | None = None
+    """The postcode (``postalCode``)."""
     start_date: dt.date | None = None
+    """The address's start date, as recorded (``startDate``)."""
     primary_address: bool | None = None
+    """Whether this is the person's primary address (``primaryAddress``)."""
     no_fixed_address: bool | None = None
+    """Whether the address records no fixed address (``noFixedAddress``)."""
     phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
+    """The telephone numbers of the address (``phoneNumbers``)."""
 
 
 class PrisonerEmailAddress(CanonicalModel):
     """An email address of the person."""
 
     email: Text
+    """The email address (``email``): personal data."""
 
 
 class ContactDetails(_Group):
     """Group ``contact-details``: addresses, email addresses and telephone numbers."""
 
     addresses: Annotated[tuple[PrisonerAddress, ...] | None, XmlItem("Address")] = None
+    """The person's addresses (``addresses``)."""
     email_addresses: Annotated[tuple[PrisonerEmailAddress, ...] | None, XmlItem("EmailAddress")] = (
         None
     )
+    """The person's email addresses (``emailAddresses``)."""
     phone_numbers: Annotated[tuple[PrisonerPhoneNumber, ...] | None, XmlItem("PhoneNumber")] = None
+    """The person's telephone numbers (``phoneNumbers``)."""
 
 
 #: The change groups of a prisoner record (hmpps-prisoner-search's ``categoriesChanged``, in
