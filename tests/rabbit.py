@@ -7,6 +7,7 @@ missing broker fails the run instead. Only loopback is ever contacted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -71,6 +72,23 @@ def run_cli(argv: list[str], timeout: float = CTL_TIMEOUT) -> subprocess.Complet
             process.communicate()
             raise
     return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+@functools.cache
+def _enabled_plugins() -> frozenset[str]:
+    done = run_cli(["rabbitmq-plugins", "list", "-e", "-m", "-q"])
+    return frozenset(line.strip() for line in done.stdout.splitlines() if line.strip())
+
+
+def require_plugin(name: str) -> None:
+    """Skip (or, under CI, fail) unless the local broker has plugin ``name`` enabled."""
+    require_rabbitmq()
+    if name in _enabled_plugins():
+        return
+    problem = f"RabbitMQ's {name} plugin is not enabled (rabbitmq-plugins enable {name})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {problem}", pytrace=False)
+    pytest.skip(problem)
 
 
 def ctl(*args: str) -> str:

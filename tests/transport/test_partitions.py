@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests import rabbit
 from tests.messages import noms, prisoner_received
 from tests.transport.helpers import Sink
 
@@ -45,6 +46,14 @@ from cjx.transport import (
 
 SECRET = "test-ordering-secret"
 FAST_RETRY = RetryPolicy(attempts=2, base_seconds=0.05, factor=2.0, cap_seconds=0.1)
+
+
+@pytest.fixture(autouse=True)
+def _consistent_hash_plugin(request: pytest.FixtureRequest) -> None:
+    """The RabbitMQ half needs the consistent-hash exchange plugin: skip (fail under CI)
+    without it, saying how to enable it."""
+    if request.node.get_closest_marker("amqp") is not None:
+        rabbit.require_plugin("rabbitmq_consistent_hash_exchange")
 
 
 def _expected(identifier: str, secret: str = SECRET) -> str:

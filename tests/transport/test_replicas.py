@@ -36,6 +36,12 @@ from cjx.transport.amqp import AmqpBroker
 
 pytestmark = [pytest.mark.amqp, pytest.mark.fault, pytest.mark.timeout(900)]
 
+
+@pytest.fixture(autouse=True)
+def _consistent_hash_plugin() -> None:
+    rabbit.require_plugin("rabbitmq_consistent_hash_exchange")
+
+
 SECRET = "replica-test-secret"
 MESSAGES = int(os.environ.get("CJX_REPLICA_MESSAGES", "20000"))
 PEOPLE = max(1, MESSAGES // 10)
