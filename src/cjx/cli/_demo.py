@@ -45,7 +45,7 @@ from cjx._text import printable
 from cjx.adapter import get_adapter, sniff
 from cjx.errors import ConfigurationError, TransportError
 from cjx.pipeline import translate
-from cjx.service import BROKER_URL_VARIABLE, HEADER_ERROR_REPORT, Service, parse_config
+from cjx.service import BROKER_URL_VARIABLE, HEADER_ERROR_REPORT, Config, Service, parse_config
 from cjx.transport import (
     CANONICAL,
     DEAD_LETTER,
@@ -246,6 +246,48 @@ class _Collector:
             self.on_end()
 
 
+def with_tap(tap: str, services: list[Service]) -> Topology:
+    """The services' topology, with the demo's mark and a tap queue on everything canonical."""
+    topology = Topology(
+        exchanges=(Exchange(DEMO_MARK, "fanout"), Exchange(CANONICAL)),
+        queues=(Queue(tap, {"x-expires": 600_000}),),
+        bindings=(Binding(tap, CANONICAL, "#"),),
+    )
+    for service in services:
+        topology = topology + service.topology
+    return topology
+
+
+async def start_clean(broker: Broker, topology: Topology, services: list[Service]) -> None:
+    """Declare ``topology``, empty its queues (only the run's own) and start the services."""
+    await broker.declare(topology)
+    for queue in topology.queues:
+        await broker.purge(queue.name)
+    for service in services:
+        await service.start()
+
+
+def watched_queues(config: Config, tap: str) -> list[tuple[str, str]]:
+    """What a run watches: the tap, every dead-letter queue, every destination queue."""
+    watched = [(tap, "canonical")]
+    for c in config.services:
+        watched.append((dlq_name(c.name), "dead-letter"))
+        if c.role == "outbound":
+            assert c.destination is not None
+            watched.append((destination_queue(c.format, c.destination), "delivered"))
+    return watched
+
+
+def input_message(fmt: str, input_id: str, data: bytes) -> Message:
+    """An example as a system would send it to ``cjx.inbound``."""
+    adapter = get_adapter(fmt) if fmt != "unknown" else None
+    return Message(
+        body=data,
+        message_id=input_id,
+        content_type=adapter.media_type if adapter else "application/octet-stream",
+    )
+
+
 async def run_examples(
     root: Path,
     out_dir: Path,
@@ -277,14 +319,7 @@ async def run_examples(
     broker: Broker = open_broker(config.broker_url)
     services = [Service(c, broker, ordering_secret=config.ordering_secret) for c in config.services]
     collector = _Collector(results, out_dir, on_end, private=private)
-    tap = Topology(
-        exchanges=(Exchange(DEMO_MARK, "fanout"), Exchange(CANONICAL)),
-        queues=(Queue(_TAP, {"x-expires": 600_000}),),
-        bindings=(Binding(_TAP, CANONICAL, "#"),),
-    )
-    topology = tap
-    for service in services:
-        topology = topology + service.topology
+    topology = with_tap(_TAP, services)
     shared = not config.broker_url.startswith("memory://")
     ours = False  # whether the vhost passed the check: only then is anything deleted
     await broker.connect()
@@ -292,29 +327,14 @@ async def run_examples(
         if shared:
             await check_own_vhost(broker)
             ours = True
-        await broker.declare(topology)
-        for queue in topology.queues:  # a clean slate: only the demo's own queues
-            await broker.purge(queue.name)
-        for service in services:
-            await service.start()
-        watched: list[tuple[str, str]] = [(_TAP, "canonical")]
-        for c in config.services:
-            watched.append((dlq_name(c.name), "dead-letter"))
-            if c.role == "outbound":
-                watched.append((destination_queue(c.format, c.destination), "delivered"))
+        await start_clean(broker, topology, services)
         tags = [
-            await broker.consume(q, collector.handler(kind), prefetch=64) for q, kind in watched
+            await broker.consume(q, collector.handler(kind), prefetch=64)
+            for q, kind in watched_queues(config, _TAP)
         ]
         for result, data in planned:
-            adapter = get_adapter(result.format) if result.format != "unknown" else None
             await broker.publish(
-                INBOUND,
-                result.format,
-                Message(
-                    body=data,
-                    message_id=result.input_id,
-                    content_type=adapter.media_type if adapter else "application/octet-stream",
-                ),
+                INBOUND, result.format, input_message(result.format, result.input_id, data)
             )
         with contextlib.suppress(TimeoutError):  # the table shows what is missing
             await asyncio.wait_for(everything_ended.wait(), timeout)

@@ -37,8 +37,16 @@ from typing import Any, Final
 from rich.console import Console
 
 from cjx._resources import examples_root
-from cjx.adapter import get_adapter, sniff
-from cjx.cli._demo import DEMO_MARK, Cleanup, check_own_vhost, clean_up
+from cjx.adapter import sniff
+from cjx.cli._demo import (
+    Cleanup,
+    check_own_vhost,
+    clean_up,
+    input_message,
+    start_clean,
+    watched_queues,
+    with_tap,
+)
 from cjx.identity import INDEX_URL_VARIABLE
 from cjx.model import BODY_TYPES, KeyDatesReplaced, ReleaseDates
 from cjx.pipeline import translate
@@ -51,17 +59,10 @@ from cjx.service import (
     parse_config,
 )
 from cjx.transport import (
-    CANONICAL,
     INBOUND,
-    Binding,
     Broker,
     Delivery,
-    Exchange,
     Message,
-    Queue,
-    Topology,
-    destination_queue,
-    dlq_name,
     open_broker,
     redact_url,
 )
@@ -282,16 +283,9 @@ async def run_journey(
             everything_ended.set()
 
     broker: Broker = open_broker(config.broker_url)
-    services = [Service(c, broker) for c in config.services]
+    services = [Service(c, broker, ordering_secret=config.ordering_secret) for c in config.services]
     watcher = _Watcher(steps, on_change)
-    tap = Topology(
-        exchanges=(Exchange(DEMO_MARK, "fanout"), Exchange(CANONICAL)),
-        queues=(Queue(_TAP, {"x-expires": 600_000}),),
-        bindings=(Binding(_TAP, CANONICAL, "#"),),
-    )
-    topology = tap
-    for service in services:
-        topology = topology + service.topology
+    topology = with_tap(_TAP, services)
     # as the demo: on RabbitMQ only a vhost of its own, and everything it made removed after
     shared = not config.broker_url.startswith("memory://")
     ours = False
@@ -306,31 +300,17 @@ async def run_journey(
         if shared:
             await check_own_vhost(broker)
             ours = True
-        await broker.declare(topology)
-        for queue in topology.queues:  # a clean slate: only the journey's own queues
-            await broker.purge(queue.name)
-        for service in services:
-            await service.start()
-        watched: list[tuple[str, str]] = [(_TAP, "canonical")]
-        for c in config.services:
-            watched.append((dlq_name(c.name), "dead-letter"))
-            if c.role == "outbound":
-                assert c.destination is not None
-                watched.append((destination_queue(c.format, c.destination), "delivered"))
-        tags = [await broker.consume(q, watcher.handler(kind), prefetch=64) for q, kind in watched]
+        await start_clean(broker, topology, services)
+        tags = [
+            await broker.consume(q, watcher.handler(kind), prefetch=64)
+            for q, kind in watched_queues(config, _TAP)
+        ]
         watcher.started = time.monotonic()
         for step, data in planned:
-            adapter = get_adapter(step.format) if step.format != "unknown" else None
             note = f": {step.note}" if step.note else ""
             watcher.note(step, f"sent {step.file} [dim]{step.format}[/]{note}")
             await broker.publish(
-                INBOUND,
-                step.format,
-                Message(
-                    body=data,
-                    message_id=step.input_id,
-                    content_type=adapter.media_type if adapter else "application/octet-stream",
-                ),
+                INBOUND, step.format, input_message(step.format, step.input_id, data)
             )
             if step.pause:
                 await asyncio.sleep(step.pause)
