@@ -838,9 +838,16 @@ _NEXT_HEARING: Final = _leaves(
 )
 
 
-def _occurred_at(hearing: dict[str, Any]) -> Timestamp:
-    moment = dt.datetime.combine(hearing["date"], hearing["time"], COURT_TIME_ZONE)
-    return Timestamp.from_datetime(moment)
+def _occurred_at(date: dt.date, time: dt.time) -> Timestamp:
+    """The hearing's date and time in Europe/London, as an instant."""
+    return _hearing_moment(date, time, time.fold)
+
+
+@lru_cache(maxsize=1024)
+def _hearing_moment(date: dt.date, time: dt.time, _fold: int) -> Timestamp:
+    # The same few sittings recur in message after message: cached (timestamps are immutable
+    # values); ``_fold`` is part of the key because equal times may differ in it.
+    return Timestamp.from_datetime(dt.datetime.combine(date, time, COURT_TIME_ZONE))
 
 
 @lru_cache(maxsize=1024)
@@ -861,7 +868,7 @@ def envelope_for(
         )
     return make_envelope(
         body,
-        occurred_at=_occurred_at({"date": body.hearing.date, "time": body.hearing.time}),
+        occurred_at=_occurred_at(body.hearing.date, body.hearing.time),
         source=_source(body.hearing.court),
         subject=subject,
         correlation_id=correlation_id,

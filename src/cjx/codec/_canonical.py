@@ -264,13 +264,15 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
     """A function that appends the canonical XML lines of one ``cls`` instance.
 
     Generated once per model class from its fields, so that writing a message costs one
-    attribute read and one string per field, with no per-field dispatch (DESIGN.md section 2
+    dictionary read and one string per field, with no per-field dispatch (DESIGN.md section 2
     layout; the same document lxml's pretty printer writes for :func:`encode_xml_element`).
     A nested model is written by its own class's writer (``_writer(type(v))``), with an empty
     element when it writes nothing.
     """
     local = len(_NS)
-    lines = ["def write(out, obj, pad):", "    inner = pad + '  '"]
+    # a model's field values are in its instance dictionary: one subscript per field, where an
+    # attribute read goes through pydantic's __getattr__ hook
+    lines = ["def write(out, obj, pad):", "    inner = pad + '  '", "    fields = obj.__dict__"]
 
     def nested(indent: str, tag: str, at: str, within: str) -> None:
         lines.extend(
@@ -288,7 +290,7 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
 
     for f in _fields(cls):
         tag = f.tag[local:]
-        lines.append(f"    v = obj.{f.name}")
+        lines.append(f"    v = fields[{f.name!r}]")
         if f.is_body:
             lines += [
                 "    if v is not None:",

@@ -65,7 +65,7 @@ class TimestampError(ValueError):
 class Timestamp:
     """An aware instant with nanosecond precision, its offset and its written precision."""
 
-    __slots__ = ("_digits", "_local", "_nanos", "_offset", "_seconds", "_zulu")
+    __slots__ = ("_digits", "_local", "_nanos", "_offset", "_seconds", "_text", "_zulu")
 
     _local: datetime  # wall-clock time at the offset, to the second, aware
     _nanos: int  # 0..999_999_999
@@ -73,6 +73,7 @@ class Timestamp:
     _offset: int  # minutes east of UTC
     _zulu: bool  # offset zero written as Z
     _seconds: bool  # seconds written (False: to the minute, only for WallClockTimestamp)
+    _text: str | None  # the text form, made on first use (the value never changes)
 
     def __init__(
         self,
@@ -106,6 +107,7 @@ class Timestamp:
         self._offset = minutes
         self._zulu = zulu and minutes == 0
         self._seconds = seconds
+        self._text = None
 
     # construction ---------------------------------------------------------------------------
 
@@ -183,6 +185,12 @@ class Timestamp:
         return seconds * 1_000_000_000 + self._nanos
 
     def isoformat(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._text = self._format()
+        return text
+
+    def _format(self) -> str:
         # not strftime("%Y"): it writes years before 1000 with fewer than four digits
         text = self._local.replace(tzinfo=None).isoformat(
             timespec="seconds" if self._seconds else "minutes"
