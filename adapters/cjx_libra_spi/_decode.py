@@ -76,6 +76,10 @@ FORMAT_NAME: Final = "libra-spi"
 #: or an absolute or network path (``/etc``, ``//host``, ``\\host``).
 _URL_HINT = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]+:|[/\\])")
 _ROUTE_CONTENT_PATH = "/RouteData/DataStream/DataStreamContent"
+_DELIVER_REQUEST: Final = f"{{{DELIVER_NS}}}DeliverRequest"
+_ROUTE_DATA: Final = f"{{{ROUTE_NS}}}RouteData"
+_MESSAGE_IDENTIFIER: Final = f"{{{MESSAGING_NS}}}MessageIdentifier"
+_MESSAGE: Final = f"{{{DELIVER_NS}}}Message"
 
 
 def _local(el: etree._Element) -> str:
@@ -84,6 +88,18 @@ def _local(el: etree._Element) -> str:
 
 
 _DC = "{" + LIBRA_NS + "}"
+
+
+class _Qualified(dict[str, str]):
+    """Local name -> qualified libra tag, each made once (a lookup, where ``_DC + name`` makes
+    and hashes a new string on every call)."""
+
+    def __missing__(self, name: str) -> str:
+        tag = self[name] = _DC + name
+        return tag
+
+
+_QN: Final = _Qualified()
 
 
 _Children = dict[Any, list[etree._Element]]
@@ -108,7 +124,7 @@ def _children(el: etree._Element | None) -> _Children:
 
 
 def _child(kids: _Children, name: str) -> etree._Element | None:
-    found = kids.get(_DC + name)
+    found = kids.get(_QN[name])
     return found[0] if found else None
 
 
@@ -167,17 +183,18 @@ def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
     found = _Input(source)
     root = parse_xml(data, source=source, max_size=max_size)
     found.issues.extend(_hint_issues(root, "", data))
-    schema_issues = _schema_checker(detailed)
-    if root.tag == f"{{{DELIVER_NS}}}DeliverRequest":
+    schema_issues = _xmlschema_issues if detailed else _lxml_issues
+    tag = root.tag
+    if tag == _DELIVER_REQUEST:
         found.issues.extend(schema_issues(DELIVER_XSD, root, ""))
         # first children found in C (``find`` parses its path in Python)
-        identifier = next(root.iterchildren(f"{{{MESSAGING_NS}}}MessageIdentifier"), None)
+        identifier = next(root.iterchildren(_MESSAGE_IDENTIFIER), None)
         found.correlation_id = _text(identifier)
         found.correlation_element = identifier
-        message = next(root.iterchildren(f"{{{DELIVER_NS}}}Message"), None)
+        message = next(root.iterchildren(_MESSAGE), None)
         if message is not None:
             found.rcm = next(message.iterchildren("{*}ResultedCaseMessage"), None)
-    elif root.tag == f"{{{ROUTE_NS}}}RouteData":
+    elif tag == _ROUTE_DATA:
         found.issues.extend(schema_issues(ROUTE_XSD, root, ""))
         request = root.find(f"{{{ROUTE_NS}}}RequestFromSystem")
         if request is not None:
@@ -212,7 +229,7 @@ def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
         )
         return found
     if found.rcm is None and not found.payload_unreadable:
-        where = _ROUTE_CONTENT_PATH if root.tag.endswith("RouteData") else "/DeliverRequest/Message"
+        where = _ROUTE_CONTENT_PATH if tag == _ROUTE_DATA else "/DeliverRequest/Message"
         found.issues.append(
             error(
                 "libra-spi.no-resulted-case-message",
@@ -223,13 +240,12 @@ def _open(data: bytes, source: str, *, detailed: bool, max_size: int) -> _Input:
     return found
 
 
-def _schema_checker(detailed: bool) -> Callable[[str, etree._Element, str], list[Issue]]:
-    def check(relative: str, root: etree._Element, base: str) -> list[Issue]:
-        if detailed:
-            return xmlschema_issues(xmlschema_schema(relative), root, base_path=base)
-        return lxml_issues(lxml_schema(relative), root, base_path=base)
+def _lxml_issues(relative: str, root: etree._Element, base: str) -> list[Issue]:
+    return lxml_issues(lxml_schema(relative), root, base_path=base)
 
-    return check
+
+def _xmlschema_issues(relative: str, root: etree._Element, base: str) -> list[Issue]:
+    return xmlschema_issues(xmlschema_schema(relative), root, base_path=base)
 
 
 # --- identifiers ----------------------------------------------------------------------------
@@ -529,7 +545,7 @@ class _Builder:
 
     def value(self, kids: _Children, name: str, loc: _Loc, key: int | str) -> str | None:
         """The trimmed text of child ``name`` (``None`` when absent or empty)."""
-        found = kids.get(_DC + name)
+        found = kids.get(_QN[name])
         if not found:
             return None
         el = found[0]
@@ -542,7 +558,7 @@ class _Builder:
 
     def text(self, kids: _Children, name: str, loc: _Loc, key: str) -> str:
         """Required free text: may be empty."""
-        found = kids.get(_DC + name)
+        found = kids.get(_QN[name])
         if not found:
             return ""
         el = found[0]
@@ -601,7 +617,7 @@ class _Builder:
             out["address"] = self.address(_child(corp, "Address"), (*loc, "address"))
         if out.get("address") is None:
             out.pop("address", None)
-        return kids.get(_DC + "Offence", [])
+        return kids.get(_QN["Offence"], [])
 
     def person(self, person_defendant: _Children) -> dict[str, Any]:
         loc: _Loc = ("defendant", "person")
@@ -652,7 +668,7 @@ class _Builder:
                 out["plea_source_code"] = plea_code
         out["results"] = [
             self.result(result, (*loc, "results", i))
-            for i, result in enumerate(kids.get(_DC + "Result", ()))
+            for i, result in enumerate(kids.get(_QN["Result"], ()))
         ]
         return out
 
@@ -661,7 +677,7 @@ class _Builder:
         kids = self.read(el, _RESULT, out, loc, "Result")
         out["text"] = self.text(kids, "ResultText", loc, "text")
         qualifiers = []
-        for i, qualifier in enumerate(kids.get(_DC + "ResultCodeQualifier", ())):
+        for i, qualifier in enumerate(kids.get(_QN["ResultCodeQualifier"], ())):
             text = _text(qualifier)
             if text is not None:
                 if self.careful:
@@ -689,7 +705,7 @@ class _Builder:
 
     def dates(self, kids: _Children, name: str, loc: _Loc) -> list[dt.date]:
         out: list[dt.date] = []
-        for i, el in enumerate(kids.get(_DC + name, ())):
+        for i, el in enumerate(kids.get(_QN[name], ())):
             text = _text(el)
             if text is None:
                 continue

@@ -247,8 +247,11 @@ def parse_xml(
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         # Defence in depth: the byte scan above refuses every DOCTYPE before parsing.
         raise ValidationFailed(Report(source, (_doctype_issue(),)))
-    # by parsed namespace, not by bytes: a character reference can spell the namespace
-    includes = list(root.iter(f"{{{XINCLUDE_NS}}}*"))
+    # by parsed namespace, not by bytes: a character reference can spell the namespace (so only
+    # bytes with neither the namespace's name nor a character reference skip the tree walk)
+    includes = (
+        list(root.iter(f"{{{XINCLUDE_NS}}}*")) if b"XInclude" in data or b"&#" in data else []
+    )
     if includes:
         path = element_path(includes[0])
         raise ValidationFailed(
@@ -285,6 +288,8 @@ def schema_location_hints(
     """
     if data is not None:
         mentions = data.count(b"chemaLocation")
+        if not mentions:  # an attribute's name is never a reference: no hint at all
+            return []
         on_root = [
             (f"/{etree.QName(root).localname}/@xsi:{attr}", value)
             for attr in ("schemaLocation", "noNamespaceSchemaLocation")
