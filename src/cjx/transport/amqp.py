@@ -63,7 +63,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import aio_pika
@@ -788,7 +788,7 @@ class AmqpBroker:
         if not properties.headers:
             return
         frame_max = underlay.connection.connection_tune.frame_max
-        if not frame_max:
+        if not frame_max or _surely_fits(properties, frame_max):
             return
         try:
             size = len(pamqp.frame.marshal(ContentHeader(0, len(body), properties), 1))
@@ -1009,6 +1009,55 @@ class _AmqpDelivery(Delivery):
 
 
 # --- conversions --------------------------------------------------------------------------------
+
+
+#: A content header frame's bytes besides the texts :func:`_surely_fits` counts, with room to
+#: spare: the frame's header and end (8), class, weight and body size (12), the property flags
+#: (2), a delivery mode (1), and a length byte for each short string.
+_HEADER_OVERHEAD: Final = 64
+_SHORT_STRINGS: Final = ("content_type", "correlation_id", "message_id", "message_type")
+_UNCOUNTED: Final = (
+    "content_encoding",
+    "priority",
+    "reply_to",
+    "expiration",
+    "timestamp",
+    "user_id",
+    "app_id",
+    "cluster_id",
+)
+
+
+def _surely_fits(properties: spec.Basic.Properties, frame_max: int) -> bool:
+    """Whether the content header of ``properties`` certainly encodes, within ``frame_max``
+    bytes: judged from its ASCII texts, booleans, integers and ``None`` alone, so that a
+    common message's header is not marshalled twice. False means "marshal it and see" (any
+    other value, a text that is not ASCII or longer than a short string may be, a property this
+    does not count), never "too large"."""
+    size = _HEADER_OVERHEAD
+    for name in _UNCOUNTED:
+        if getattr(properties, name) not in (None, ""):  # pamqp's cluster_id defaults to ""
+            return False
+        size += 1
+    for name in _SHORT_STRINGS:
+        text = getattr(properties, name)
+        if text is None:
+            continue
+        if type(text) is not str or len(text) > 255 or not text.isascii():
+            return False
+        size += len(text)
+    for key, value in (properties.headers or {}).items():
+        if type(key) is not str or len(key) > 255 or not key.isascii():
+            return False
+        if type(value) is str:
+            if not value.isascii():
+                return False
+            size += len(key) + len(value) + 6  # key length, type, value length (4)
+        elif value is None or type(value) is bool or type(value) is int:
+            size += len(key) + 10  # key length, type, at most 8 bytes (``_to_amqp``: 64 bits)
+        else:
+            return False
+    return size <= frame_max
 
 
 def _properties(message: Message) -> spec.Basic.Properties:
