@@ -133,7 +133,7 @@ def _left(noms: str, last_listed: dt.date, first_missing: dt.date) -> bytes:
 
 def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict[str, Any]:
     """Write the change messages of ``old`` -> ``new`` to ``sink``; the summary."""
-    from cjx_nomis_cde import envelope_for  # noqa: PLC0415
+    from cjx_nomis_cde import message_line  # noqa: PLC0415
 
     summary: Counter[str] = Counter()
     groups: Counter[str] = Counter()
@@ -164,8 +164,7 @@ def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict
                     continue
                 summary["changed"] += 1
                 groups.update(changed)
-            envelope = envelope_for(record, dt.date.fromisoformat(day))
-            sink.write(str(record.noms_number), encode_json(envelope, indent=None))
+            sink.write(str(record.noms_number), message_line(record, dt.date.fromisoformat(day)))
         new_day = db.execute("SELECT max(day) FROM new").fetchone()[0]
         gone = db.execute(
             "SELECT old.noms, old.day FROM old LEFT JOIN new ON new.noms = old.noms "

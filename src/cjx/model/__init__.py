@@ -71,6 +71,7 @@ from cjx.model._envelope import (
     envelope_type,
     make_envelope,
     message_id_for,
+    message_id_from_json,
     system_clock,
 )
 from cjx.model._events import (
@@ -222,6 +223,7 @@ __all__ = [
     "system_clock",
     "make_envelope",
     "message_id_for",
+    "message_id_from_json",
     "body_type",
     "envelope_type",
     "BODY_TYPES",

@@ -240,7 +240,20 @@ def message_id_for(
     """The deterministic message id of DESIGN.md section 2."""
     # Fields at their defaults are left out, so adding an optional field in a minor version
     # (default None or empty) does not change the id of any existing message.
-    digest = hashlib.sha256(body.model_dump_json(exclude_defaults=True).encode()).hexdigest()
+    return message_id_from_json(
+        source_format,
+        source_message_id,
+        message_type,
+        body.model_dump_json(exclude_defaults=True),
+    )
+
+
+def message_id_from_json(
+    source_format: str, source_message_id: str | None, message_type: str, body_json: str
+) -> uuid.UUID:
+    """:func:`message_id_for` from the body's JSON already written, fields at their defaults
+    left out (``body.model_dump_json(exclude_defaults=True)``): for a writer that has it."""
+    digest = hashlib.sha256(body_json.encode()).hexdigest()
     name = "\x1f".join((source_format, source_message_id or "", message_type, digest))
     # uuid.uuid5, with the version and variant bits set on the integer (one UUID check, not two)
     sha1 = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()

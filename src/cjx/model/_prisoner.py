@@ -174,7 +174,7 @@ class _Group(CanonicalModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Any:
-        if all(getattr(self, name) is None for name in type(self).model_fields):
+        if all(value is None for value in self.__dict__.values()):  # the fields' values
             raise ValueError(
                 f"a {type(self).__name__} holds at least one value; leave it out otherwise"
             )
