@@ -9,7 +9,7 @@ What it emits, in NOMS-number order, one canonical message a line:
 
 * a person in NEW and not in OLD: their ``custody.prisoner-record``;
 * a person whose record differs: their new ``custody.prisoner-record``. The groups that
-  differ (:meth:`cjx.model.PrisonerRecord.changed_groups`) are counted in the summary;
+  differ (:meth:`cjx.model.PrisonerRecord.differing_groups`) are counted in the summary;
 * then a person in OLD and not in NEW: ``custody.prisoner-left-extract`` (the last extract
   date that listed them, and the first that did not).
 
@@ -158,7 +158,7 @@ def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict
                 summary["new"] += 1
             else:
                 before = PrisonerRecord.model_validate_json(old_json)
-                changed = before.changed_groups(record)
+                changed = before.differing_groups(record)
                 if not changed:
                     summary["unchanged"] += 1
                     continue
