@@ -31,10 +31,8 @@ def extension_fields(cls: type[BaseModel]) -> dict[str, str]:
     """The fields of ``cls`` a later minor added at its extension point: name -> ``since``."""
     out: dict[str, str] = {}
     for name, info in cls.model_fields.items():
+        # pydantic keeps the metadata of a field's Annotated type in ``metadata``
         found = [m for m in info.metadata if isinstance(m, Extension)]
-        for argument in typing.get_args(info.annotation)[1:]:  # Annotated[..., Extension(...)]
-            if isinstance(argument, Extension):
-                found.append(argument)
         if found:
             out[name] = found[0].since
     return out
