@@ -6,7 +6,7 @@ timestamps and the local date-time helpers adapters share. Pure data, no I/O. Ev
 frozen and forbids unknown fields.
 """
 
-from cjx.model._base import Body, CanonicalModel, XmlItem
+from cjx.model._base import Body, CanonicalModel, Extension, XmlItem
 from cjx.model._codes import (
     BailStatus,
     CurrentLocation,
@@ -84,6 +84,7 @@ from cjx.model._events import (
     RegistrationAdded,
     SentenceDatesChanged,
 )
+from cjx.model._extensions import extension_fields
 from cjx.model._identifiers import (
     CHECK_ALPHABET,
     Asn,
@@ -157,6 +158,7 @@ from cjx.model._prisoner import (
     GENDER_DESCRIPTIONS,
     BodyPartDetail,
     BookingStatus,
+    ChangeGroup,
     ContactDetails,
     ConvictedOffence,
     CurrentIncentive,
@@ -228,6 +230,8 @@ __all__ = [
     "envelope_type",
     "BODY_TYPES",
     "EXTENSION_NS",
+    "Extension",
+    "extension_fields",
     "extension_types",
     "first_release",
     "DEFAULT_CLASSIFICATION",
@@ -314,6 +318,7 @@ __all__ = [
     "PrisonerEmailAddress",
     "PrisonerPhoneNumber",
     "CHANGE_GROUPS",
+    "ChangeGroup",
     "GENDER_DESCRIPTIONS",
     "read_gender",
     "split_gender",

@@ -30,6 +30,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from cjx.errors import Report, UnknownMessageType, ValidationFailed, error
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
@@ -45,6 +46,7 @@ from cjx.model._events import (
     RegistrationAdded,
     SentenceDatesChanged,
 )
+from cjx.model._extensions import fields_later_than
 from cjx.model._identifiers import OuCode
 from cjx.model._left_extract import PrisonerLeftExtract
 from cjx.model._licence import LicenceRecord
@@ -170,6 +172,14 @@ class Envelope(CanonicalModel, Generic[BodyT]):
         major = self.schema_version.split(".")[0]
         if major != type(self.body).schema_version.split(".")[0]:
             raise ValueError(f"schema_version {self.schema_version} is not supported")
+        later = fields_later_than(self.body, self.schema_version)
+        if later:  # docs/versioning.md, "Reservation": a minor writes only what it declares
+            path, since = later[0]
+            raise PydanticCustomError(
+                "schema.extra-forbidden",
+                f"schema_version {self.schema_version} has no body.{path}: it was added in "
+                f"{since}; a message that carries it says {since} or later",
+            )
         return self
 
     @property
