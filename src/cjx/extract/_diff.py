@@ -20,8 +20,9 @@ digests the record, so running the same diff again emits the same ids. Rows eith
 rejects (the import's rules, and a NOMS number on a second row of a file) go to the rejects
 file with the file's name, and count.
 
-Not done (issue 9): ``custody.release-dates`` for changed release dates (it needs the NOMIS
-booking id, which a CDE row does not carry: the dates travel in the prisoner record).
+Changed release dates travel in the prisoner record, ``sentence`` named as changed; never as
+``custody.release-dates``, which is keyed by the NOMIS booking id that a CDE row does not carry
+(docs/extracts.md).
 """
 
 from __future__ import annotations
