@@ -62,15 +62,23 @@ print(len(frame))
 """
 
 
-def _run(argv: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one process."""
+def _run(argv: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user and system, the process and its
+    children) of one process."""
+    before = os.times()
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
+    after = os.times()
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"failed: {' '.join(argv)}")
-    return seconds, usage.ru_maxrss
+    # wait4's usage is the process's own; its workers (-j 2) are reaped children of it
+    cpu = usage.ru_utime + usage.ru_stime
+    children = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return seconds, usage.ru_maxrss, max(cpu, children)
 
 
 def _cjx(*args: str) -> list[str]:
@@ -98,21 +106,32 @@ def main() -> None:
         source = w / "old.dat"
         _generate(source, args.rows)
         rows = args.rows
-        floor_s, floor_rss = _run([PY, "-c", FLOOR, str(source)])
-        peer_s, peer_rss = _run([PY, "-c", PEER, str(source), str(w / "peer.ndjson")])
+        floor_s, floor_rss, floor_cpu = _run([PY, "-c", FLOOR, str(source)])
+        peer_s, peer_rss, peer_cpu = _run([PY, "-c", PEER, str(source), str(w / "peer.ndjson")])
         results = {}
         for jobs in ("1", "2"):
             out = w / f"j{jobs}.ndjson"
             results[jobs] = _run(
                 _cjx("extract", "import", str(source), "--out", str(out), "-j", jobs, "--force")
             )
-        print(f"import of {rows:,} rows (rows/s of wall time; peak RSS):")
-        print(f"  floor (csv reader)      {rows / floor_s:>10,.0f}  {floor_rss / 1024:6.0f} MiB")
-        print(f"  peer (pandas+pydantic)  {rows / peer_s:>10,.0f}  {peer_rss / 1024:6.0f} MiB")
-        for jobs, (seconds, rss) in results.items():
+        print(
+            f"import of {rows:,} rows (rows/s of wall time; peak RSS; rows per CPU second, "
+            "which load on a shared machine disturbs less):"
+        )
+        print(
+            f"  floor (csv reader)      {rows / floor_s:>10,.0f}  {floor_rss / 1024:6.0f} MiB"
+            f"  {rows / floor_cpu:>10,.0f} /cpu-s"
+        )
+        print(
+            f"  peer (pandas+pydantic)  {rows / peer_s:>10,.0f}  {peer_rss / 1024:6.0f} MiB"
+            f"  {rows / peer_cpu:>10,.0f} /cpu-s"
+        )
+        for jobs, (seconds, rss, cpu) in results.items():
             print(
                 f"  cjx -j {jobs}                {rows / seconds:>10,.0f}  {rss / 1024:6.0f} MiB"
-                f"   {peer_s / seconds:.2f}x the peer, {floor_s / seconds:.3f}x the floor"
+                f"  {rows / cpu:>10,.0f} /cpu-s"
+                f"   {peer_s / seconds:.2f}x the peer ({peer_cpu / cpu:.2f}x by CPU),"
+                f" {floor_s / seconds:.3f}x the floor"
             )
         print(f"  -j 2 / -j 1: {results['1'][0] / results['2'][0]:.2f}x")
 
@@ -124,8 +143,8 @@ def main() -> None:
             ],
             check=True,
         )
-        floor2_s, floor2_rss = _run([PY, "-c", FLOOR, str(source), str(new)])
-        diff_s, diff_rss = _run(
+        floor2_s, floor2_rss, _ = _run([PY, "-c", FLOOR, str(source), str(new)])
+        diff_s, diff_rss, _ = _run(
             _cjx("extract", "diff", str(source), str(new), "--out", str(w / "d.ndjson"))
         )
         print(f"diff of two {rows:,}-row files, 5 % changed:")
@@ -137,7 +156,7 @@ def main() -> None:
         if args.rss_rows:
             big = w / "big.dat"
             _generate(big, args.rss_rows)
-            seconds, rss = _run(
+            seconds, rss, _ = _run(
                 _cjx("extract", "import", str(big), "--out", str(w / "big.ndjson"), "--force")
             )
             print(

@@ -51,6 +51,7 @@ from cjx.model import (
     BookingStatus,
     BookNumber,
     CaseResulted,
+    ChangeGroup,
     CodedValue,
     ContactDetails,
     ConvictedOffence,
@@ -1030,6 +1031,8 @@ prisoner_record_bodies = st.builds(
             r"[A-Za-z_$][A-Za-z0-9_$]{0,20}(\.[A-Za-z_$][A-Za-z0-9_$]{0,20}){0,5}", fullmatch=True
         )
     ),
+    # version 1.2: any set of groups, given in any order (the model keeps them in order)
+    changed_groups=optional(st.lists(st.sampled_from(ChangeGroup), unique=True).map(tuple)),
 )
 
 

@@ -557,9 +557,33 @@ def test_schema_export_writes_every_schema(
     assert "formats/delius-key-dates/replace-custody-key-dates.schema.json" in written
     assert "formats/prisoner-search/prisoner.schema.json" in written
     assert "formats/cvl-licence/licence.schema.json" in written
-    for version in ("1.0", "1.1"):  # every released version, frozen
+    assert "canonical/v1/cjx-canonical-ext.xsd" in written  # the XSD imports it
+    for version in ("1.0", "1.1", "1.2"):  # every released version, frozen
         assert f"canonical/{version}/cjx-canonical.xsd" in written
         assert f"canonical/{version}/cjx-canonical.schema.json" in written
+    assert "canonical/1.2/cjx-canonical-ext.xsd" in written
+    assert "canonical/1.1/cjx-canonical-ext.xsd" not in written
+
+
+def test_schema_export_version_1_2_writes_its_three_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--version 1.2`: the JSON Schema, the XSD and the extension namespace's XSD it imports,
+    as released; the XSD compiles from the written folder alone."""
+    code, _out, _ = run(["schema", "export", "--version", "1.2", str(tmp_path)], capsys)
+    assert code == 0
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == [
+        "canonical/1.2/cjx-canonical-ext.xsd",
+        "canonical/1.2/cjx-canonical.schema.json",
+        "canonical/1.2/cjx-canonical.xsd",
+    ]
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (ROOT / "schemas" / name).read_bytes()
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    schema = etree.XMLSchema(etree.parse(str(tmp_path / "canonical/1.2/cjx-canonical.xsd"), parser))
+    record = etree.parse(str(ROOT / "tests/fixtures/canonical/prisoner-record.xml"))
+    assert schema.validate(record), schema.error_log
 
 
 def test_schema_export_version_writes_that_release_as_it_shipped(
@@ -584,7 +608,7 @@ def test_schema_export_unknown_version_is_a_usage_error(
 ) -> None:
     code, _out, err = run(["schema", "export", "--version", "1.9", str(tmp_path / "x")], capsys)
     assert code == 2
-    assert "'1.9' is not released (known: 1.0, 1.1)" in err
+    assert "'1.9' is not released (known: 1.0, 1.1, 1.2)" in err
     assert not (tmp_path / "x").exists()
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cjx.extract import generate_rows
+from cjx.validation import validate_canonical_json
 
 
 def test_diff_of_a_crafted_pair(tmp_path: Path) -> None:
@@ -45,6 +46,22 @@ def test_diff_of_a_crafted_pair(tmp_path: Path) -> None:
     assert sorted(m["body"]["noms_number"] for m in records) == sorted(
         [rows[1][3], rows[2][3], rows[3][3], rows[5][3]]
     )
+    # each record names the groups that changed (version 1.2); a new person, every group
+    every_group = [
+        "identifiers", "personal-details", "alerts", "status", "location", "sentence",
+        "restricted-patient", "incentive-level", "physical-details", "contact-details",
+    ]  # fmt: skip
+    named = {m["body"]["noms_number"]: m["body"]["changed_groups"] for m in records}
+    assert named == {
+        rows[1][3]: ["location"],
+        rows[2][3]: ["sentence"],
+        rows[3][3]: ["status"],
+        rows[5][3]: every_group,
+    }
+    assert {m["schema_version"] for m in records} == {"1.2"}
+    for message in records:  # valid as the version it says, and as a 1.1 reader reads it
+        assert validate_canonical_json(json.dumps(message)).ok
+        assert validate_canonical_json(json.dumps(message), version="1.1").ok
     (left,) = [m for m in messages if m["message_type"] == "custody.prisoner-left-extract"]
     assert left["body"] == {
         "noms_number": rows[4][3],

@@ -29,6 +29,7 @@ from cjx.errors import ValidationFailed
 from cjx.model import (
     BODY_TYPES,
     CODE_PATTERN,
+    EXTENSION_NS,
     OPEN_CODE_LISTS,
     TIMESTAMP_PATTERN,
     WALL_CLOCK_TIMESTAMP_PATTERN,
@@ -113,6 +114,8 @@ from cjx.model import (
     WrittenPnc,
     XmlItem,
     _codes,
+    extension_fields,
+    extension_types,
 )
 from cjx.validation import (
     CANONICAL_JSON_SCHEMA,
@@ -1270,15 +1273,15 @@ def test_xsd_elements_follow_model_field_order_and_optionality(cls: type[BaseMod
     if cls in CHOICE_MODELS:
         seen: set[str] = set()
         particles = [p for p in particles if not (p[0] in seen or seen.add(p[0]))]  # type: ignore[func-returns-value]
-    expected = [(xml_name(n), not f.is_required()) for n, f in cls.model_fields.items()]
+    added = extension_fields(cls)  # in the extension namespace's document (test below)
+    fields = {n: f for n, f in cls.model_fields.items() if n not in added}
+    expected = [(xml_name(n), not f.is_required()) for n, f in fields.items()]
     actual = [(name, opt) for name, opt, _ in particles]
     if cls is Defendant:  # person XOR organisation is an xs:choice: each optional alone
         assert ("Person", True) in actual
         assert ("Organisation", True) in actual
     assert actual == expected
-    for (name, _, field_element), (field_name, info) in zip(
-        particles, cls.model_fields.items(), strict=True
-    ):
+    for (name, _, field_element), (field_name, info) in zip(particles, fields.items(), strict=True):
         element = field_element
         inner = _unwrap(info.annotation)
         item = next((m for m in info.metadata if isinstance(m, XmlItem)), None)
@@ -1373,8 +1376,59 @@ def test_xsd_message_types_and_body_elements_are_the_catalogue() -> None:
     assert bodies == {cls.__name__ for cls in BODY_TYPES.values()}
 
 
-def test_xsd_is_self_contained() -> None:
-    """The XSD imports and includes nothing (it is loaded offline)."""
+def test_xsd_imports_only_the_extension_namespace_document() -> None:
+    """The XSD imports the extension namespace's document from its own folder, and includes
+    nothing else (both are loaded offline); that document imports nothing."""
     xsd = _xsd()
-    for tag in ("import", "include", "redefine"):
+    (imported,) = xsd.findall("xs:import", NS)
+    assert imported.attrib == {
+        "namespace": EXTENSION_NS,
+        "schemaLocation": Path(schema_export.EXTENSION_XSD_PATH).name,
+    }
+    assert Path(schema_export.EXTENSION_XSD_PATH).parent == Path(CANONICAL_XSD).parent
+    for tag in ("include", "redefine"):
         assert xsd.find(f"xs:{tag}", NS) is None
+    for tag in ("import", "include", "redefine"):
+        assert _ext_xsd().find(f"xs:{tag}", NS) is None
+
+
+def _ext_xsd() -> etree._Element:
+    return etree.parse(str(schema_file(schema_export.EXTENSION_XSD_PATH))).getroot()
+
+
+def test_extension_elements_are_the_model_extension_fields() -> None:
+    """Each field a later minor added at an extension point (``Extension``) is a global
+    element of the extension namespace's document, named as the field, with its items'
+    element, optionality and limit; the document declares nothing else."""
+    ext = _ext_xsd()
+    assert ext.get("targetNamespace") == EXTENSION_NS
+    assert ext.get("elementFormDefault") == "qualified"
+    declared = {e.get("name"): e for e in ext.findall("xs:element", NS)}
+    expected: dict[str, Any] = {}
+    for cls in MODEL_CLASSES:
+        for name in extension_fields(cls):
+            assert cls in extension_types(), cls  # only where there is an extension point
+            expected[xml_name(name)] = (cls, name)
+            assert list(cls.model_fields)[-len(extension_fields(cls)) :] == list(
+                extension_fields(cls)
+            )  # after the type's own fields: where the wildcard is
+    assert set(declared) == set(expected)
+    for element_name, (cls, name) in expected.items():
+        info = cls.model_fields[name]
+        assert not info.is_required()
+        element = declared[element_name]
+        wrapper = ext.find(f"xs:complexType[@name='{element.get('type').split(':')[1]}']", NS)
+        assert wrapper is not None
+        (item,) = wrapper.iter(f"{{{XS}}}element")
+        xml_item = next(m for m in info.metadata if isinstance(m, XmlItem))
+        limit = next(m.max_length for m in info.metadata if hasattr(m, "max_length"))
+        assert (item.get("name"), item.get("minOccurs"), item.get("maxOccurs")) == (
+            xml_item.name,
+            "0",  # may be absent, and empty when given
+            str(limit),
+        )
+        enum = typing.get_args(_unwrap(info.annotation))[0]
+        simple = ext.find(f"xs:simpleType[@name='{item.get('type').split(':')[1]}']", NS)
+        assert simple is not None
+        values = [e.get("value") for e in simple.iter(f"{{{XS}}}enumeration")]
+        assert values == [member.value for member in enum]

@@ -94,7 +94,7 @@ def test_catalogue_has_the_message_types_of_version_1() -> None:
         "probation.registration-added": ("RegistrationAdded", "1.0"),
         "custody.release-dates": ("ReleaseDates", "1.1"),
         "probation.key-dates-replaced": ("KeyDatesReplaced", "1.1"),
-        "custody.prisoner-record": ("PrisonerRecord", "1.1"),
+        "custody.prisoner-record": ("PrisonerRecord", "1.2"),  # 1.2 added changed_groups
         "probation.custody-record": ("CustodyRecord", "1.1"),
         "licence.licence-record": ("LicenceRecord", "1.1"),
         "identity.subject-enriched": ("SubjectEnriched", "1.1"),

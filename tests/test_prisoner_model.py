@@ -14,6 +14,7 @@ from cjx.codec import decode_json
 from cjx.model import (
     CHANGE_GROUPS,
     GENDER_DESCRIPTIONS,
+    ChangeGroup,
     Gender,
     IdentifierError,
     PersonalDetails,
@@ -54,22 +55,48 @@ def _example() -> PrisonerRecord:
 
 def test_change_groups_are_hmpps_categories_and_body_fields() -> None:
     """Each group is a categoriesChanged name in lower case with hyphens and a body field;
-    every body field but the NOMS number and the index document's class is a group."""
+    every body field but the NOMS number, the index document's class and the changed groups
+    is a group. ChangeGroup (version 1.2's changed_groups) names the same groups, in order."""
     assert list(CHANGE_GROUPS) == [c.lower().replace("_", "-") for c in HMPPS_CATEGORIES]
-    fields = set(PrisonerRecord.model_fields) - {"noms_number", "index_document_class"}
+    fields = set(PrisonerRecord.model_fields) - {
+        "noms_number",
+        "index_document_class",
+        "changed_groups",
+    }
     assert set(CHANGE_GROUPS.values()) == fields
+    assert [group.value for group in ChangeGroup] == list(CHANGE_GROUPS)
 
 
-def test_changed_groups_names_the_groups_that_differ() -> None:
+def test_changed_groups_name_each_group_once_in_order() -> None:
+    """changed_groups (1.2): absent by default; kept in the groups' order; a group named twice
+    is refused; empty (nothing changed) stays apart from absent; a group it names is never
+    itself a change between two records."""
+    record = _example().model_copy(update={"changed_groups": None})
+    assert PrisonerRecord(noms_number=record.noms_number).changed_groups is None
+    named = PrisonerRecord(noms_number="A1234BC", changed_groups=["location", "alerts"])
+    assert named.changed_groups == (ChangeGroup.ALERTS, ChangeGroup.LOCATION)
+    assert PrisonerRecord(noms_number="A1234BC", changed_groups=[]).changed_groups == ()
+    with pytest.raises(pydantic.ValidationError, match="at most once"):
+        PrisonerRecord(noms_number="A1234BC", changed_groups=["alerts", "alerts"])
+    with pytest.raises(pydantic.ValidationError):
+        PrisonerRecord(noms_number="A1234BC", changed_groups=["Alerts"])
+    assert record.differing_groups(named.model_copy(update={"noms_number": record.noms_number}))
+    assert (
+        record.differing_groups(record.model_copy(update={"changed_groups": (ChangeGroup.ALERTS,)}))
+        == ()
+    )
+
+
+def test_differing_groups_names_the_groups_that_differ() -> None:
     record = _example()
-    assert record.changed_groups(record) == ()
+    assert record.differing_groups(record) == ()
     moved = record.model_copy(
         update={"location": PrisonerLocation(prison_id="LEI", prison_name="HMP Leeds")}
     )
-    assert record.changed_groups(moved) == ("location",)
+    assert record.differing_groups(moved) == ("location",)
     alerted = moved.model_copy(update={"alerts": (PrisonerAlert(alert_type="H", alert_code="HA"),)})
-    assert record.changed_groups(alerted) == ("alerts", "location")
-    assert record.changed_groups(record.model_copy(update={"index_document_class": "a.B"})) == ()
+    assert record.differing_groups(alerted) == ("alerts", "location")
+    assert record.differing_groups(record.model_copy(update={"index_document_class": "a.B"})) == ()
 
 
 def test_a_group_holds_at_least_one_value() -> None:

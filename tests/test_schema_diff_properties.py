@@ -31,6 +31,7 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 from tests.strategies import envelopes
 
+from cjx._resources import schema_file
 from cjx.codec import CANONICAL_NS, encode_json, encode_xml
 from cjx.schema_versions import released_versions
 from cjx.schemadiff import Kind, compare_files, load_schema, verdict
@@ -41,6 +42,10 @@ from cjx.schemadiff._json import compare_json_schemas
 NEWEST = released_versions()[-1]
 RELEASED_JSON: dict[str, Any] = json.loads(NEWEST.json_schema_path().read_text(encoding="utf-8"))
 RELEASED_XSD: bytes = NEWEST.xsd_path().read_bytes()
+#: The schema documents the newest XSD imports from its folder (1.2: the extension namespace's).
+RELEASED_IMPORTS: dict[str, bytes] = {
+    Path(p).name: schema_file(p).read_bytes() for p in NEWEST.imported
+}
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = {"xs": XS}
 EXT_NS = "urn:cjx:canonical:1:ext"
@@ -447,10 +452,14 @@ def xsd_mutations(draw: st.DrawFn) -> Mutation:
         assert old_sequence is not None
         etree.SubElement(old_sequence, f"{{{XS}}}any", wildcard)
         etree.SubElement(sequence, f"{{{XS}}}any", wildcard)
-        tree.getroot().insert(
-            0,
-            etree.Element(f"{{{XS}}}import", namespace=EXT_NS, schemaLocation="ext.xsd"),
-        )
+        imported = tree.xpath(f"/xs:schema/xs:import[@namespace='{EXT_NS}']", namespaces=NS)
+        if imported:  # the release imports the extension namespace: NEW's document adds one
+            imported[0].set("schemaLocation", "ext.xsd")  # type: ignore[index,union-attr]
+        else:
+            tree.getroot().insert(
+                0,
+                etree.Element(f"{{{XS}}}import", namespace=EXT_NS, schemaLocation="ext.xsd"),
+            )
 
         def extend(element: etree._Element) -> None:
             etree.SubElement(element, f"{{{EXT_NS}}}Colour").text = "blue"
@@ -476,10 +485,19 @@ def xsd_mutations(draw: st.DrawFn) -> Mutation:
     return Mutation(kind, old_tree, tree, "field.removed")
 
 
-EXTENSION_XSD = f"""<xs:schema xmlns:xs="{XS}" targetNamespace="{EXT_NS}"
-           elementFormDefault="qualified">
-  <xs:element name="Colour" type="xs:string"/>
-</xs:schema>"""
+def _extension_xsd() -> str:
+    """NEW's extension namespace document: the release's (if it has one) and one more element."""
+    colour = '  <xs:element name="Colour" type="xs:string"/>\n'
+    released = RELEASED_IMPORTS.get("cjx-canonical-ext.xsd")
+    if released is not None:
+        return released.decode().replace("</xs:schema>", colour + "</xs:schema>")
+    return (
+        f'<xs:schema xmlns:xs="{XS}" targetNamespace="{EXT_NS}" elementFormDefault="qualified">\n'
+        f"{colour}</xs:schema>"
+    )
+
+
+EXTENSION_XSD = _extension_xsd()
 
 
 @settings(max_examples=30)  # each example compiles two XSDs twice (xmlschema and libxml2)
@@ -488,6 +506,8 @@ def test_xsd_verdict_never_lies(mutation: Mutation, sample: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
         (directory / "ext.xsd").write_text(EXTENSION_XSD, encoding="utf-8")
+        for name, data in RELEASED_IMPORTS.items():
+            (directory / name).write_bytes(data)
         paths = []
         for name, tree in (("old.xsd", mutation.old), ("new.xsd", mutation.new)):
             path = directory / name

@@ -6,6 +6,7 @@ the current reader reads what v1.0 writers sent.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ from cjx.model import (
     EXTENSION_NS,
     Envelope,
     SubjectId,
+    extension_fields,
     extension_types,
     first_release,
 )
@@ -38,6 +40,8 @@ from cjx.validation import (
     lxml_schema,
     validate_canonical_json,
     validate_canonical_xml,
+    xmlschema_issues,
+    xmlschema_schema,
     xsd_issues,
 )
 
@@ -60,9 +64,16 @@ V10_FIXTURES = sorted(
 
 
 def test_released_versions_are_kept_apart_from_the_working_schemas() -> None:
-    assert list(RELEASED) == ["1.0", "1.1"]
+    assert list(RELEASED) == ["1.0", "1.1", "1.2"]
     assert V10.xsd == "canonical/1.0/cjx-canonical.xsd"
     assert released("1.1").json_schema == "canonical/1.1/cjx-canonical.schema.json"
+    # from 1.2 the XSD imports the extension namespace's schema document from its folder
+    assert V10.files == (V10.json_schema, V10.xsd)
+    assert released("1.2").files == (
+        "canonical/1.2/cjx-canonical.schema.json",
+        "canonical/1.2/cjx-canonical.xsd",
+        "canonical/1.2/cjx-canonical-ext.xsd",
+    )
     assert len(V10_TYPES) == 7
     assert set(BODY_TYPES) > V10_TYPES
     assert {t for t, cls in BODY_TYPES.items() if cls.schema_version == "1.0"} == V10_TYPES
@@ -94,10 +105,10 @@ def test_v10_fixtures_are_v10_messages() -> None:
 
 def _xml(name: str, version: str) -> bytes:
     data = (FIXTURES / name).read_bytes()
-    old = b"<SchemaVersion>1.0</SchemaVersion>"
-    if old not in data:
-        old = b"<SchemaVersion>1.1</SchemaVersion>"
-    return data.replace(old, f"<SchemaVersion>{version}</SchemaVersion>".encode())
+    new = f"<SchemaVersion>{version}</SchemaVersion>".encode()
+    replaced, count = re.subn(rb"<SchemaVersion>1\.[0-9]+</SchemaVersion>", new, data, count=1)
+    assert count == 1
+    return replaced
 
 
 def _json(name: str, version: str) -> bytes:
@@ -118,7 +129,7 @@ def test_a_version_cjx_does_not_have_is_reported_with_path_and_expected(version:
         assert issue.code == "schema.version-unknown"
         assert issue.severity is Severity.ERROR
         assert issue.path == path
-        assert "expected one of 1.0, 1.1" in issue.message
+        assert "expected one of 1.0, 1.1, 1.2" in issue.message
         if version == "one":
             assert "one" not in issue.message.replace("one of", "")  # input is not echoed
         assert len(issue.message) < 200  # a long claim is not shown
@@ -137,20 +148,20 @@ def test_a_later_minor_is_read_as_the_newest_reads_it_and_said_so() -> None:
             Severity.WARNING,
             path,
         )
-        assert "expected one of 1.0, 1.1" in issue.message
+        assert "expected one of 1.0, 1.1, 1.2" in issue.message
 
 
 def test_a_message_is_held_to_the_version_it_claims() -> None:
     """A v1.1 message type that claims 1.0 fails the 1.0 schema, which does not have it."""
-    xml = validate_canonical_xml(_xml("prisoner-record.xml", "1.0"))
-    js = validate_canonical_json(_json("prisoner-record.json", "1.0"))
+    xml = validate_canonical_xml(_xml("licence-record.xml", "1.0"))
+    js = validate_canonical_json(_json("licence-record.json", "1.0"))
     assert not xml.ok
     assert not js.ok
     assert any(i.path == "/Envelope/MessageType" for i in xml.errors), xml.issues
     assert any(i.path == "/message_type" for i in js.errors), js.issues
     # the same message claiming 1.1 is valid
-    assert validate_canonical_xml(_xml("prisoner-record.xml", "1.1")).ok
-    assert validate_canonical_json(_json("prisoner-record.json", "1.1")).ok
+    assert validate_canonical_xml(_xml("licence-record.xml", "1.1")).ok
+    assert validate_canonical_json(_json("licence-record.json", "1.1")).ok
 
 
 def test_a_reader_pinned_to_1_0_rejects_the_types_1_0_does_not_have() -> None:
@@ -220,7 +231,9 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 WORKING_XSD = ROOT / "schemas/canonical/v1/cjx-canonical.xsd"
 WORKING_JSON = ROOT / "schemas/canonical/v1/cjx-canonical.schema.json"
 V11 = released("1.1")
-V11_TYPES = sorted(t for t, cls in BODY_TYPES.items() if cls.schema_version == "1.1")
+V12 = released("1.2")
+#: the message types 1.1 introduced (custody.prisoner-record says 1.2 since 1.2 added to it)
+V11_TYPES = sorted(t for t, cls in BODY_TYPES.items() if first_release(cls) == "1.1")
 
 
 #: every model type a message reaches (the envelope's and the bodies'), by name
@@ -272,6 +285,7 @@ def test_extension_points_are_the_types_first_released_after_1_0() -> None:
     # the released 1.0 schemas are closed everywhere; 1.1 has the same points as the working
     assert _wildcards(V10.xsd_path()) == {}
     assert set(_wildcards(V11.xsd_path())) == set(wildcards)
+    assert set(_wildcards(V12.xsd_path())) == set(wildcards)
 
 
 def _open_elements(element: etree._Element, cls: type[Any]) -> list[etree._Element]:
@@ -333,19 +347,20 @@ v11_envelopes = envelopes(st.one_of(*(BODIES[t] for t in V11_TYPES)))
 @settings(max_examples=60, deadline=None)
 @given(v11_envelopes, st.integers(1, 3))
 def test_a_later_minor_is_read_by_a_1_1_consumer(envelope: Envelope[Any], every: int) -> None:
-    """A simulated 1.2 producer adds optional content at the extension points of 1.1 types:
-    valid under the frozen 1.1 schemas, and the 1.1 reader reads the message it knows."""
-    xml = _as_later_minor_xml(envelope, "1.2", every)
-    assert xsd_issues(lxml_schema(V11.xsd), etree.fromstring(xml)) == []
-    js = _as_later_minor_json(envelope, "1.2", every)
-    assert json_schema_issues(json_validator(V11.json_schema), json.loads(js)) == []
+    """A simulated 1.3 producer adds optional content at the extension points of 1.1 types:
+    valid under the frozen 1.1 and 1.2 schemas, and this reader reads the message it knows."""
+    xml = _as_later_minor_xml(envelope, "1.3", every)
+    js = _as_later_minor_json(envelope, "1.3", every)
+    for release in (V11, V12):
+        assert xsd_issues(lxml_schema(release.xsd), etree.fromstring(xml)) == []
+        assert json_schema_issues(json_validator(release.json_schema), json.loads(js)) == []
     for reader, data in ((get_adapter("canonical-xml"), xml), (get_adapter("canonical-json"), js)):
         translation = reader.translate(data)
         assert [i.code for i in translation.report.issues] == ["schema.version-unknown"]
         (read,) = translation.envelopes
-        assert read.schema_version == "1.2"
+        assert read.schema_version == "1.3"
         assert read.body == envelope.body
-        assert read.model_copy(update={"schema_version": "1.1"}) == envelope
+        assert read.model_copy(update={"schema_version": envelope.schema_version}) == envelope
 
 
 def test_extension_content_is_reserved_for_later_minors() -> None:
@@ -357,9 +372,12 @@ def test_extension_content_is_reserved_for_later_minors() -> None:
     assert {i.code for i in report.issues} == {"schema.extra-forbidden"}
     js = _as_later_minor_json(envelope, "1.1", 1)
     assert {i.code for i in validate_canonical_json(js).issues} == {"schema.extra-forbidden"}
-    # and the same content, said to be 1.2, is read
-    assert validate_canonical_xml(_as_later_minor_xml(envelope, "1.2", 1)).ok
-    assert validate_canonical_json(_as_later_minor_json(envelope, "1.2", 1)).ok
+    # and the same content, said to be a minor cjx does not have yet, is read
+    assert validate_canonical_xml(_as_later_minor_xml(envelope, "1.3", 1)).ok
+    assert validate_canonical_json(_as_later_minor_json(envelope, "1.3", 1)).ok
+    # said to be 1.2, a release cjx has, it is held to 1.2, which declares no such content
+    assert not validate_canonical_xml(_as_later_minor_xml(envelope, "1.2", 1)).ok
+    assert not validate_canonical_json(_as_later_minor_json(envelope, "1.2", 1)).ok
 
 
 @pytest.mark.parametrize("name", ["prisoner-received", "case-resulted-person"])
@@ -414,7 +432,7 @@ def test_the_gate_lets_a_later_minor_fill_only_the_extension_points(
 def test_a_released_schema_never_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     """`cjx schema check` names a released file whose bytes are not what was released."""
     assert altered_releases() == []
-    assert set(DIGESTS) == {p for r in RELEASED.values() for p in (r.json_schema, r.xsd)}
+    assert set(DIGESTS) == {p for r in RELEASED.values() for p in r.files}
     monkeypatch.setitem(DIGESTS, V10.xsd, "0" * 64)
     (problem,) = altered_releases()
     assert problem.startswith("canonical/1.0/cjx-canonical.xsd: a released schema changed")
@@ -452,4 +470,158 @@ def test_cli_validate_as_a_reader_built_on_1_0() -> None:
         timeout=120,
     )
     assert unknown.returncode == 2
-    assert b"not released (known: 1.0, 1.1)" in unknown.stderr
+    assert b"not released (known: 1.0, 1.1, 1.2)" in unknown.stderr
+
+
+# --- release 1.2: the first field at an extension point --------------------------------------
+
+RECORD_XML = (FIXTURES / "prisoner-record.xml").read_bytes()
+RECORD_JSON = (FIXTURES / "prisoner-record.json").read_bytes()
+
+
+def test_a_body_says_the_minor_that_last_added_to_it() -> None:
+    """A message type's schema_version is the release that introduced it, or the later minor
+    that last added a field at an extension point of a type it reaches (docs/versioning.md)."""
+    for body in BODY_TYPES.values():
+        reached: set[type[Any]] = set()
+        stack: list[type[Any]] = [body]
+        while stack:
+            cls = stack.pop()
+            if cls in reached:
+                continue
+            reached.add(cls)
+            stack.extend(c for c in REACHED.values() if c in _field_models(cls).values())
+        versions = [first_release(body)]
+        versions += [since for cls in reached for since in extension_fields(cls).values()]
+        assert body.schema_version == max(versions, key=lambda v: int(v.split(".")[1]))
+    assert BODY_TYPES["custody.prisoner-record"].schema_version == "1.2"
+    assert first_release(BODY_TYPES["custody.prisoner-record"]) == "1.1"
+    assert extension_fields(BODY_TYPES["custody.prisoner-record"]) == {"changed_groups": "1.2"}
+
+
+def test_a_1_1_reader_accepts_a_1_2_record_with_its_changed_groups() -> None:
+    """The 1.2 record (ext:ChangedGroups, "changed_groups") is valid under the frozen 1.1 XSD
+    and JSON Schema: the lax wildcard skips the element, the open object the member."""
+    assert b"<ext:ChangedGroups" in RECORD_XML
+    assert json.loads(RECORD_JSON)["body"]["changed_groups"] == ["status", "location"]
+    for release in (V11, V12):
+        assert xsd_issues(lxml_schema(release.xsd), etree.fromstring(RECORD_XML)) == []
+        xml_report = xmlschema_issues(xmlschema_schema(release.xsd), etree.fromstring(RECORD_XML))
+        assert xml_report == []
+        assert (
+            json_schema_issues(json_validator(release.json_schema), json.loads(RECORD_JSON)) == []
+        )
+    # the 1.2 XSD checks the element; the 1.1 XSD, which has no declaration for it, cannot
+    bad = RECORD_XML.replace(b"<ext:Group>status<", b"<ext:Group>no-such-group<")
+    assert xsd_issues(lxml_schema(V11.xsd), etree.fromstring(bad)) == []
+    (issue,) = xsd_issues(lxml_schema(V12.xsd), etree.fromstring(bad))
+    assert issue.code == "schema.enumeration"
+
+
+@pytest.mark.parametrize("form", ["xml", "json"])
+def test_a_reader_pinned_to_1_1_reads_a_1_2_record_as_1_1_readers_do(form: str) -> None:
+    """Pinned to 1.1 (a consumer built on v1.1), the 1.2 record is read without a word (1.2 is
+    released) and without the field 1.1 does not have; the rest is the record. Unpinned, the
+    same input keeps it."""
+    pinned = CanonicalXml(version="1.1") if form == "xml" else CanonicalJson(version="1.1")
+    data = RECORD_XML if form == "xml" else RECORD_JSON
+    full = decode_xml(RECORD_XML) if form == "xml" else decode_json(RECORD_JSON)
+    translation = pinned.translate(data)
+    assert translation.report.issues == ()
+    (read,) = translation.envelopes
+    assert read.schema_version == "1.2"
+    assert read.body.changed_groups is None
+    assert read.body == full.body.model_copy(update={"changed_groups": None})
+    unpinned = get_adapter(f"canonical-{form}").translate(data)
+    assert unpinned.report.issues == ()
+    assert unpinned.envelopes == (full,)
+    assert [str(g) for g in full.body.changed_groups] == ["status", "location"]
+    # pinned to 1.2, it is read as it is
+    pinned_12 = CanonicalXml(version="1.2") if form == "xml" else CanonicalJson(version="1.2")
+    assert pinned_12.translate(data).envelopes == (full,)
+
+
+def test_the_1_2_record_round_trips_with_its_changed_groups() -> None:
+    """Both forms decode to one model with the groups, and are written back byte for byte."""
+    envelope = decode_xml(RECORD_XML)
+    assert envelope == decode_json(RECORD_JSON)
+    assert envelope.body.changed_groups == ("status", "location")
+    assert encode_xml(envelope) == RECORD_XML
+    assert encode_json(envelope) + b"\n" == RECORD_JSON or encode_json(envelope) == RECORD_JSON
+    assert validate_canonical_xml(RECORD_XML).issues == ()
+    assert validate_canonical_json(RECORD_JSON).issues == ()
+
+
+def test_a_record_that_says_1_1_carries_no_changed_groups() -> None:
+    """The field is 1.2's: a message claiming 1.1 that carries it is refused (the 1.1 schemas
+    admit it, the reservation of the extension point does not)."""
+    for report in (
+        validate_canonical_xml(_xml("prisoner-record.xml", "1.1")),
+        validate_canonical_json(_json("prisoner-record.json", "1.1")),
+    ):
+        assert [(i.code, i.severity) for i in report.issues] == [
+            ("schema.extra-forbidden", Severity.ERROR)
+        ]
+        assert "changed_groups" in report.issues[0].message
+    obj = json.loads(RECORD_JSON)
+    obj["schema_version"] = "1.1"
+    del obj["body"]["changed_groups"]
+    assert validate_canonical_json(json.dumps(obj)).ok
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        # twice in its place: the wildcard admits it, the model does not
+        (
+            b"</ext:ChangedGroups>",
+            b'</ext:ChangedGroups><ext:ChangedGroups xmlns:ext="urn:cjx:canonical:1:ext"/>',
+            "schema.content",
+        ),
+        # in another type's extension point
+        (
+            b"</Status>",
+            b'<ext:ChangedGroups xmlns:ext="urn:cjx:canonical:1:ext"/></Status>',
+            "schema.extra-forbidden",
+        ),
+        # a group named twice, or the groups out of order: the model's rule
+        (b"<ext:Group>location<", b"<ext:Group>status<", "canonical.invariant"),
+    ],
+    ids=["repeated", "elsewhere", "named-twice"],
+)
+def test_changed_groups_only_where_it_belongs(old: bytes, new: bytes, code: str) -> None:
+    data = RECORD_XML.replace(old, new, 1)
+    assert data != RECORD_XML
+    assert xsd_issues(lxml_schema(V12.xsd), etree.fromstring(data)) == []
+    report = validate_canonical_xml(data)
+    assert [i.code for i in report.errors] == [code], report.issues
+
+
+def test_changed_groups_are_kept_in_the_order_of_the_groups() -> None:
+    obj = json.loads(RECORD_JSON)
+    obj["body"]["changed_groups"] = ["location", "status"]
+    assert decode_json(json.dumps(obj)) == decode_json(RECORD_JSON)
+
+
+def test_cli_schema_diff_1_1_to_1_2_is_compatible() -> None:
+    """`cjx schema diff 1.1 1.2`: the one change is the optional field, in both schemas."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cjx", "schema", "diff", "--format", "json", "1.1", "1.2"],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout
+    result = json.loads(done.stdout)
+    assert result["verdict"] == "compatible"
+    assert sorted((c["schema"], c["rule"], c["path"]) for c in result["changes"]) == [
+        ("json-schema", "field.added-optional", "/$defs/PrisonerRecord/properties/changed_groups"),
+        ("xsd", "field.added-optional", "/{urn:cjx:canonical:1:ext}ChangedGroups"),
+    ]
+    against_10 = subprocess.run(
+        [sys.executable, "-m", "cjx", "schema", "diff", "--format", "json", "1.0", "1.2"],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert against_10.returncode == 0, against_10.stdout

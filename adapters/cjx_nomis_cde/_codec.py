@@ -374,7 +374,8 @@ def encode_fields(
 ) -> list[str]:
     """The row's 153 values for ``record``; ``refuse(path, message)`` is called for each part
     of the record a row cannot hold (``nomis-cde.not-carried``): a value holding the layout's
-    separators, or any group the written row does not give back."""
+    separators, or any group the written row does not give back. ``changed_groups`` (1.2) is
+    not written and not refused: it is about the message, and a row is the person's state."""
     values = _encode_fields(record, extract_date, refuse)
     for value, field in zip(values, FIELDS, strict=True):
         if any(c in value for c in '|"\r\n'):
@@ -384,7 +385,7 @@ def encode_fields(
     if again is None:
         refuse("/body", "the written row does not decode")
     elif again != record:
-        for group in record.changed_groups(again):
+        for group in record.differing_groups(again):
             refuse(f"/body/{group}", "a row cannot hold this group as the record has it")
         if again.index_document_class != record.index_document_class:
             refuse("/body/index_document_class", "a row has no field for it")

@@ -16,6 +16,10 @@ Rules kept here:
   dates it does not send at all, such as ``mid_term``) is refused,
   ``prisoner-search.not-carried`` at its canonical pointer, rather than dropped. So is an
   instant with no Europe/London wall-clock time (``local-datetime.format``).
+* ``changed_groups`` (version 1.2: the groups the source says changed) describes the message,
+  not the person: the document, the prisoner's state, has no member for it, and it is not
+  written (hmpps-prisoner-search sends it in its events' ``categoriesChanged``, not in the
+  document). Nothing about the person is lost, so it is not refused either.
 * The document is validated against the source schema before it is returned. Failures are
   :class:`~cjx.errors.ValidationFailed` whose paths are canonical JSON pointers. A message type
   other than ``custody.prisoner-record`` is :class:`~cjx.errors.UnknownMessageType`.

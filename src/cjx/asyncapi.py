@@ -301,6 +301,10 @@ class _Builder:
                     "jsonSchema": f"schemas/{release.json_schema}",
                     "xsd": f"schemas/{release.xsd}",
                 }
+                if release.imported:  # from 1.2: the extension namespace's document
+                    self.operations[name]["x-cjx-schema-version"]["xsdImports"] = [
+                        f"schemas/{relative}" for relative in release.imported
+                    ]
         if c.role == "inbound":
             adapter = get_adapter(c.format)
             keys = sorted(_canonical_key(t) for t in adapter.decodes)

@@ -40,7 +40,7 @@ from pydantic.json_schema import (
 from pydantic_core import core_schema
 
 from cjx._files import FileExists, make_directory, write_file
-from cjx._resources import schemas_root
+from cjx._resources import schema_file, schemas_root
 from cjx.model import (
     BODY_TYPES,
     Address,
@@ -51,6 +51,7 @@ from cjx.model import (
 )
 
 __all__ = [
+    "EXTENSION_XSD_PATH",
     "JSON_SCHEMA_ID",
     "JSON_SCHEMA_PATH",
     "XSD_PATH",
@@ -68,6 +69,8 @@ JSON_SCHEMA_ID: Final = "urn:cjx:schemas:canonical:1"
 #: Paths relative to ``schemas/``.
 JSON_SCHEMA_PATH: Final = "canonical/v1/cjx-canonical.schema.json"
 XSD_PATH: Final = "canonical/v1/cjx-canonical.xsd"
+#: The schema document of the extension namespace, imported by the XSD (docs/versioning.md).
+EXTENSION_XSD_PATH: Final = "canonical/v1/cjx-canonical-ext.xsd"
 FORMATS_DIR: Final = "formats"
 
 #: Lexical forms shared with the XSD, whose xs:date and xs:time also check the calendar. Time
@@ -244,11 +247,12 @@ def write() -> Path:
 def export(dest_dir: Path, *, force: bool = False, version: str | None = None) -> list[Path]:
     """Write schemas cjx ships into ``dest_dir``, keeping the ``schemas/`` layout.
 
-    Without ``version``, every schema: the freshly generated working canonical JSON Schema and
-    the canonical XSD (``canonical/v1/``), every released version's frozen pair
-    (``canonical/1.0/``, ``canonical/1.1/``, ...) and the source-format schemas under
-    ``formats/``. With ``version`` (a released ``MAJOR.MINOR``), that version's canonical pair
-    alone, byte for byte as released (``canonical/<version>/``); an unreleased version raises
+    Without ``version``, every schema: the freshly generated working canonical JSON Schema, the
+    canonical XSD and the extension namespace's XSD it imports (``canonical/v1/``), every
+    released version's frozen files (``canonical/1.0/``, ``canonical/1.1/``, ...) and the
+    source-format schemas under ``formats/``. With ``version`` (a released ``MAJOR.MINOR``),
+    that version's canonical files alone (the JSON Schema, the XSD and, from 1.2, the XSD it
+    imports), byte for byte as released (``canonical/<version>/``); an unreleased version raises
     :class:`~cjx.schema_versions.UnknownVersion`, naming the released ones. Returns the written
     paths, sorted. Files are written as every file cjx writes (:func:`cjx._files.write_file`:
     never through a symlink, never over an existing file unless ``force``), with the usual mode
@@ -260,13 +264,12 @@ def export(dest_dir: Path, *, force: bool = False, version: str | None = None) -
     contents: list[tuple[Path, bytes]] = []
     sources: list[Path] = []
     if version is not None:
-        chosen = released(version)
-        sources.extend((chosen.json_schema_path(), chosen.xsd_path()))
+        sources.extend(schema_file(relative) for relative in released(version).files)
     else:
         contents.append((dest_dir / JSON_SCHEMA_PATH, render_json_schema().encode("utf-8")))
-        sources.append(root / XSD_PATH)
+        sources.extend((root / XSD_PATH, root / EXTENSION_XSD_PATH))
         for kept in RELEASED.values():
-            sources.extend((kept.json_schema_path(), kept.xsd_path()))
+            sources.extend(schema_file(relative) for relative in kept.files)
         formats = root / FORMATS_DIR
         if formats.is_dir():
             sources.extend(p for p in sorted(formats.rglob("*")) if p.is_file())

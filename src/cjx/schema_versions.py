@@ -6,7 +6,9 @@ One small table, :data:`RELEASED`, maps a released ``MAJOR.MINOR`` to its JSON S
 
 Released versions are kept side by side, frozen (docs/versioning.md): ``canonical/1.0/`` is
 v1.0 exactly as it shipped (taken from the history before v1.1 changed the schemas),
-``canonical/1.1/`` is v1.1. ``canonical/v1/`` is the working pair of the current major: the
+``canonical/1.1/`` is v1.1, ``canonical/1.2/`` is v1.2 (the first minor to declare an element
+of the extension namespace, in the third file, ``cjx-canonical-ext.xsd``, that its XSD
+imports). ``canonical/v1/`` is the working pair of the current major: the
 JSON Schema the model generates and the XSD kept in lockstep with it (``cjx schema check``); the
 compatibility gate compares it with every released version of its major.
 """
@@ -23,6 +25,7 @@ from cjx._resources import schema_file
 
 __all__ = [
     "DIGESTS",
+    "EXTENSION_XSD",
     "RELEASED",
     "ReleasedSchemas",
     "UnknownVersion",
@@ -36,11 +39,19 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ReleasedSchemas:
-    """One released version: its number and its two schema files (relative to ``schemas/``)."""
+    """One released version: its number and its schema files (relative to ``schemas/``): the
+    JSON Schema, the XSD and the schema documents the XSD imports from its folder (from 1.2,
+    ``cjx-canonical-ext.xsd``, the extension namespace's)."""
 
     version: str
     json_schema: str
     xsd: str
+    imported: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file of the release (relative to ``schemas/``)."""
+        return (self.json_schema, self.xsd, *self.imported)
 
     @property
     def major(self) -> int:
@@ -68,7 +79,21 @@ DIGESTS: Final[dict[str, str]] = {
     "canonical/1.1/cjx-canonical.xsd": (
         "4ea3754ea5b5d7baf95a3532299c8a979c6a0493f3a303c45159817a24fb51f0"
     ),
+    "canonical/1.2/cjx-canonical.schema.json": (
+        "516bd79f63be6b69059c9591735be886ab785201ef838dba1f833593106dd0c4"
+    ),
+    "canonical/1.2/cjx-canonical.xsd": (
+        "c6676bc3fda72758be4b67bc7acf66083333236f1004ead3c4114c15a88a5687"
+    ),
+    "canonical/1.2/cjx-canonical-ext.xsd": (
+        "e992dcee41587350c88735f4427c9faab72835e639d78daaaec92ab0181552e9"
+    ),
 }
+
+#: The schema document of the extension namespace that the XSD imports, from 1.2 on.
+EXTENSION_XSD: Final = "cjx-canonical-ext.xsd"
+#: The released versions whose XSD imports it (the first minor that declared an element there).
+_WITH_EXTENSION_XSD: Final = frozenset({"1.2"})
 
 #: Every released version, oldest first; each in a folder of its own that never changes.
 RELEASED: Final[dict[str, ReleasedSchemas]] = {
@@ -76,8 +101,9 @@ RELEASED: Final[dict[str, ReleasedSchemas]] = {
         version,
         f"canonical/{version}/cjx-canonical.schema.json",
         f"canonical/{version}/cjx-canonical.xsd",
+        (f"canonical/{version}/{EXTENSION_XSD}",) if version in _WITH_EXTENSION_XSD else (),
     )
-    for version in ("1.0", "1.1")
+    for version in ("1.0", "1.1", "1.2")
 }
 
 
@@ -85,7 +111,7 @@ def altered_releases() -> list[str]:
     """One line for each released schema file that is missing or no longer what was released."""
     problems: list[str] = []
     for release in RELEASED.values():
-        for relative in (release.json_schema, release.xsd):
+        for relative in release.files:
             expected = DIGESTS.get(relative)
             try:
                 digest = hashlib.sha256(schema_file(relative).read_bytes()).hexdigest()

@@ -48,14 +48,6 @@ pytestmark = [
     pytest.mark.fault,
     pytest.mark.cluster,
     pytest.mark.timeout(900),
-    # Opt-in until it is reliable: it passed in one fresh-clone CI run on this machine and failed
-    # in the next (908 inputs dead-lettered after the node kill, so "every input out" never
-    # came). A CI run that fails on it would land nothing else, so CI leaves it out for now.
-    pytest.mark.skipif(
-        os.environ.get("CJX_CLUSTER_TESTS") != "1",
-        reason="the three-node cluster test is opt-in while it is unreliable: "
-        "CJX_CLUSTER_TESTS=1 runs it",
-    ),
 ]
 
 SECRET = "cluster-test-secret"

@@ -184,6 +184,51 @@ async def test_a_v11_type_that_still_reaches_a_v10_consumer_is_dead_lettered(
         await sink.close()
 
 
+async def test_a_v11_consumer_reads_a_v12_record_as_v11_readers_do(
+    broker: Broker, running: Any, unique: str
+) -> None:
+    """The 1.2 record (``changed_groups`` at its extension point) keeps its routing key
+    (``.v1``): a consumer built on 1.1 is sent it, accepts it with the 1.1 schemas and delivers
+    the record it knows, without the field 1.1 does not have, valid under the frozen 1.1 JSON
+    Schema; a consumer of the current version delivers it whole."""
+    key = "custody.prisoner-record.v1"
+    old = _config(f"{unique}-v11", f"{unique}-old", [key], "1.1")
+    new = _config(f"{unique}-v12", f"{unique}-new", [key], None)
+    assert old.subscribe == (key,)
+    await running(old)
+    await running(new)
+    old_out = await Sink.on(broker, destination_queue("canonical-json", f"{unique}-old"))
+    new_out = await Sink.on(broker, destination_queue("canonical-json", f"{unique}-new"))
+    old_dead = await Sink.on(broker, dlq_name(old.name))
+    record = (FIXTURES / "prisoner-record.xml").read_bytes()
+    assert b"<SchemaVersion>1.2</SchemaVersion>" in record
+    assert b"<ext:ChangedGroups" in record
+    await broker.publish(
+        CANONICAL,
+        key,
+        Message(
+            body=record,
+            message_id=f"{unique}-record",
+            content_type="application/vnd.cjx.canonical.v1+xml",
+            type="custody.prisoner-record",
+        ),
+    )
+    (as_v11,) = await old_out.wait_for(1)
+    (as_v12,) = await new_out.wait_for(1)
+    read_old = json.loads(as_v11.message.body)
+    read_new = json.loads(as_v12.message.body)
+    assert read_old["schema_version"] == read_new["schema_version"] == "1.2"
+    assert "changed_groups" not in read_old["body"]
+    assert read_new["body"]["changed_groups"] == ["status", "location"]
+    del read_new["body"]["changed_groups"]
+    assert read_old["body"] == read_new["body"]
+    validator = json_validator(released("1.1").json_schema)
+    assert json_schema_issues(validator, read_old) == []
+    assert await old_dead.quiet(0.5) == []
+    for sink in (old_out, new_out, old_dead):
+        await sink.close()
+
+
 def test_the_asyncapi_document_says_which_release_a_consumer_was_built_on() -> None:
     """A pinned service's receive operation names its release and that release's schemas; the
     document still validates against the AsyncAPI 3.0 JSON Schema."""

@@ -14,11 +14,18 @@ Rules kept here (DESIGN.md section 2):
   errors are translated into :class:`~cjx.errors.ValidationFailed` at this one boundary.
 * JSON is read only by :func:`~cjx.codec.load_json` (size limit, UTF-8, depth, duplicate keys,
   no ``NaN``); its top level must be an object (``json.type``).
+* A field a later minor added at an extension point (:class:`cjx.model.Extension`, version
+  1.2's ``PrisonerRecord.changed_groups``) is written, with its items, in the extension
+  namespace :data:`cjx.model.EXTENSION_NS` (prefix ``ext``, declared on the element), after the
+  type's own elements: where a reader of an earlier minor has its lax wildcard. It may appear
+  once; a second one is an error (the XSD's wildcard cannot say so).
 * Reading a later minor (``tolerant=True``, docs/versioning.md): at the extension points, the
   types first released after 1.0 (:func:`cjx.model.extension_types`), elements of the extension
   namespace :data:`cjx.model.EXTENSION_NS` and undeclared JSON members are what a later minor
-  added there, and are skipped. Anywhere else, and in any message read without
-  ``tolerant``, unknown content is reported as a field the model forbids.
+  added there, and are skipped; so are the extension fields of minors later than ``reader``
+  (a reader pinned to an earlier release reads what that release declares). Anywhere else, and
+  in any message read without ``tolerant``, unknown content is reported as a field the model
+  forbids.
 
 The XML mapping is derived once per model class from its fields, so the XSD, the JSON Schema and
 the code stay in lockstep through the tests in ``tests/test_lockstep.py``.
@@ -52,6 +59,7 @@ from cjx.model import (
     Timestamp,
     XmlItem,
     envelope_type,
+    extension_fields,
     extension_types,
 )
 from cjx.model._base import CanonicalModel
@@ -75,6 +83,9 @@ __all__ = [
 
 CANONICAL_NS: Final = "urn:cjx:canonical:1"
 _NS = "{" + CANONICAL_NS + "}"
+_EXT: Final = "{" + EXTENSION_NS + "}"
+#: The prefix of the extension namespace in canonical XML (declared on each such element).
+EXT_PREFIX: Final = "ext"
 _BODY_BY_ELEMENT: dict[str, type[Body]] = {_NS + cls.__name__: cls for cls in BODY_TYPES.values()}
 
 
@@ -94,6 +105,7 @@ class _Field:
     item_tag: str | None  # qualified item element name when repeated
     is_body: bool = False
     keep_empty: bool = False  # a repeated field that may be None: empty is an empty wrapper
+    since: str | None = None  # the later minor that added it at an extension point
 
 
 def _nullable(annotation: Any) -> bool:
@@ -127,12 +139,17 @@ def _unwrap(annotation: Any) -> tuple[Any, XmlItem | None]:
 @cache
 def _fields(cls: type[BaseModel]) -> tuple[_Field, ...]:
     out: list[_Field] = []
+    added = extension_fields(cls)
     for name, info in cls.model_fields.items():
         annotation, item = _unwrap(info.annotation)
         for meta in info.metadata:
             if isinstance(meta, XmlItem):
                 item = meta
-        tag = _NS + xml_name(name)
+        since = added.get(name)
+        ns = _NS if since is None else _EXT
+        tag = ns + xml_name(name)
+        if since is None and out and out[-1].since is not None:  # pragma: no cover
+            raise TypeError(f"{cls.__name__}.{name}: extension fields come last")
         if name == "body" and issubclass(cls, Envelope):
             out.append(_Field(name, tag, None, None, is_body=True))
             continue
@@ -142,14 +159,16 @@ def _fields(cls: type[BaseModel]) -> tuple[_Field, ...]:
             inner, _ = _unwrap(typing.get_args(annotation)[0])
             model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
             keep = _nullable(info.annotation)
-            out.append(_Field(name, tag, model, _NS + item.name, keep_empty=keep))
-            continue
-        model = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
-        )
-        out.append(_Field(name, tag, model, None))
+            out.append(_Field(name, tag, model, ns + item.name, keep_empty=keep, since=since))
+        else:
+            model = (
+                annotation
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                else None
+            )
+            out.append(_Field(name, tag, model, None, since=since))
+        if since is not None and model is not None:  # pragma: no cover - a definition error
+            raise TypeError(f"{cls.__name__}.{name}: an extension field holds text values")
     return tuple(out)
 
 
@@ -210,7 +229,10 @@ def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
         elif f.item_tag is not None:
             if not value and not f.keep_empty:
                 continue
-            wrapper = sub(parent, f.tag)
+            if f.since is not None:
+                wrapper = sub(parent, f.tag, nsmap={EXT_PREFIX: EXTENSION_NS})
+            else:
+                wrapper = sub(parent, f.tag)
             for item in value:
                 child = sub(wrapper, f.item_tag)
                 if f.model is not None:
@@ -219,6 +241,8 @@ def _encode_into(parent: etree._Element, obj: BaseModel) -> None:
                     child.text = _text(item)
         elif f.model is not None:
             _encode_into(sub(parent, f.tag), value)
+        elif f.since is not None:
+            sub(parent, f.tag, nsmap={EXT_PREFIX: EXTENSION_NS}).text = _text(value)
         else:
             sub(parent, f.tag).text = _text(value)
 
@@ -288,8 +312,13 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
             )
         )
 
+    declare = f' xmlns:{EXT_PREFIX}="{EXTENSION_NS}"'
     for f in _fields(cls):
         tag = f.tag[local:]
+        opening = tag  # the start tag's name and the declarations it carries
+        if f.since is not None:
+            tag = f"{EXT_PREFIX}:{f.tag[len(_EXT) :]}"
+            opening = tag + declare
         lines.append(f"    v = fields[{f.name!r}]")
         if f.is_body:
             lines += [
@@ -307,12 +336,18 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
             ]
         elif f.item_tag is not None:
             item = f.item_tag[local:]
+            if f.since is not None:
+                item = f"{EXT_PREFIX}:{f.item_tag[len(_EXT) :]}"
             if f.keep_empty:
                 lines += [
                     "    if v is not None and not v:",
-                    f"        out.append(f'{{pad}}<{tag}/>')",
+                    f"        out.append(f'{{pad}}<{opening}/>')",
                 ]
-            lines += ["    if v:", f"        out.append(f'{{pad}}<{tag}>')", "        for v in v:"]
+            lines += [
+                "    if v:",
+                f"        out.append(f'{{pad}}<{opening}>')",
+                "        for v in v:",
+            ]
             if f.model is not None:
                 nested("            ", item, "inner", "inner + '  '")
             else:
@@ -328,7 +363,7 @@ def _writer(cls: type[BaseModel]) -> Callable[[list[str], Any, str], None]:
             convert = _scalar_converter(cls.model_fields[f.name].annotation)
             lines += [
                 "    if v is not None:",
-                f"        out.append(f'{{pad}}<{tag}>{{{convert}}}</{tag}>')",
+                f"        out.append(f'{{pad}}<{opening}>{{{convert}}}</{tag}>')",
             ]
     namespace: dict[str, Any] = {"_writer": _writer, "_escape": _escape, "_fast_text": _fast_text}
     exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the model's own fields
@@ -394,11 +429,35 @@ def encode_json(envelope: Envelope[Any], *, indent: int | None = 2) -> bytes:
 # --- decoding -------------------------------------------------------------------------------
 
 
-_EXT: Final = "{" + EXTENSION_NS + "}"
+def _minor(version: str) -> int:
+    return int(version.split(".")[1])
+
+
+class _Repeated(Exception):
+    """An extension element that appears twice in one place (at ``path``)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _element_path(element: etree._Element) -> str:
+    """``/Envelope/Body/PrisonerRecord/ext:ChangedGroups``: where an element is."""
+    names: list[str] = []
+    node: etree._Element | None = element
+    while node is not None:
+        qname = etree.QName(node)
+        prefix = f"{EXT_PREFIX}:" if qname.namespace == EXTENSION_NS else ""
+        names.append(prefix + qname.localname)
+        node = node.getparent()
+    return "/" + "/".join(reversed(names))
 
 
 def _decode_children(
-    element: etree._Element, cls: type[BaseModel], tolerant: bool = False
+    element: etree._Element,
+    cls: type[BaseModel],
+    tolerant: bool = False,
+    reader: str | None = None,
 ) -> dict[str, Any]:
     by_tag = _tag_index(cls)
     data: dict[str, Any] = {}
@@ -407,6 +466,11 @@ def _decode_children(
         if not isinstance(tag, str):
             continue  # comments and processing instructions
         f = by_tag.get(tag)
+        if f is not None and f.since is not None:
+            if tolerant and reader is not None and _minor(f.since) > _minor(reader):
+                continue  # added after the release this reader was built on: not known to it
+            if f.name in data:
+                raise _Repeated(_element_path(child))
         if f is None:
             if tolerant and tag.startswith(_EXT) and cls in extension_types():
                 continue  # what a later minor added at this extension point
@@ -419,15 +483,15 @@ def _decode_children(
             if inner is None or body_cls is None:
                 data[f.name] = {"__unknown_body__": None}
             else:
-                data[f.name] = _decode_children(inner, body_cls, tolerant)
+                data[f.name] = _decode_children(inner, body_cls, tolerant, reader)
         elif f.item_tag is not None:
             items = [c for c in child if isinstance(c.tag, str)]
             if f.model is not None:
-                data[f.name] = [_decode_children(c, f.model, tolerant) for c in items]
+                data[f.name] = [_decode_children(c, f.model, tolerant, reader) for c in items]
             else:
                 data[f.name] = [c.text or "" for c in items]
         elif f.model is not None:
-            data[f.name] = _decode_children(child, f.model, tolerant)
+            data[f.name] = _decode_children(child, f.model, tolerant, reader)
         else:
             data[f.name] = child.text or ""
     return data
@@ -450,25 +514,30 @@ def _field_models(cls: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
     return out
 
 
-def _without_extensions(data: Any, cls: type[BaseModel]) -> Any:
-    """``data`` less the members a later minor added at extension points (JSON, tolerant)."""
+def _without_extensions(data: Any, cls: type[BaseModel], reader: str | None = None) -> Any:
+    """``data`` less the members a later minor added at extension points (JSON, tolerant): the
+    ones the model does not have, and those of minors later than ``reader`` when it is given."""
     if not isinstance(data, dict):
         return data
     open_type = cls in extension_types()
     models = _field_models(cls)
+    added = extension_fields(cls)
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in models:
             if not open_type:
                 out[key] = value  # reported as a field the model forbids
             continue
+        since = added.get(key)
+        if since is not None and reader is not None and _minor(since) > _minor(reader):
+            continue  # added after the release this reader was built on
         model = models[key]
         if model is None:
             out[key] = value
         elif isinstance(value, list):
-            out[key] = [_without_extensions(item, model) for item in value]
+            out[key] = [_without_extensions(item, model, reader) for item in value]
         else:
-            out[key] = _without_extensions(value, model)
+            out[key] = _without_extensions(value, model, reader)
     return out
 
 
@@ -478,10 +547,15 @@ def _tag_index(cls: type[BaseModel]) -> dict[str, _Field]:
 
 
 def decode_xml_element(
-    root: etree._Element, *, source: str = "<input>", tolerant: bool = False
+    root: etree._Element,
+    *,
+    source: str = "<input>",
+    tolerant: bool = False,
+    reader: str | None = None,
 ) -> Envelope[Any]:
     """Build the envelope from a parsed canonical ``<Envelope>`` element (``tolerant``: a later
-    minor's, whose extension-point content is skipped; module docstring)."""
+    minor's, whose extension-point content is skipped, and with it the fields of minors after
+    ``reader``, the release a pinned reader was built on; module docstring)."""
     if root.tag != _NS + "Envelope":
         raise ValidationFailed(
             Report(
@@ -495,7 +569,13 @@ def decode_xml_element(
                 ),
             )
         )
-    data = _decode_children(root, Envelope, tolerant)
+    try:
+        data = _decode_children(root, Envelope, tolerant, reader)
+    except _Repeated as exc:
+        message = "an extension element appears at most once in one place"
+        raise ValidationFailed(
+            Report(source, (error("schema.content", exc.path, message),))
+        ) from None
     body = root.find(f"{_NS}Body")
     inner = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
     message_type = data.get("message_type")
@@ -558,14 +638,19 @@ def decode_json(
 
 
 def _validate(
-    data: dict[str, Any], source: str, *, pointer_style: bool, tolerant: bool = False
+    data: dict[str, Any],
+    source: str,
+    *,
+    pointer_style: bool,
+    tolerant: bool = False,
+    reader: str | None = None,
 ) -> Envelope[Any]:
     message_type = data.get("message_type")
     cls: type[CanonicalModel]
     if isinstance(message_type, str) and message_type in BODY_TYPES:
         cls = envelope_type(message_type)
         if tolerant and pointer_style:  # JSON of a later minor (XML skipped them already)
-            data = _without_extensions(data, cls)
+            data = _without_extensions(data, cls, reader)
     else:
         path = "/message_type" if pointer_style else "/Envelope/MessageType"
         raise ValidationFailed(

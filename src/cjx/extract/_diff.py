@@ -7,9 +7,11 @@ their order (grouped by prison) does not matter.
 
 What it emits, in NOMS-number order, one canonical message a line:
 
-* a person in NEW and not in OLD: their ``custody.prisoner-record``;
-* a person whose record differs: their new ``custody.prisoner-record``. The groups that
-  differ (:meth:`cjx.model.PrisonerRecord.changed_groups`) are counted in the summary;
+* a person in NEW and not in OLD: their ``custody.prisoner-record``, with every group named
+  in ``changed_groups`` (all of it is new);
+* a person whose record differs: their new ``custody.prisoner-record``, with the groups that
+  differ (:meth:`cjx.model.PrisonerRecord.differing_groups`) named in ``changed_groups``
+  (version 1.2 of the record), and counted in the summary;
 * then a person in OLD and not in NEW: ``custody.prisoner-left-extract`` (the last extract
   date that listed them, and the first that did not).
 
@@ -18,9 +20,9 @@ digests the record, so running the same diff again emits the same ids. Rows eith
 rejects (the import's rules, and a NOMS number on a second row of a file) go to the rejects
 file with the file's name, and count.
 
-Not done (issue 9): ``custody.release-dates`` for changed release dates (it needs the NOMIS
-booking id, which a CDE row does not carry: the dates travel in the prisoner record), and the
-changed groups named inside the message (the record has no field for them; they are counted).
+Changed release dates travel in the prisoner record, ``sentence`` named as changed; never as
+``custody.release-dates``, which is keyed by the NOMIS booking id that a CDE row does not carry
+(docs/extracts.md).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any, BinaryIO
 
 from cjx.codec import encode_json
 from cjx.model import (
+    ChangeGroup,
     NomsNumber,
     PrisonerLeftExtract,
     PrisonerRecord,
@@ -133,7 +136,7 @@ def _left(noms: str, last_listed: dt.date, first_missing: dt.date) -> bytes:
 
 def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict[str, Any]:
     """Write the change messages of ``old`` -> ``new`` to ``sink``; the summary."""
-    from cjx_nomis_cde import envelope_for  # noqa: PLC0415
+    from cjx_nomis_cde import message_line  # noqa: PLC0415
 
     summary: Counter[str] = Counter()
     groups: Counter[str] = Counter()
@@ -156,16 +159,19 @@ def diff_extracts(old: Path, new: Path, *, sink: Any, rejects: BinaryIO) -> dict
             record = PrisonerRecord.model_validate_json(record_json)
             if old_json is None:
                 summary["new"] += 1
+                changed: tuple[str, ...] = tuple(ChangeGroup)  # a new person: every group
             else:
                 before = PrisonerRecord.model_validate_json(old_json)
-                changed = before.changed_groups(record)
+                changed = before.differing_groups(record)
                 if not changed:
                     summary["unchanged"] += 1
                     continue
                 summary["changed"] += 1
                 groups.update(changed)
-            envelope = envelope_for(record, dt.date.fromisoformat(day))
-            sink.write(str(record.noms_number), encode_json(envelope, indent=None))
+            record = record.model_copy(
+                update={"changed_groups": tuple(ChangeGroup(name) for name in changed)}
+            )
+            sink.write(str(record.noms_number), message_line(record, dt.date.fromisoformat(day)))
         new_day = db.execute("SELECT max(day) FROM new").fetchone()[0]
         gone = db.execute(
             "SELECT old.noms, old.day FROM old LEFT JOIN new ON new.noms = old.noms "

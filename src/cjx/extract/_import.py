@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from cjx.codec import encode_json
 from cjx.model import NomsNumber
 
 __all__ = [
@@ -173,11 +172,11 @@ Decoded = tuple[str, bytes | None, list[tuple[str, str, str]], list[tuple[str, b
 
 
 def _decode_one(line: str) -> Decoded:
-    from cjx_nomis_cde import FIELDS, decode_row, envelope_for  # noqa: PLC0415
+    from cjx_nomis_cde import FIELDS, decode_fields, message_line, split_row  # noqa: PLC0415
 
-    decoded = decode_row(line)
-    values = line.replace('"', "").split("|")
+    values = split_row(line)
     noms = values[3] if len(values) > 3 else ""
+    decoded = decode_fields(values)
     dates: list[tuple[str, bool]] = []
     if len(values) == len(FIELDS):
         for position in DATE_POSITIONS:
@@ -187,8 +186,7 @@ def _decode_one(line: str) -> Decoded:
     issues = [(i.code, i.path, i.message) for i in decoded.issues]
     if decoded.record is None or decoded.extract_date is None:
         return noms, None, issues, dates
-    envelope = envelope_for(decoded.record, decoded.extract_date)
-    return noms, encode_json(envelope, indent=None), issues, dates
+    return noms, message_line(decoded.record, decoded.extract_date), issues, dates
 
 
 def decode_lines(lines: list[str]) -> list[Decoded]:

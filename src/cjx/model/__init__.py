@@ -6,7 +6,7 @@ timestamps and the local date-time helpers adapters share. Pure data, no I/O. Ev
 frozen and forbids unknown fields.
 """
 
-from cjx.model._base import Body, CanonicalModel, XmlItem
+from cjx.model._base import Body, CanonicalModel, Extension, XmlItem
 from cjx.model._codes import (
     BailStatus,
     CurrentLocation,
@@ -71,6 +71,7 @@ from cjx.model._envelope import (
     envelope_type,
     make_envelope,
     message_id_for,
+    message_id_from_json,
     system_clock,
 )
 from cjx.model._events import (
@@ -83,6 +84,7 @@ from cjx.model._events import (
     RegistrationAdded,
     SentenceDatesChanged,
 )
+from cjx.model._extensions import extension_fields
 from cjx.model._identifiers import (
     CHECK_ALPHABET,
     Asn,
@@ -156,6 +158,7 @@ from cjx.model._prisoner import (
     GENDER_DESCRIPTIONS,
     BodyPartDetail,
     BookingStatus,
+    ChangeGroup,
     ContactDetails,
     ConvictedOffence,
     CurrentIncentive,
@@ -222,10 +225,13 @@ __all__ = [
     "system_clock",
     "make_envelope",
     "message_id_for",
+    "message_id_from_json",
     "body_type",
     "envelope_type",
     "BODY_TYPES",
     "EXTENSION_NS",
+    "Extension",
+    "extension_fields",
     "extension_types",
     "first_release",
     "DEFAULT_CLASSIFICATION",
@@ -312,6 +318,7 @@ __all__ = [
     "PrisonerEmailAddress",
     "PrisonerPhoneNumber",
     "CHANGE_GROUPS",
+    "ChangeGroup",
     "GENDER_DESCRIPTIONS",
     "read_gender",
     "split_gender",

@@ -11,7 +11,15 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Amount", "Body", "CanonicalModel", "LocalTime", "SafeText", "XmlItem"]
+__all__ = [
+    "Amount",
+    "Body",
+    "CanonicalModel",
+    "Extension",
+    "LocalTime",
+    "SafeText",
+    "XmlItem",
+]
 
 # Characters XML 1.0 cannot carry: C0 controls but tab, line feed and carriage return; lone
 # surrogates; U+FFFE and U+FFFF. Text with them could be read from JSON but never written as XML.
@@ -77,6 +85,24 @@ class XmlItem:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """Annotation metadata: a field a later minor added at its type's extension point.
+
+    docs/versioning.md: a type first released after 1.0 ends with an extension point, where a
+    later minor of the major (``since``, ``"1.2"``) may add an optional field whose absence
+    keeps the old meaning. Canonical XML writes such a field (and its items) in the extension
+    namespace :data:`cjx.model.EXTENSION_NS`, after the type's own elements, where older
+    readers' lax wildcard skips it; canonical JSON writes it as any other member (older readers'
+    open object ignores it). A message that says an earlier version than ``since`` carries
+    nothing there (the envelope refuses it), and a reader of an earlier release skips it.
+    Extension fields come after every other field of their type, and hold text values (an
+    element of the extension namespace holds no canonical element).
+    """
+
+    since: str
+
+
 class CanonicalModel(BaseModel):
     """Frozen, forbids unknown fields; equality is value equality. A field's docstring is its
     description (``help()``, the JSON Schema, the docs)."""
@@ -95,8 +121,13 @@ class Body(CanonicalModel):
     """A canonical message body. Subclasses name their message type and schema version."""
 
     message_type: ClassVar[str]
-    #: ``MAJOR.MINOR``; routing keys carry the major (``court.case-resulted.v1``).
+    #: ``MAJOR.MINOR``: the release whose schema describes the body as it is, the release that
+    #: introduced it or the later minor that last added content at one of its extension points
+    #: (docs/versioning.md); routing keys carry the major (``court.case-resulted.v1``).
     schema_version: ClassVar[str] = "1.0"
+    #: The release that introduced the message type, when it is earlier than
+    #: ``schema_version`` (a later minor added content to it); None: ``schema_version``.
+    introduced_in: ClassVar[str | None] = None
 
     @classmethod
     def routing_key(cls) -> str:

@@ -30,6 +30,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from cjx.errors import Report, UnknownMessageType, ValidationFailed, error
 from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
@@ -45,6 +46,7 @@ from cjx.model._events import (
     RegistrationAdded,
     SentenceDatesChanged,
 )
+from cjx.model._extensions import fields_later_than
 from cjx.model._identifiers import OuCode
 from cjx.model._left_extract import PrisonerLeftExtract
 from cjx.model._licence import LicenceRecord
@@ -170,6 +172,14 @@ class Envelope(CanonicalModel, Generic[BodyT]):
         major = self.schema_version.split(".")[0]
         if major != type(self.body).schema_version.split(".")[0]:
             raise ValueError(f"schema_version {self.schema_version} is not supported")
+        later = fields_later_than(self.body, self.schema_version)
+        if later:  # docs/versioning.md, "Reservation": a minor writes only what it declares
+            path, since = later[0]
+            raise PydanticCustomError(
+                "schema.extra-forbidden",
+                f"schema_version {self.schema_version} has no body.{path}: it was added in "
+                f"{since}; a message that carries it says {since} or later",
+            )
         return self
 
     @property
@@ -240,7 +250,20 @@ def message_id_for(
     """The deterministic message id of DESIGN.md section 2."""
     # Fields at their defaults are left out, so adding an optional field in a minor version
     # (default None or empty) does not change the id of any existing message.
-    digest = hashlib.sha256(body.model_dump_json(exclude_defaults=True).encode()).hexdigest()
+    return message_id_from_json(
+        source_format,
+        source_message_id,
+        message_type,
+        body.model_dump_json(exclude_defaults=True),
+    )
+
+
+def message_id_from_json(
+    source_format: str, source_message_id: str | None, message_type: str, body_json: str
+) -> uuid.UUID:
+    """:func:`message_id_for` from the body's JSON already written, fields at their defaults
+    left out (``body.model_dump_json(exclude_defaults=True)``): for a writer that has it."""
+    digest = hashlib.sha256(body_json.encode()).hexdigest()
     name = "\x1f".join((source_format, source_message_id or "", message_type, digest))
     # uuid.uuid5, with the version and variant bits set on the integer (one UUID check, not two)
     sha1 = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()

@@ -7,7 +7,12 @@ fills the parts it shares with that document. Only the NOMS number is required.
 The record's fields are grouped along hmpps-prisoner-search's change categories
 (``categoriesChanged``): :data:`CHANGE_GROUPS` names each group, in lower case with hyphens, and
 the body field that holds it (``personal-details`` -> ``personal_details``), so that
-:meth:`PrisonerRecord.changed_groups` tells which groups differ between two records.
+:meth:`PrisonerRecord.differing_groups` tells which groups differ between two records.
+
+Version 1.2 adds ``changed_groups`` at the record's extension point (docs/versioning.md): the
+groups (:class:`ChangeGroup`) the source says changed since its previous record of the person,
+each once, kept in :data:`CHANGE_GROUPS` order; absent, the record says nothing about what
+changed (as every 1.1 record). Its ``schema_version`` is therefore 1.2.
 
 Rules kept here (the model is the one place they are enforced; both schemas name them):
 
@@ -40,12 +45,13 @@ Rules kept here (the model is the one place they are enforced; both schemas name
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated, Any, Final
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from cjx.model._base import Body, CanonicalModel, SafeText, XmlItem
+from cjx.model._base import Body, CanonicalModel, Extension, SafeText, XmlItem
 from cjx.model._codes import Gender
 from cjx.model._identifiers import (
     BookNumber,
@@ -72,6 +78,7 @@ __all__ = [
     "GENDER_DESCRIPTIONS",
     "BodyPartDetail",
     "BookingStatus",
+    "ChangeGroup",
     "ContactDetails",
     "ConvictedOffence",
     "CurrentIncentive",
@@ -174,7 +181,7 @@ class _Group(CanonicalModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Any:
-        if all(getattr(self, name) is None for name in type(self).model_fields):
+        if all(value is None for value in self.__dict__.values()):  # the fields' values
             raise ValueError(
                 f"a {type(self).__name__} holds at least one value; leave it out otherwise"
             )
@@ -642,17 +649,40 @@ CHANGE_GROUPS: Final[dict[str, str]] = {
 }
 
 
+class ChangeGroup(enum.StrEnum):
+    """A change group of a prisoner record (version 1.2): hmpps-prisoner-search's
+    categoriesChanged, in lower case with hyphens (the names of CHANGE_GROUPS, in its order)."""
+
+    IDENTIFIERS = "identifiers"
+    PERSONAL_DETAILS = "personal-details"
+    ALERTS = "alerts"
+    STATUS = "status"
+    LOCATION = "location"
+    SENTENCE = "sentence"
+    RESTRICTED_PATIENT = "restricted-patient"
+    INCENTIVE_LEVEL = "incentive-level"
+    PHYSICAL_DETAILS = "physical-details"
+    CONTACT_DETAILS = "contact-details"
+
+
+_GROUP_ORDER: Final[dict[str, int]] = {name: n for n, name in enumerate(CHANGE_GROUPS)}
+
+
 class PrisonerRecord(Body):
     """``custody.prisoner-record``: a prison's whole record of one person, now.
 
     Only the NOMS number is required; each group is absent when the source says nothing of
     it. ``index_document_class`` is the Spring Data type hint (``_class``) of a record read
     from hmpps-prisoner-search's index rather than its API, kept so that the same document
-    can be written back; it belongs to no change group.
+    can be written back; it belongs to no change group. ``changed_groups`` (version 1.2, at
+    the record's extension point) names the groups the source says changed since its previous
+    record of the person; it is about the message, and belongs to no group either.
     """
 
     message_type = "custody.prisoner-record"
-    schema_version = "1.1"
+    introduced_in = "1.1"
+    #: 1.2 added ``changed_groups`` at the record's extension point.
+    schema_version = "1.2"
 
     noms_number: NomsNumber
     """The prisoner's NOMS number (``prisonerNumber``): the only required field."""
@@ -678,8 +708,28 @@ class PrisonerRecord(Body):
     """Group ``contact-details``: addresses, e-mail addresses, phone numbers."""
     index_document_class: JavaClassName | None = None
     """The search index's ``_class`` type hint, kept to write it back."""
+    changed_groups: Annotated[
+        tuple[ChangeGroup, ...] | None,
+        Field(max_length=len(CHANGE_GROUPS), json_schema_extra={"uniqueItems": True}),
+        XmlItem("Group"),
+        Extension("1.2"),
+    ] = None
+    """(version 1.2) The groups the source says changed since its previous record of the
+    person, each once, in the order of the groups; a new person has every group named; empty:
+    none changed; absent: the record does not say."""
 
-    def changed_groups(self, other: PrisonerRecord) -> tuple[str, ...]:
+    @field_validator("changed_groups")
+    @classmethod
+    def _groups_once_in_order(
+        cls, value: tuple[ChangeGroup, ...] | None
+    ) -> tuple[ChangeGroup, ...] | None:
+        if value is None:
+            return None
+        if len(set(value)) != len(value):
+            raise ValueError("changed_groups names each group at most once")
+        return tuple(sorted(value, key=lambda group: _GROUP_ORDER[group]))
+
+    def differing_groups(self, other: PrisonerRecord) -> tuple[str, ...]:
         """The change groups (:data:`CHANGE_GROUPS` names) in which ``other`` differs."""
         return tuple(
             name

@@ -3,7 +3,9 @@
 docs/versioning.md: the types of v1.0 are closed for the whole of major 1; every type first
 released in a later minor carries an extension point from that release on, where later minors
 of the major may add optional content that older readers skip. A type's first release is the
-oldest version of the message types that reach it (the envelope's own types are 1.0).
+oldest version of the message types that reach it (the envelope's own types are 1.0): the
+release that introduced each (``Body.introduced_in``, else its ``schema_version``), not the
+later minor that added content at its extension point.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from cjx.model._base import Body
 from cjx.model._envelope import BODY_TYPES, Envelope
 
 __all__ = ["EXTENSION_NS", "extension_types", "first_release"]
@@ -47,6 +50,10 @@ def _minor(version: str) -> int:
     return int(version.split(".")[1])
 
 
+def _introduced(body: type[Body]) -> str:
+    return body.introduced_in or body.schema_version
+
+
 @cache
 def _first_releases() -> dict[type[BaseModel], str]:
     first: dict[type[BaseModel], str] = {}
@@ -58,11 +65,11 @@ def _first_releases() -> dict[type[BaseModel], str]:
             _reach(model, envelope_parts)
     for model in envelope_parts:
         first[model] = "1.0"
-    for body in sorted(BODY_TYPES.values(), key=lambda b: _minor(b.schema_version)):
+    for body in sorted(BODY_TYPES.values(), key=lambda b: _minor(_introduced(b))):
         reached: set[type[BaseModel]] = set()
         _reach(body, reached)
         for model in reached:
-            first.setdefault(model, body.schema_version)
+            first.setdefault(model, _introduced(body))
     return first
 
 

@@ -709,6 +709,59 @@ def _wildcards(schema: xmlschema.XMLSchema) -> list[Any]:
     return found
 
 
+#: The most element paths one schema is walked for (a schema of deeply shared types could have
+#: very many): past it, every path counts as one OLD has (the safe side).
+_MAX_PLACES: Final = 200_000
+
+
+def _places(schema: xmlschema.XMLSchema) -> dict[str, Any] | None:
+    """Every element path reachable from the global elements -> the element's type (a
+    recursive type is entered once per path); None when there are more than _MAX_PLACES."""
+    out: dict[str, Any] = {}
+    stack: list[tuple[str, Any, frozenset[int]]] = [
+        (f"/{_local(name)}", element, frozenset()) for name, element in schema.elements.items()
+    ]
+    while stack:
+        path, element, entered = stack.pop()
+        xsd_type = element.type
+        out[path] = xsd_type
+        if len(out) > _MAX_PLACES:
+            return None
+        if id(xsd_type) in entered or not getattr(xsd_type, "is_complex", lambda: False)():
+            continue
+        content = xsd_type.content
+        if not isinstance(content, XsdGroup):
+            continue
+        inner = entered | {id(xsd_type)}
+        groups = [content]
+        while groups:
+            for particle in groups.pop():
+                if isinstance(particle, XsdGroup):
+                    groups.append(particle)
+                elif isinstance(particle, XsdElement):
+                    stack.append((f"{path}/{_local(particle.name)}", particle, inner))
+    return out
+
+
+def _admits(xsd_type: Any, namespace: str) -> bool:
+    """Whether the content of ``xsd_type`` has an extension point admitting ``namespace``."""
+    if not getattr(xsd_type, "is_complex", lambda: False)():
+        return False
+    content = xsd_type.content
+    groups = [content] if isinstance(content, XsdGroup) else []
+    while groups:
+        for particle in groups.pop():
+            if isinstance(particle, XsdGroup):
+                groups.append(particle)
+            elif (
+                isinstance(particle, XsdAnyElement)
+                and _extension_point(particle)
+                and particle.is_namespace_allowed(namespace)
+            ):
+                return True
+    return False
+
+
 def compare_xsds(old: xmlschema.XMLSchema, new: xmlschema.XMLSchema) -> list[Change]:
     """Every change from ``old`` to ``new``, in walk order."""
     walk = _Walk()
@@ -740,15 +793,31 @@ def compare_xsds(old: xmlschema.XMLSchema, new: xmlschema.XMLSchema) -> list[Cha
     return walk.changes
 
 
+def _only_in_new_places(
+    old_places: dict[str, Any] | None, new_places: dict[str, Any] | None, namespace: str
+) -> bool:
+    """Whether NEW admits elements of ``namespace`` only at element paths OLD does not have
+    (OLD is then never sent content that holds them)."""
+    if old_places is None or new_places is None:
+        return False
+    admitting = [p for p, t in new_places.items() if _admits(t, namespace)]
+    return bool(admitting) and all(p not in old_places for p in admitting)
+
+
 def _compare_extensions(walk: _Walk, old: xmlschema.XMLSchema, new: xmlschema.XMLSchema) -> None:
     """Elements declared in other namespaces: what later minors add at extension points.
 
     A lax wildcard validates such an element against its global declaration when the reader has
     one, and skips it when not, so an OLD reader accepts a declaration it has never seen when one
-    of its extension points admits the namespace.
+    of its extension points admits the namespace. An OLD without any (1.0) is not sent the
+    element either when every NEW extension point that admits it is at an element path OLD
+    does not have: in a message type OLD lacks (1.2's ChangedGroups against 1.0).
     """
     before, after = _extension_declarations(old), _extension_declarations(new)
     wildcards = _wildcards(old)
+    old_places = new_places = None
+    if after.keys() - before.keys():
+        old_places, new_places = _places(old), _places(new)
     for name in sorted(before.keys() | after.keys()):
         path = f"/{name}"
         if name in before and name in after:
@@ -765,6 +834,14 @@ def _compare_extensions(walk: _Walk, old: xmlschema.XMLSchema, new: xmlschema.XM
                 path,
                 f"extension element {name} declared; OLD readers skip it at their extension "
                 "points (processContents lax or skip)",
+            )
+        elif _only_in_new_places(old_places, new_places, _namespace(name)):
+            walk.emit(
+                "field.added-optional",
+                path,
+                f"extension element {name} declared; every NEW extension point that admits it "
+                "is in content OLD does not have (new message types, which OLD readers are not "
+                "sent)",
             )
         else:
             walk.emit(

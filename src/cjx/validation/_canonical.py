@@ -25,7 +25,9 @@ docs/versioning.md), through :func:`schemas_for`:
 
 A reader *pinned* to a release (``version="1.0"``: a consumer built on v1.0) checks every
 message with that release's schemas, or an earlier one's when the message claims it: a message
-type the release does not have fails its schema, as it would at that consumer.
+type the release does not have fails its schema, as it would at that consumer. It reads a
+message of a later minor as that release's reader does: the fields later minors added at
+extension points (a 1.2 record's ``changed_groups``, for a reader pinned to 1.1) are skipped.
 """
 
 from __future__ import annotations
@@ -234,7 +236,9 @@ def check_canonical_xml_element(
     model_issues: list[Issue] = []
     if not _full(schema_issues):
         try:
-            envelope = decode_xml_element(root, source=source, tolerant=choice.later)
+            envelope = decode_xml_element(
+                root, source=source, tolerant=choice.later, reader=version
+            )
         except ValidationFailed as exc:
             model_issues = list(exc.report.issues)
     issues = hint_issues + list(choice.issues) + _merge(schema_issues, model_issues)
@@ -276,7 +280,9 @@ def check_canonical_json(
     model_issues: list[Issue] = []
     if isinstance(obj, dict) and not _full(schema_issues):
         try:
-            envelope = _model_validate(obj, source, pointer_style=True, tolerant=choice.later)
+            envelope = _model_validate(
+                obj, source, pointer_style=True, tolerant=choice.later, reader=version
+            )
         except ValidationFailed as exc:
             model_issues = list(exc.report.issues)
     issues = list(choice.issues) + _merge(schema_issues, model_issues)
