@@ -25,7 +25,10 @@ relay now idle, messages are published at a steady 200 a second and each one's t
 publish to arrival at the sink is recorded (p50 and p99). Runs alternate a b c a b c ... so
 drift hits all three alike; each figure is the median over runs, with min..max. The bar
 (issue 3, raised by issue 10): (b) reaches at least 85 % of (a)'s throughput and (c) at least 50 %.
-The load average is printed with every run: the machine is shared.
+The load average is printed with every run: the machine is shared. So is each relay's CPU time
+per message of the backlog (from ``/proc``; the column ``(a)/CPU`` is (a)'s over the relay's), which
+the machine's other work disturbs far less than a rate: for a relay that is CPU-bound, as (c) is,
+it is what its rate would be on cores of its own.
 """
 
 from __future__ import annotations
@@ -242,7 +245,9 @@ async def run_once(
     )
     assert relay.stdout is not None
     await asyncio.to_thread(relay.stdout.readline)
+    cpu_before = cpu_seconds(relay.pid)
     await asyncio.wait_for(sink.done.wait(), 600)
+    cpu_after = cpu_seconds(relay.pid)
     throughput = (count - 1) / (sink.times[-1] - sink.times[0])
     # latency phase: a steady 200 a second, the relay idle
     sink.expected = count + latency_count
@@ -268,7 +273,19 @@ async def run_once(
         "msg_per_s": throughput,
         "p50_ms": 1000 * lat[len(lat) // 2],
         "p99_ms": 1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        "cpu_us_per_msg": 1e6 * (cpu_after - cpu_before) / count,
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process ``pid`` has used so far, from ``/proc`` (NaN where
+    there is none): a relay's CPU per message is disturbed far less by the machine's other work
+    than its rate is."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def drive(args: argparse.Namespace) -> dict[str, Any]:
@@ -290,6 +307,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
                     print(
                         f"run {run + 1} {variant}: {figures['msg_per_s']:8.0f} msg/s  "
                         f"p50 {figures['p50_ms']:6.2f} ms  p99 {figures['p99_ms']:6.2f} ms  "
+                        f"CPU {figures['cpu_us_per_msg']:5.0f} us/msg  "
                         f"load {figures['load_1min']:.2f}",
                         flush=True,
                     )
@@ -297,6 +315,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         ctl("delete_vhost", vhost)
     summary: dict[str, Any] = {}
     base = statistics.median(r["msg_per_s"] for r in results["a"])
+    base_cpu = statistics.median(r["cpu_us_per_msg"] for r in results["a"])
     for variant, runs in results.items():
         rates = [r["msg_per_s"] for r in runs]
         summary[variant] = {
@@ -307,6 +326,8 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             "p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "p99_ms": statistics.median(r["p99_ms"] for r in runs),
             "ratio_to_a": statistics.median(rates) / base,
+            "cpu_us_per_msg": statistics.median(r["cpu_us_per_msg"] for r in runs),
+            "cpu_ratio_to_a": base_cpu / statistics.median(r["cpu_us_per_msg"] for r in runs),
             "load_1min_median": statistics.median(r["load_1min"] for r in runs),
         }
     return {
@@ -350,13 +371,14 @@ def main() -> int:
     )
     print(
         f"{'':28} {'msg/s (median)':>15} {'min..max':>17} {'p50 ms':>8} {'p99 ms':>8} {'/ (a)':>7}"
-        f" {'load':>5}"
+        f" {'load':>5} {'CPU us/msg':>10} {'(a)/CPU':>8}"
     )
     for variant, r in report["results"].items():
         print(
             f"({variant}) {r['name']:<24} {r['msg_per_s']:15.0f} "
             f"{r['msg_per_s_min']:8.0f}..{r['msg_per_s_max']:<8.0f} {r['p50_ms']:8.2f} "
-            f"{r['p99_ms']:8.2f} {r['ratio_to_a']:7.2f} {r['load_1min_median']:5.2f}"
+            f"{r['p99_ms']:8.2f} {r['ratio_to_a']:7.2f} {r['load_1min_median']:5.2f} "
+            f"{r['cpu_us_per_msg']:10.0f} {r['cpu_ratio_to_a']:8.2f}"
         )
     bar = report["bar"]
     print(
