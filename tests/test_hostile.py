@@ -355,3 +355,42 @@ def test_comments_inside_text_do_not_cut_values_short() -> None:
     """Text interrupted by a comment or processing instruction is read whole."""
     root = parse_xml(b"<a><b>SEX<!-- x -->OFFENCE</b><c><!-- c -->Travel<?pi x?> more</c></a>")
     assert [child.text for child in root] == ["SEXOFFENCE", "Travel more"]
+
+
+def test_a_thread_s_parser_is_kept_while_it_succeeds_and_replaced_after_a_failure() -> None:
+    """One hardened parser per thread (DESIGN.md): the same one for documents that parse, a new
+    one after any document it fails on, and each thread its own."""
+    from cjx.codec import _xmlparse
+
+    parse_xml(b"<a/>")
+    first = _xmlparse._local.parser[1]
+    parse_xml(b"<b><c/></b>")
+    assert _xmlparse._local.parser[1] is first
+    with pytest.raises(ValidationFailed):
+        parse_xml(b"<a><b></a>")
+    parse_xml(b"<a/>")
+    assert _xmlparse._local.parser[1] is not first
+    elsewhere: list[object] = []
+    thread = threading.Thread(
+        target=lambda: (parse_xml(b"<a/>"), elsewhere.append(_xmlparse._local.parser[1]))
+    )
+    thread.start()
+    thread.join(HANG_GUARD_SECONDS)
+    assert elsewhere
+    assert elsewhere[0] is not _xmlparse._local.parser[1]
+
+
+def test_each_failure_is_reported_as_its_own_document_s() -> None:
+    """Documents that parse (one with a libxml2 warning) and documents that fail, in turn on one
+    thread: each failure names its own kind of error, not an earlier document's."""
+    warned = b'<a xmlns="not-absolute"><b/></a>'  # a relative namespace URI: a warning
+    cases = [
+        (b"<a><b></a>", "xml.not-well-formed"),
+        (b"<a>&undeclared;</a>", "xml.entity"),
+        (b"<a><b>", "xml.truncated"),
+    ]
+    for bad, code in cases + cases[::-1]:
+        parse_xml(warned)
+        with pytest.raises(ValidationFailed) as caught:
+            parse_xml(bad)
+        assert caught.value.report.codes == (code,)
