@@ -193,11 +193,32 @@ async def publish_reliably(broker: Broker, fmt: str, body: bytes, message_id: st
     raise AssertionError("could not publish for 60 s")
 
 
-async def _wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_until(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    *,
+    progress: Callable[[], str] | None = None,
+    cap: float | None = None,
+    explain: Callable[[], str] | None = None,
+) -> None:
+    """Wait for ``predicate``. With ``progress`` (a cheap description of how far things are),
+    the wait fails only after ``timeout`` seconds without any progress, or after ``cap``
+    seconds in all: a slow machine still finishes, a stuck pipeline still fails, and the
+    failure says how far it got (and ``explain()``, called then only)."""
+    started = time.monotonic()
+    deadline = started + timeout
+    seen = progress() if progress is not None else ""
     while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+        now = time.monotonic()
+        if progress is not None:
+            state = progress()
+            if state != seen:
+                seen, deadline = state, now + timeout
+        if now > deadline or (cap is not None and now - started > cap):
+            where = f" ({seen}; {now - started:.0f} s)" if progress is not None else ""
+            more = f"; {explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out waiting for {what}{where}{more}")
         await asyncio.sleep(0.5)
 
 
@@ -296,10 +317,28 @@ async def test_the_handover_survives_faults_and_waits_for_links(
         def ids(sink: Sink) -> set[str]:
             return {a.message.message_id or "" for a in sink.arrived}
 
+        def so_far() -> str:
+            return (
+                f"{len(ids(delius) & set(expected))} of {len(expected)} key-date sets, "
+                f"{len(ids(dead) & set(withheld))} of {len(withheld)} dead letters"
+            )
+
+        def queues() -> str:
+            held = {
+                name: ready + unacked
+                for name, (ready, unacked, _) in rabbit.unacked(vhost).items()
+                if ready + unacked
+            }
+            return f"queues holding messages: {held}"
+
+        # stalled for LINK_WAIT + 120 s (no new arrival), or 15 minutes in all, is a failure
         await _wait_until(
             lambda: ids(delius) >= set(expected) and ids(dead) >= set(withheld),
-            LINK_WAIT + 300,
+            LINK_WAIT + 120,
             "every person's key dates and every withheld link's dead letter",
+            progress=so_far,
+            cap=900,
+            explain=queues,
         )
         await delius.quiet(1.0)
         # exactly once by message id: every linked person's key dates, and nothing else

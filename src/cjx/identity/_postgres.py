@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, Final, TypeVar
@@ -38,7 +39,13 @@ T = TypeVar("T")
 #: Seconds to wait for the server when connecting; a service then retries the message later.
 CONNECT_TIMEOUT: Final = 10
 #: Attempts of one write whose persons keep changing under it (each attempt is a few ms).
+_log = logging.getLogger("cjx.identity")
+
 MAX_ATTEMPTS: Final = 50
+#: Writes of one process before it first refreshes the planner's statistics; the next
+#: refresh comes after twice as many, and so on, at most ANALYZE_MOST writes apart.
+ANALYZE_FIRST: Final = 200
+ANALYZE_MOST: Final = 50_000
 #: The advisory lock key of migrations. Person locks use person ids, which are positive.
 MIGRATION_LOCK: Final = -0x636A78_1D
 
@@ -102,6 +109,8 @@ class PostgresDatabase(Database):
                 "the PostgreSQL URL of the person index is not valid"
             ) from None
         self._connection: psycopg.Connection[Any] | None = None
+        self._writes = 0
+        self._analyze_at = ANALYZE_FIRST
         self._connect()
 
     def describe(self) -> str:
@@ -270,6 +279,9 @@ class PostgresDatabase(Database):
                 except _RETRY:
                     done = False
                 if done:
+                    self._writes += 1
+                    if self._writes >= self._analyze_at:
+                        self._analyze()
                     return result  # type: ignore[return-value]
                 time.sleep(0.001 * (attempt + 1))
         raise TransientError(
@@ -314,8 +326,27 @@ class PostgresDatabase(Database):
 
         self._transaction(work)
         with self.lock:
-            for table, _ in _SEQUENCES:  # the planner's statistics for the new rows
-                self._connect().execute(f"ANALYZE {table}")
+            self._analyze()
+
+    def _analyze(self) -> None:
+        """Refresh the planner's statistics of the index's tables (call with the lock held).
+
+        A growing index must not rely on autovacuum for them: where it is off or slow, the
+        planner goes on believing the tables are as small as when they were made, and resolves
+        a person by scanning every active link (each write slower than the last). So each
+        process analyses the tables itself, after 200 writes, then 400 more, 800 more... at
+        most 50,000 apart. ANALYZE samples a bounded number of rows: a few milliseconds here.
+        """
+        self._analyze_at = self._writes + min(max(self._writes, ANALYZE_FIRST), ANALYZE_MOST)
+        try:
+            connection = self._connect()
+            for table, _ in _SEQUENCES:
+                connection.execute(f"ANALYZE {table}")
+        except psycopg.Error as exc:  # statistics are an optimisation: never fail a write
+            _log.warning(
+                "could not refresh the person index's statistics",
+                extra={"cjx": {"event": "analyze-failed", "reason": _reason(exc)}},
+            )
 
 
 def _reason(exc: psycopg.Error) -> str:

@@ -373,7 +373,10 @@ class AmqpBroker:
         _log.info("closed the connection to %s", self._name)
 
     async def declare(self, topology: Topology) -> None:
-        await self._call("declare topology", _ADMIN, partial(_declare, topology=topology))
+        # idempotent: declared again on a new connection when the one it went out on is lost
+        await self._call(
+            "declare topology", _ADMIN, partial(_declare, topology=topology), idempotent=True
+        )
         self._topologies.append(topology)
         self._known_exchanges.update(e.name for e in topology.exchanges)
 
@@ -681,13 +684,20 @@ class AmqpBroker:
         what: str,
         role: str,
         operation: Callable[[aiormq.abc.AbstractChannel], Awaitable[_T]],
+        *,
+        idempotent: bool = False,
     ) -> _T:
-        """Run one request on the ``role`` channel, translating every failure to TransportError."""
+        """Run one request on the ``role`` channel, translating every failure to TransportError.
+
+        An ``idempotent`` request whose connection is lost under it (the broker closed it, a
+        node went down) is made again on the next connection, within the same timeout; any
+        other failure, and every failure of a request that is not idempotent, is raised."""
         self._check_started()
         try:
             async with asyncio.timeout(self._timeout):
                 while True:
                     underlay = await self._channel(role)
+                    connection = self._connection
                     try:
                         return await operation(underlay)
                     except ChannelInvalidStateError:
@@ -696,7 +706,15 @@ class AmqpBroker:
                         await asyncio.sleep(_RETRY_PAUSE)
                     except asyncio.CancelledError as exc:
                         self._raise_if_cancelled()
-                        raise self._error(what, exc) from exc
+                        if not (idempotent and connection is not None and not _alive(connection)):
+                            raise self._error(what, exc) from exc
+                        self._forget_channel(role, underlay)
+                        await asyncio.sleep(_RETRY_PAUSE)  # the supervisor reconnects
+                    except _FOREIGN:
+                        if not (idempotent and connection is not None and not _alive(connection)):
+                            raise
+                        self._forget_channel(role, underlay)
+                        await asyncio.sleep(_RETRY_PAUSE)  # the supervisor reconnects
         except TransportError:
             raise
         except TimeoutError as exc:
