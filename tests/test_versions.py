@@ -603,14 +603,18 @@ def test_changed_groups_are_kept_in_the_order_of_the_groups() -> None:
     assert decode_json(json.dumps(obj)) == decode_json(RECORD_JSON)
 
 
-def test_cli_schema_diff_1_1_to_1_2_is_compatible() -> None:
-    """`cjx schema diff 1.1 1.2`: the one change is the optional field, in both schemas."""
-    done = subprocess.run(
-        [sys.executable, "-m", "cjx", "schema", "diff", "--format", "json", "1.1", "1.2"],
+def _schema_diff(old: str, new: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "cjx", "schema", "diff", "--format", "json", old, new],
         capture_output=True,
         check=False,
         timeout=120,
     )
+
+
+def test_cli_schema_diff_1_1_to_1_2_is_compatible() -> None:
+    """`cjx schema diff 1.1 1.2`: the one change is the optional field, in both schemas."""
+    done = _schema_diff("1.1", "1.2")
     assert done.returncode == 0, done.stdout
     result = json.loads(done.stdout)
     assert result["verdict"] == "compatible"
@@ -618,10 +622,5 @@ def test_cli_schema_diff_1_1_to_1_2_is_compatible() -> None:
         ("json-schema", "field.added-optional", "/$defs/PrisonerRecord/properties/changed_groups"),
         ("xsd", "field.added-optional", "/{urn:cjx:canonical:1:ext}ChangedGroups"),
     ]
-    against_10 = subprocess.run(
-        [sys.executable, "-m", "cjx", "schema", "diff", "--format", "json", "1.0", "1.2"],
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
+    against_10 = _schema_diff("1.0", "1.2")
     assert against_10.returncode == 0, against_10.stdout

@@ -18,12 +18,13 @@ def minor_of(version: str) -> int:
     return int(version.split(".")[1])
 
 
-def _models_in(annotation: object, out: set[type[BaseModel]]) -> None:
+def models_in(annotation: object, out: set[type[BaseModel]]) -> None:
+    """Add to ``out`` every model type that ``annotation`` names or holds."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         out.add(annotation)
         return
     for argument in typing.get_args(annotation):
-        _models_in(argument, out)
+        models_in(argument, out)
 
 
 @cache
@@ -51,7 +52,7 @@ def _reaching(cls: type[BaseModel]) -> tuple[str, ...]:
             return True
         for info in model.model_fields.values():
             inner: set[type[BaseModel]] = set()
-            _models_in(info.annotation, inner)
+            models_in(info.annotation, inner)
             if any(reaches(m) for m in inner):
                 return True
         return False
@@ -59,7 +60,7 @@ def _reaching(cls: type[BaseModel]) -> tuple[str, ...]:
     out: list[str] = []
     for name, info in cls.model_fields.items():
         inner: set[type[BaseModel]] = set()
-        _models_in(info.annotation, inner)
+        models_in(info.annotation, inner)
         seen.clear()
         if any(reaches(m) for m in inner):
             out.append(name)

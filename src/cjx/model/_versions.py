@@ -10,27 +10,19 @@ later minor that added content at its extension point.
 
 from __future__ import annotations
 
-import typing
 from functools import cache
-from typing import Any, Final
+from typing import Final
 
 from pydantic import BaseModel
 
 from cjx.model._base import Body
 from cjx.model._envelope import BODY_TYPES, Envelope
+from cjx.model._extensions import models_in as _models_in
 
 __all__ = ["EXTENSION_NS", "extension_types", "first_release"]
 
 #: The namespace of the optional elements later minors of major 1 add at extension points.
 EXTENSION_NS: Final = "urn:cjx:canonical:1:ext"
-
-
-def _models_in(annotation: Any, out: set[type[BaseModel]]) -> None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        out.add(annotation)
-        return
-    for argument in typing.get_args(annotation):
-        _models_in(argument, out)
 
 
 def _reach(cls: type[BaseModel], seen: set[type[BaseModel]]) -> None:
