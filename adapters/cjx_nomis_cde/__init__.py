@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import typing
 from functools import lru_cache
 from typing import Any, ClassVar, Final
 from zoneinfo import ZoneInfo
@@ -46,6 +45,7 @@ from cjx.model import (
     message_id_from_json,
     system_clock,
 )
+from cjx.model._versions import reach
 
 from ._codec import NOT_CARRIED_CODE, DecodedRow, decode_fields, encode_fields, split_row
 from ._format import FIELD_COUNT, FIELDS, FORMAT_NAME, SYSTEM, Field
@@ -103,30 +103,21 @@ def envelope_for(
     )
 
 
-def _defaults_are_none(model: type[BaseModel], seen: set[type[BaseModel]]) -> bool:
-    """Whether every optional field of ``model`` and the types it holds defaults to ``None``:
+def _defaults_are_none(root: type[BaseModel]) -> bool:
+    """Whether every optional field of ``root`` and the types it holds defaults to ``None``:
     then the body's canonical JSON (``None`` left out) is also the JSON its message id
     digests (fields at their defaults left out)."""
-    if model in seen:
-        return True
-    seen.add(model)
-    for info in model.model_fields.values():
-        if not info.is_required() and info.default is not None:
-            return False
-        for inner in _models_in(info.annotation):
-            if not _defaults_are_none(inner, seen):
-                return False
-    return True
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type):
-        return [annotation] if issubclass(annotation, BaseModel) else []
-    return [m for argument in typing.get_args(annotation) for m in _models_in(argument)]
+    models: set[type[BaseModel]] = set()
+    reach(root, models)
+    return all(
+        info.is_required() or info.default is None
+        for model in models
+        for info in model.model_fields.values()
+    )
 
 
 _SOURCE_JSON: Final = _SOURCE.model_dump_json(exclude_none=True)
-_ONE_JSON: Final = _defaults_are_none(PrisonerRecord, set())
+_ONE_JSON: Final = _defaults_are_none(PrisonerRecord)
 
 
 @lru_cache(maxsize=64)

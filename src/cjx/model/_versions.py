@@ -25,7 +25,8 @@ __all__ = ["EXTENSION_NS", "extension_types", "first_release"]
 EXTENSION_NS: Final = "urn:cjx:canonical:1:ext"
 
 
-def _reach(cls: type[BaseModel], seen: set[type[BaseModel]]) -> None:
+def reach(cls: type[BaseModel], seen: set[type[BaseModel]]) -> None:
+    """Add ``cls`` and every model type its fields reach to ``seen``."""
     stack = [cls]
     while stack:
         current = stack.pop()
@@ -54,12 +55,12 @@ def _first_releases() -> dict[type[BaseModel], str]:
         found: set[type[BaseModel]] = set()
         _models_in(info.annotation, found)
         for model in found:
-            _reach(model, envelope_parts)
+            reach(model, envelope_parts)
     for model in envelope_parts:
         first[model] = "1.0"
     for body in sorted(BODY_TYPES.values(), key=lambda b: _minor(_introduced(b))):
         reached: set[type[BaseModel]] = set()
-        _reach(body, reached)
+        reach(body, reached)
         for model in reached:
             first.setdefault(model, _introduced(body))
     return first
