@@ -223,6 +223,39 @@ async def test_a_nack_raises_publish_rejected(broker: AmqpBroker, unique: str) -
     assert await broker.queue_length(queue) == 1
 
 
+async def test_a_nack_moves_later_publishes_to_a_new_channel_without_failing_others(
+    broker: AmqpBroker, unique: str
+) -> None:
+    """RabbitMQ 3.10 can keep nacking one channel's publishes to a quorum queue after a node
+    loss (tests/transport/test_cluster.py reproduces it), so a nacked publish retires its
+    channel: publishes in flight on it are still confirmed, and later ones go on a new one."""
+    full, open_ = f"{unique}.full", f"{unique}.open"
+    await broker.declare(
+        Topology(
+            (),
+            (Queue(full, {"x-max-length": 0, "x-overflow": "reject-publish"}), Queue(open_)),
+        )
+    )
+    await broker.publish("", open_, Message(b"warm"))
+    first = broker._channels["publish"]
+    # many publishes in flight on the channel when the nack comes: none of them may fail
+    others = [
+        asyncio.ensure_future(broker.publish("", open_, Message(b"%d" % i))) for i in range(50)
+    ]
+    with pytest.raises(PublishRejected):
+        await broker.publish("", full, Message(b"refused"))
+    await asyncio.gather(*others)
+    await broker.publish("", open_, Message(b"after"))
+    assert broker._channels["publish"] is not first
+    await wait_until(lambda: first.is_closed, STEP)  # closed once its confirms were in
+    assert await broker.queue_length(open_) == 52
+    # a second nack within a second keeps the new channel (no churn on a queue that is full)
+    second = broker._channels["publish"]
+    with pytest.raises(PublishRejected):
+        await broker.publish("", full, Message(b"refused again"))
+    assert broker._channels["publish"] is second
+
+
 async def test_publishing_to_a_missing_exchange_raises_and_leaves_the_broker_usable(
     broker: AmqpBroker, unique: str
 ) -> None:

@@ -59,6 +59,7 @@ import logging
 import re
 import ssl
 import struct
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -145,6 +146,8 @@ _PREFETCH_MAX = 65535
 _CONNECTION_NAME = "cjx"
 
 _PUBLISH = "publish"
+#: A nacked publish replaces the publish channel at most this often (see _replace_after_nack).
+_NACK_REPLACE_SECONDS = 1.0
 _ADMIN = "admin"
 _GET = "get"
 
@@ -270,6 +273,7 @@ class AmqpBroker:
 
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._channels: dict[str, aio_pika.abc.AbstractChannel] = {}
+        self._publish_replaced = -_NACK_REPLACE_SECONDS  # when a nack last replaced it
         self._channel_lock = asyncio.Lock()
         self._exchange_lock = asyncio.Lock()
         self._known_exchanges: set[str] = set()
@@ -674,6 +678,45 @@ class AmqpBroker:
                     continue
                 self._channels[role] = channel
 
+    def _replace_after_nack(self, nacked: aio_pika.abc.AbstractChannel | None) -> None:
+        """Publish on a new channel from now on; close ``underlay`` once its confirms are in.
+
+        RabbitMQ 3.10 can poison a publish channel for a quorum queue after a cluster node is
+        lost: a channel's first publish to the queue asks the node that the queue's record
+        names as leader, and while that record still names the lost node (a new leader repairs
+        it within seconds) the publish is nacked, and so is every later one on that channel,
+        for as long as the node is down, though a new channel is served. So a nacked publish
+        retires its channel: the next publish opens a fresh one. A nack that means what it says
+        (a full queue with the reject-publish overflow) is nacked on the new channel too; the
+        channel is replaced at most once per :data:`_NACK_REPLACE_SECONDS`.
+        """
+        channel = self._channels.get(_PUBLISH)
+        if channel is None or channel is not nacked or self._closed:
+            return  # replaced or closed meanwhile: the next publish opens a new one anyway
+        now = time.monotonic()
+        if now - self._publish_replaced < _NACK_REPLACE_SECONDS:
+            return
+        self._publish_replaced = now
+        del self._channels[_PUBLISH]
+        _log.warning(
+            "%s nacked a publish; publishing on a new channel (RabbitMQ keeps refusing a "
+            "channel whose first publish to a quorum queue met a lost node)",
+            self._name,
+        )
+        task = asyncio.get_running_loop().create_task(self._close_when_confirmed(channel))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _close_when_confirmed(self, channel: aio_pika.abc.AbstractChannel) -> None:
+        """Close a retired publish channel once no confirm is outstanding on it (closing it
+        earlier would fail those publishes), within the publish timeout."""
+        deadline = time.monotonic() + self._timeout
+        with contextlib.suppress(Exception):
+            underlay = await channel.get_underlay_channel()
+            while getattr(underlay, "confirmations", None) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+        await self._close_channel(channel)
+
     def _forget_channel(self, role: str, underlay: aiormq.abc.AbstractChannel) -> None:
         channel = self._channels.get(role)
         if channel is not None and (channel.is_closed or underlay.is_closed):
@@ -756,6 +799,7 @@ class AmqpBroker:
             if exchange and exchange not in self._known_exchanges:
                 await self._check_exchange(exchange)
             underlay = await self._channel(_PUBLISH)
+            holder = self._channels.get(_PUBLISH)
             self._check_frame_size(underlay, what, body, properties)
             try:
                 await underlay.basic_publish(
@@ -773,6 +817,7 @@ class AmqpBroker:
             except PublishError as exc:
                 raise Unroutable(exchange, routing_key) from exc
             except DeliveryError as exc:
+                self._replace_after_nack(holder)
                 raise PublishRejected(f"{what}: {self._name} nacked the message") from exc
             except ChannelNotFoundEntity as exc:
                 self._known_exchanges.discard(exchange)
