@@ -61,7 +61,7 @@ import ssl
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Final, TypeVar
@@ -389,17 +389,31 @@ class AmqpBroker:
     ) -> None:
         self._check_started()
         properties = _properties(message)
+        message_id = message.message_id
         try:
-            async with (
-                asyncio.timeout(self._timeout),
-                self._turn(message.message_id),
-                self._window,
-            ):
-                self._unconfirmed += 1
+            async with asyncio.timeout(self._timeout):
+                # publishes sharing a message_id go one at a time (aiormq matches returns by it);
+                # written out rather than as an async context manager: it runs for every publish
+                turn: asyncio.Event | None = None
+                if message_id:
+                    while (busy := self._publishing_ids.get(message_id)) is not None:
+                        await busy.wait()
+                    turn = self._publishing_ids[message_id] = asyncio.Event()
                 try:
-                    await self._publish(exchange, routing_key, message.body, properties, mandatory)
+                    async with self._window:
+                        self._unconfirmed += 1
+                        try:
+                            await self._publish(
+                                exchange, routing_key, message.body, properties, mandatory
+                            )
+                        finally:
+                            self._unconfirmed -= 1
                 finally:
-                    self._unconfirmed -= 1
+                    if turn is not None:
+                        assert message_id is not None
+                        if self._publishing_ids.get(message_id) is turn:
+                            del self._publishing_ids[message_id]
+                        turn.set()
         except TransportError:
             raise
         except TimeoutError as exc:
@@ -768,23 +782,6 @@ class AmqpBroker:
             raise self._error(what, exc) from exc
 
     # --- publishing -----------------------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def _turn(self, message_id: str | None) -> AsyncIterator[None]:
-        """Publishes sharing a message_id go one at a time (aiormq matches returns by it)."""
-        if not message_id:
-            yield
-            return
-        while (busy := self._publishing_ids.get(message_id)) is not None:
-            await busy.wait()
-        done = asyncio.Event()
-        self._publishing_ids[message_id] = done
-        try:
-            yield
-        finally:
-            if self._publishing_ids.get(message_id) is done:
-                del self._publishing_ids[message_id]
-            done.set()
 
     async def _publish(
         self,
