@@ -17,7 +17,9 @@
   another, ``basic.get`` a third, and each consumer its own (so its prefetch is its own). A closed
   channel is reopened on next use; a closed consumer channel is reopened by the supervisor.
 * **Publishing.** ``publish`` returns once the broker confirmed; a returned mandatory message
-  raises :class:`Unroutable`, a nack :class:`PublishRejected`. A semaphore of ``confirm_window``
+  raises :class:`Unroutable`, a nack :class:`PublishRejected` (and retires the publish channel:
+  RabbitMQ 3.10 can go on nacking one channel's publishes to a quorum queue after a cluster node
+  is lost; see ``_replace_after_nack``). A semaphore of ``confirm_window``
   bounds the publishes in flight; many run at once. While the connection is down a publish waits
   for the reconnect, bounded by ``publish_timeout``. Exchanges not declared through this broker are
   checked passively first (once per connection), so a typo fails that call, not the publish
