@@ -224,11 +224,15 @@ async def test_a_nack_raises_publish_rejected(broker: AmqpBroker, unique: str) -
 
 
 async def test_a_nack_moves_later_publishes_to_a_new_channel_without_failing_others(
-    broker: AmqpBroker, unique: str
+    broker: AmqpBroker, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """RabbitMQ 3.10 can keep nacking one channel's publishes to a quorum queue after a node
     loss (tests/transport/test_cluster.py reproduces it), so a nacked publish retires its
-    channel: publishes in flight on it are still confirmed, and later ones go on a new one."""
+    channel: publishes in flight on it are still confirmed, and later ones go on a new one.
+    A channel nacked again within the interval is replaced by the first publish after it."""
+    from cjx.transport import amqp
+
+    monkeypatch.setattr(amqp, "_NACK_REPLACE_SECONDS", 3600.0)  # no replacement by the clock
     full, open_ = f"{unique}.full", f"{unique}.open"
     await broker.declare(
         Topology(
@@ -247,13 +251,20 @@ async def test_a_nack_moves_later_publishes_to_a_new_channel_without_failing_oth
     await asyncio.gather(*others)
     await broker.publish("", open_, Message(b"after"))
     assert broker._channels["publish"] is not first
-    await wait_until(lambda: first.is_closed, STEP)  # closed once its confirms were in
+    await wait_until(lambda: first.is_closed, STEP)  # closed once its publishes were done
     assert await broker.queue_length(open_) == 52
-    # a second nack within a second keeps the new channel (no churn on a queue that is full)
+    # a second nack within the interval keeps the new channel (no churn on a full queue) ...
     second = broker._channels["publish"]
     with pytest.raises(PublishRejected):
         await broker.publish("", full, Message(b"refused again"))
+    await broker.publish("", open_, Message(b"still on the second channel"))
     assert broker._channels["publish"] is second
+    # ... and the first publish after the interval replaces it
+    monkeypatch.setattr(amqp, "_NACK_REPLACE_SECONDS", 0.0)
+    await broker.publish("", open_, Message(b"on a third channel"))
+    assert broker._channels["publish"] is not second
+    await wait_until(lambda: second.is_closed, STEP)
+    assert await broker.queue_length(open_) == 54
 
 
 async def test_publishing_to_a_missing_exchange_raises_and_leaves_the_broker_usable(

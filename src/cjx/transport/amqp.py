@@ -275,7 +275,11 @@ class AmqpBroker:
 
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._channels: dict[str, aio_pika.abc.AbstractChannel] = {}
-        self._publish_replaced = -_NACK_REPLACE_SECONDS  # when a nack last replaced it
+        self._publish_replaced = float("-inf")  # when a nack last replaced the publish channel
+        #: a nacked publish channel not yet replaced (a nack came within the interval)
+        self._refused: aio_pika.abc.AbstractChannel | None = None
+        #: publishes under way on each publish channel (sent or waiting to be, not confirmed)
+        self._publishing_on: dict[aio_pika.abc.AbstractChannel, int] = {}
         self._channel_lock = asyncio.Lock()
         self._exchange_lock = asyncio.Lock()
         self._known_exchanges: set[str] = set()
@@ -695,7 +699,7 @@ class AmqpBroker:
                 self._channels[role] = channel
 
     def _replace_after_nack(self, nacked: aio_pika.abc.AbstractChannel | None) -> None:
-        """Publish on a new channel from now on; close ``underlay`` once its confirms are in.
+        """Publish on a new channel from now on; close ``nacked`` once its publishes are done.
 
         RabbitMQ 3.10 can poison a publish channel for a quorum queue after a cluster node is
         lost: a channel's first publish to the queue asks the node that the queue's record
@@ -703,34 +707,52 @@ class AmqpBroker:
         it within seconds) the publish is nacked, and so is every later one on that channel,
         for as long as the node is down, though a new channel is served. So a nacked publish
         retires its channel: the next publish opens a fresh one. A nack that means what it says
-        (a full queue with the reject-publish overflow) is nacked on the new channel too; the
-        channel is replaced at most once per :data:`_NACK_REPLACE_SECONDS`.
+        (a full queue with the reject-publish overflow) is nacked on the new channel too, so the
+        channel is replaced at most once per :data:`_NACK_REPLACE_SECONDS`; a channel nacked
+        sooner is replaced by the first publish after the interval (:meth:`_retire_refused`).
         """
         channel = self._channels.get(_PUBLISH)
         if channel is None or channel is not nacked or self._closed:
             return  # replaced or closed meanwhile: the next publish opens a new one anyway
-        now = time.monotonic()
-        if now - self._publish_replaced < _NACK_REPLACE_SECONDS:
+        if time.monotonic() - self._publish_replaced < _NACK_REPLACE_SECONDS:
+            self._refused = channel
             return
-        self._publish_replaced = now
+        self._retire_publish_channel(channel)
+
+    def _retire_refused(self) -> None:
+        """Replace a publish channel nacked within the interval, once the interval is over."""
+        refused = self._refused
+        if refused is None:
+            return
+        if self._channels.get(_PUBLISH) is not refused:
+            self._refused = None  # gone already (closed, or a reconnect)
+        elif time.monotonic() - self._publish_replaced >= _NACK_REPLACE_SECONDS:
+            self._retire_publish_channel(refused)
+
+    def _retire_publish_channel(self, channel: aio_pika.abc.AbstractChannel) -> None:
+        self._refused = None
+        self._publish_replaced = time.monotonic()
         del self._channels[_PUBLISH]
         _log.warning(
             "%s nacked a publish; publishing on a new channel (RabbitMQ keeps refusing a "
             "channel whose first publish to a quorum queue met a lost node)",
             self._name,
         )
-        task = asyncio.get_running_loop().create_task(self._close_when_confirmed(channel))
+        task = asyncio.get_running_loop().create_task(self._close_when_done(channel))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _close_when_confirmed(self, channel: aio_pika.abc.AbstractChannel) -> None:
-        """Close a retired publish channel once no confirm is outstanding on it (closing it
-        earlier would fail those publishes), within the publish timeout."""
+    async def _close_when_done(self, channel: aio_pika.abc.AbstractChannel) -> None:
+        """Close a retired publish channel once no publish is under way on it (closing it
+        earlier would fail them), within the publish timeout (each publish on it began before
+        it was retired, so each has met its own timeout by then)."""
         deadline = time.monotonic() + self._timeout
-        with contextlib.suppress(Exception):
-            underlay = await channel.get_underlay_channel()
-            while getattr(underlay, "confirmations", None) and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
+        while (
+            self._publishing_on.get(channel, 0) > 0
+            and not channel.is_closed
+            and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.05)
         await self._close_channel(channel)
 
     def _forget_channel(self, role: str, underlay: aiormq.abc.AbstractChannel) -> None:
@@ -797,9 +819,13 @@ class AmqpBroker:
         while True:
             if exchange and exchange not in self._known_exchanges:
                 await self._check_exchange(exchange)
+            self._retire_refused()
             underlay = await self._channel(_PUBLISH)
+            # no await between the two: ``holder`` is the channel ``underlay`` belongs to
             holder = self._channels.get(_PUBLISH)
             self._check_frame_size(underlay, what, body, properties)
+            if holder is not None:
+                self._publishing_on[holder] = self._publishing_on.get(holder, 0) + 1
             try:
                 await underlay.basic_publish(
                     body,
@@ -811,7 +837,8 @@ class AmqpBroker:
                 return
             except ChannelInvalidStateError:
                 # closed before the frames went out: nothing was sent, so sending again is safe
-                self._forget_channel(_PUBLISH, underlay)
+                if self._channels.get(_PUBLISH) is holder:  # not a channel that replaced it
+                    self._forget_channel(_PUBLISH, underlay)
                 await asyncio.sleep(_RETRY_PAUSE)
             except PublishError as exc:
                 raise Unroutable(exchange, routing_key) from exc
@@ -828,6 +855,13 @@ class AmqpBroker:
                 raise
             except _FOREIGN as exc:
                 raise self._error(what, exc) from exc
+            finally:
+                if holder is not None:
+                    left = self._publishing_on.get(holder, 1) - 1
+                    if left > 0:
+                        self._publishing_on[holder] = left
+                    else:
+                        self._publishing_on.pop(holder, None)
 
     async def _check_exchange(self, exchange: str) -> None:
         async with self._exchange_lock:
