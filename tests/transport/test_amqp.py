@@ -267,6 +267,50 @@ async def test_a_nack_moves_later_publishes_to_a_new_channel_without_failing_oth
     assert await broker.queue_length(open_) == 54
 
 
+async def test_a_refused_publish_with_an_ordering_key_is_sent_again_ahead_of_its_key(
+    broker: AmqpBroker, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nacked publish that names an ordering key is sent again on new channels for a while,
+    and the key's later publishes wait for it: they reach the queue in the order they began.
+    A queue of one message with reject-publish refuses them until a reader makes room."""
+    from cjx.transport import amqp
+
+    monkeypatch.setattr(amqp, "_NACK_REPLACE_SECONDS", 0.1)
+    queue = f"{unique}.one"
+    await broker.declare(
+        Topology((), (Queue(queue, {"x-max-length": 1, "x-overflow": "reject-publish"}),))
+    )
+    await broker.publish("", queue, Message(b"x"))  # the queue is full
+    key = {"cjx-ordering-key": "0123456789abcdef0123456789abcdef"}
+    first = asyncio.ensure_future(broker.publish("", queue, Message(b"a", headers=key)))
+    await asyncio.sleep(0)  # begun first
+    second = asyncio.ensure_future(broker.publish("", queue, Message(b"b", headers=key)))
+    read: list[bytes] = []
+    deadline = asyncio.get_running_loop().time() + STEP
+    while len(read) < 3:  # make room, one message at a time, while both are refused
+        assert asyncio.get_running_loop().time() < deadline, f"read only {read}"
+        await asyncio.sleep(0.3)
+        got = await broker.get(queue)
+        if got is not None:
+            read.append(got.message.body)
+            assert await got.ack()
+    await asyncio.gather(first, second)
+    assert read == [b"x", b"a", b"b"]
+
+
+async def test_a_refused_publish_without_an_ordering_key_is_not_sent_again(
+    broker: AmqpBroker, unique: str
+) -> None:
+    queue = f"{unique}.one"
+    await broker.declare(
+        Topology((), (Queue(queue, {"x-max-length": 0, "x-overflow": "reject-publish"}),))
+    )
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(PublishRejected):
+        await broker.publish("", queue, Message(b"no key"))
+    assert asyncio.get_running_loop().time() - started < 1.0  # at once, not after replays
+
+
 async def test_publishing_to_a_missing_exchange_raises_and_leaves_the_broker_usable(
     broker: AmqpBroker, unique: str
 ) -> None:

@@ -37,7 +37,8 @@ Rules this module owns, each enforced here and nowhere else:
   keeps the order of one channel's publishes; confirms overlap. Different keys proceed
   concurrently, at most ``concurrency`` inputs at once. A retried input leaves the sequence of
   its key, and so does one whose publish is refused after later ones were sent: order holds
-  among inputs that do not fail.
+  among inputs that do not fail. (A publish the broker nacks is first sent again, ahead of its
+  key's later publishes, for a while: see ``AmqpBroker._publish``.)
 * **Graceful stop.** ``stop()`` cancels the consumer, finishes and acknowledges what is in
   flight (within the grace period), and returns any delivery that arrives after the cancel.
 """

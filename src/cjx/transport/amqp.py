@@ -19,7 +19,9 @@
 * **Publishing.** ``publish`` returns once the broker confirmed; a returned mandatory message
   raises :class:`Unroutable`, a nack :class:`PublishRejected` (and retires the publish channel:
   RabbitMQ 3.10 can go on nacking one channel's publishes to a quorum queue after a cluster node
-  is lost; see ``_replace_after_nack``). A semaphore of ``confirm_window``
+  is lost; see ``_replace_after_nack``). A nacked publish with an ordering key
+  (``cjx-ordering-key``) is first sent again on the new channel, ahead of its key's later
+  publishes, for up to ``_REPLAY_SECONDS``. A semaphore of ``confirm_window``
   bounds the publishes in flight; many run at once. While the connection is down a publish waits
   for the reconnect, bounded by ``publish_timeout``. Exchanges not declared through this broker are
   checked passively first (once per connection), so a typo fails that call, not the publish
@@ -150,6 +152,11 @@ _CONNECTION_NAME = "cjx"
 _PUBLISH = "publish"
 #: A nacked publish replaces the publish channel at most this often (see _replace_after_nack).
 _NACK_REPLACE_SECONDS = 1.0
+#: How long a refused publish with an ordering key is sent again, each time on a new channel
+#: (RabbitMQ repairs a stale queue leader record at its next tick, about 5 s).
+_REPLAY_SECONDS = 15.0
+#: The header that names a message's ordering key (cjx.service sets it on what it publishes).
+_ORDERING_KEY = "cjx-ordering-key"
 _ADMIN = "admin"
 _GET = "get"
 
@@ -280,6 +287,11 @@ class AmqpBroker:
         self._refused: aio_pika.abc.AbstractChannel | None = None
         #: publishes under way on each publish channel (sent or waiting to be, not confirmed)
         self._publishing_on: dict[aio_pika.abc.AbstractChannel, int] = {}
+        #: publishes under way by ordering key, in the order they began: the channel each was
+        #: sent on, or None while it waits to be sent (again, after a nack)
+        self._keyed: dict[str, dict[int, aio_pika.abc.AbstractChannel | None]] = {}
+        self._keyed_seq = 0
+        self._keyed_moved = asyncio.Event()
         self._channel_lock = asyncio.Lock()
         self._exchange_lock = asyncio.Lock()
         self._known_exchanges: set[str] = set()
@@ -409,8 +421,14 @@ class AmqpBroker:
                     async with self._window:
                         self._unconfirmed += 1
                         try:
+                            key = message.headers.get(_ORDERING_KEY)
                             await self._publish(
-                                exchange, routing_key, message.body, properties, mandatory
+                                exchange,
+                                routing_key,
+                                message.body,
+                                properties,
+                                mandatory,
+                                key=key if isinstance(key, str) and key else None,
                             )
                         finally:
                             self._unconfirmed -= 1
@@ -814,54 +832,127 @@ class AmqpBroker:
         body: bytes,
         properties: spec.Basic.Properties,
         mandatory: bool,
+        *,
+        key: str | None = None,
     ) -> None:
+        """Send one publish and wait for its confirm.
+
+        A publish with an ordering ``key`` that the broker nacks is sent again on a new channel
+        (see :meth:`_replace_after_nack`) for up to :data:`_REPLAY_SECONDS`, and the key's
+        later publishes wait until it has been sent again: a key's publishes reach the broker
+        in the order they began, through a refused channel too. Then it raises
+        :class:`PublishRejected`, as a publish without a key does at once.
+        """
         what = f"publish to {exchange!r} with key {routing_key!r}"
-        while True:
-            if exchange and exchange not in self._known_exchanges:
-                await self._check_exchange(exchange)
-            self._retire_refused()
-            underlay = await self._channel(_PUBLISH)
-            # no await between the two: ``holder`` is the channel ``underlay`` belongs to
-            holder = self._channels.get(_PUBLISH)
-            self._check_frame_size(underlay, what, body, properties)
-            if holder is not None:
-                self._publishing_on[holder] = self._publishing_on.get(holder, 0) + 1
-            try:
-                await underlay.basic_publish(
-                    body,
-                    exchange=exchange,
-                    routing_key=routing_key,
-                    properties=properties,
-                    mandatory=mandatory,
-                )
-                return
-            except ChannelInvalidStateError:
-                # closed before the frames went out: nothing was sent, so sending again is safe
-                if self._channels.get(_PUBLISH) is holder:  # not a channel that replaced it
-                    self._forget_channel(_PUBLISH, underlay)
-                await asyncio.sleep(_RETRY_PAUSE)
-            except PublishError as exc:
-                raise Unroutable(exchange, routing_key) from exc
-            except DeliveryError as exc:
-                self._replace_after_nack(holder)
-                raise PublishRejected(f"{what}: {self._name} nacked the message") from exc
-            except ChannelNotFoundEntity as exc:
-                self._known_exchanges.discard(exchange)
-                raise self._error(what, exc) from exc
-            except asyncio.CancelledError as exc:
-                self._raise_if_cancelled()
-                raise self._error(what, exc) from exc
-            except TimeoutError:
-                raise
-            except _FOREIGN as exc:
-                raise self._error(what, exc) from exc
-            finally:
+        seq = 0
+        if key is not None:
+            self._keyed_seq += 1
+            seq = self._keyed_seq
+            self._keyed.setdefault(key, {})[seq] = None
+        replay_until: float | None = None
+        try:
+            while True:
+                if exchange and exchange not in self._known_exchanges:
+                    await self._check_exchange(exchange)
+                self._retire_refused()
+                if key is not None:
+                    await self._in_turn(key, seq)
+                underlay = await self._channel(_PUBLISH)
+                # no await between the two: ``holder`` is the channel ``underlay`` belongs to
+                holder = self._channels.get(_PUBLISH)
+                if key is not None and self._behind(key, seq):
+                    continue  # the channel changed while this one waited for it
+                self._check_frame_size(underlay, what, body, properties)
                 if holder is not None:
-                    left = self._publishing_on.get(holder, 1) - 1
-                    if left > 0:
-                        self._publishing_on[holder] = left
-                    else:
-                        self._publishing_on.pop(holder, None)
+                    self._publishing_on[holder] = self._publishing_on.get(holder, 0) + 1
+                    if key is not None:
+                        self._keyed[key][seq] = holder
+                        self._key_moved()
+                try:
+                    await underlay.basic_publish(
+                        body,
+                        exchange=exchange,
+                        routing_key=routing_key,
+                        properties=properties,
+                        mandatory=mandatory,
+                    )
+                    return
+                except ChannelInvalidStateError:
+                    # closed before the frames went out: nothing was sent, so sending again is
+                    # safe
+                    if key is not None:
+                        self._keyed[key][seq] = None
+                    if self._channels.get(_PUBLISH) is holder:  # not a channel that replaced it
+                        self._forget_channel(_PUBLISH, underlay)
+                    await asyncio.sleep(_RETRY_PAUSE)
+                except PublishError as exc:
+                    raise Unroutable(exchange, routing_key) from exc
+                except DeliveryError as exc:
+                    self._replace_after_nack(holder)
+                    now = time.monotonic()
+                    if replay_until is None:
+                        replay_until = now + _REPLAY_SECONDS
+                    if key is None or now >= replay_until or self._closed:
+                        raise PublishRejected(f"{what}: {self._name} nacked the message") from exc
+                    # sent again on the channel that replaces this one; the key's later
+                    # publishes wait for it
+                    self._keyed[key][seq] = None
+                    self._key_moved()
+                    await self._replaced(holder)
+                except ChannelNotFoundEntity as exc:
+                    self._known_exchanges.discard(exchange)
+                    raise self._error(what, exc) from exc
+                except asyncio.CancelledError as exc:
+                    self._raise_if_cancelled()
+                    raise self._error(what, exc) from exc
+                except TimeoutError:
+                    raise
+                except _FOREIGN as exc:
+                    raise self._error(what, exc) from exc
+                finally:
+                    if holder is not None:
+                        left = self._publishing_on.get(holder, 1) - 1
+                        if left > 0:
+                            self._publishing_on[holder] = left
+                        else:
+                            self._publishing_on.pop(holder, None)
+        finally:
+            if key is not None:
+                under_way = self._keyed.get(key)
+                if under_way is not None:
+                    under_way.pop(seq, None)
+                    if not under_way:
+                        del self._keyed[key]
+                self._key_moved()
+
+    def _behind(self, key: str, seq: int) -> bool:
+        """Whether an earlier publish of ``key`` still waits to be sent (again), or went out on
+        a channel that is no longer the publish channel (a nack may yet send it again)."""
+        current = self._channels.get(_PUBLISH)
+        for earlier, channel in self._keyed.get(key, {}).items():
+            if earlier >= seq:
+                return False  # in the order they began
+            if channel is None or channel is not current:
+                return True
+        return False
+
+    async def _in_turn(self, key: str, seq: int) -> None:
+        while self._behind(key, seq):
+            moved = self._keyed_moved
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.05):  # a channel change is not signalled
+                    await moved.wait()
+
+    def _key_moved(self) -> None:
+        self._keyed_moved.set()
+        self._keyed_moved = asyncio.Event()
+
+    async def _replaced(self, nacked: aio_pika.abc.AbstractChannel | None) -> None:
+        """Wait until ``nacked`` is no longer the publish channel (at most one interval)."""
+        while not self._closed and nacked is not None and self._channels.get(_PUBLISH) is nacked:
+            due = self._publish_replaced + _NACK_REPLACE_SECONDS - time.monotonic()
+            await asyncio.sleep(min(max(due, 0.01), _NACK_REPLACE_SECONDS))
+            self._retire_refused()
 
     async def _check_exchange(self, exchange: str) -> None:
         async with self._exchange_lock:
