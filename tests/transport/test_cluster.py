@@ -372,18 +372,13 @@ async def test_a_channel_refused_by_a_stale_queue_leader_is_replaced(cluster: Cl
     for minutes, and its inputs were dead-lettered (the failure the test above hit 2 runs in 25).
     The record is made stale here on purpose, as a failed leader update leaves it; cjx must
     publish again once the record is repaired, on a new channel."""
-    down = [n for n in cluster.nodes if n.process is None or n.process.poll() is not None]
-    lost = down[0] if down else cluster.nodes[1]  # down after the test above; else killed here
-    cluster.kill(lost)
-    live = next(n for n in cluster.nodes if n is not lost)
+    lost, live = _one_node_lost(cluster)
     broker = AmqpBroker(live.url, publish_timeout=20)
     await broker.connect()
     try:
         for attempt in range(3):
             queue = f"stale-leader-{attempt}"
-            await broker.declare(Topology((), (Queue(queue, {"x-queue-type": "quorum"}),)))
-            await asyncio.to_thread(_name_leader, cluster, live, queue, lost)
-            refused = broker._channels.get("publish")
+            refused = await _stale_queue(broker, cluster, queue, live, lost)
             try:
                 await broker.publish("", queue, Message(b"first"))
             except PublishRejected:
@@ -405,6 +400,25 @@ async def test_a_channel_refused_by_a_stale_queue_leader_is_replaced(cluster: Cl
         await broker.close()
 
 
+def _one_node_lost(cluster: Cluster) -> tuple[Node, Node]:
+    """(a node that is down, a live one): the node the pipeline test killed, else one killed
+    here when a test runs alone."""
+    down = [n for n in cluster.nodes if n.process is None or n.process.poll() is not None]
+    lost = down[0] if down else cluster.nodes[1]
+    cluster.kill(lost)
+    return lost, next(n for n in cluster.nodes if n is not lost)
+
+
+async def _stale_queue(
+    broker: AmqpBroker, cluster: Cluster, queue: str, live: Node, lost: Node
+) -> Any:
+    """Declare quorum ``queue`` and make its record name ``lost`` as leader; the publish
+    channel as it was before (to tell whether a nack replaced it)."""
+    await broker.declare(Topology((), (Queue(queue, {"x-queue-type": "quorum"}),)))
+    await asyncio.to_thread(_name_leader, cluster, live, queue, lost)
+    return broker._channels.get("publish")
+
+
 def _name_leader(cluster: Cluster, via: Node, queue: str, node: Node) -> None:
     """Make ``queue``'s record name ``node`` as its leader (as a failed update leaves it)."""
     expression = (
@@ -424,19 +438,14 @@ async def test_a_key_s_publishes_through_a_refused_channel_arrive_in_order(
     without waiting for confirms (as a service sends a person's outputs): the refused ones are
     sent again on a new channel in the order they began, the later ones wait for them, and
     the queue holds all 50 in order (a refused publish never reached the queue: no repeats)."""
-    down = [n for n in cluster.nodes if n.process is None or n.process.poll() is not None]
-    lost = down[0] if down else cluster.nodes[1]
-    cluster.kill(lost)
-    live = next(n for n in cluster.nodes if n is not lost)
+    lost, live = _one_node_lost(cluster)
     broker = AmqpBroker(live.url, publish_timeout=30)
     await broker.connect()
     key = {"cjx-ordering-key": "fedcba9876543210fedcba9876543210"}
     try:
         for attempt in range(3):
             queue = f"stale-leader-keyed-{attempt}"
-            await broker.declare(Topology((), (Queue(queue, {"x-queue-type": "quorum"}),)))
-            await asyncio.to_thread(_name_leader, cluster, live, queue, lost)
-            refused = broker._channels.get("publish")
+            refused = await _stale_queue(broker, cluster, queue, live, lost)
             sends = []
             for i in range(50):
                 message = Message(b"%d" % i, message_id=f"keyed-{attempt}-{i}", headers=key)
