@@ -362,3 +362,29 @@ def test_bash_completion(tmp_path: Path) -> None:
     ]
     zsh = subprocess.run([*CJX, "completion", "zsh"], capture_output=True, check=True).stdout
     assert zsh.startswith(b"autoload -U +X bashcompinit")
+
+
+def test_the_identity_parser_names_the_index_variable_of_cjx_identity() -> None:
+    """``cjx identity``'s parser is built without loading the person index: the variable it
+    names is a copy, held here to the index's own."""
+    from cjx.cli import _identity_args
+    from cjx.identity import INDEX_URL_VARIABLE
+
+    assert _identity_args.INDEX_URL_VARIABLE == INDEX_URL_VARIABLE
+
+
+@pytest.mark.parametrize(
+    ("arguments", "asks"),
+    [
+        (["translate", "--help"], True),
+        (["translate", "-h"], True),
+        (["--he"], True),
+        (["dlq", "list", "-vh"], True),
+        (["extract", "import", "x.dat", "--out", "x.ndjson"], False),
+        (["translate", "--from", "libra-spi", "--to", "canonical-xml", "a.xml"], False),
+    ],
+)
+def test_only_a_help_text_loads_the_format_names(arguments: list[str], asks: bool) -> None:
+    from cjx.cli import _asks_for_help
+
+    assert _asks_for_help(arguments) is asks

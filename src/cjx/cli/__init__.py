@@ -165,7 +165,21 @@ def _format_names() -> str:
     return ", ".join(installed())
 
 
-def _parser() -> argparse.ArgumentParser:
+def _asks_for_help(arguments: Sequence[str]) -> bool:
+    """Whether the command line asks for a help text (``-h``, ``--help`` or an abbreviation
+    argparse takes for it): only a help text shows the installed formats' names."""
+    return any(
+        argument == "-h"
+        or (len(argument) > 2 and "--help".startswith(argument))
+        or (argument.startswith("-") and not argument.startswith("--") and "h" in argument)
+        for argument in arguments
+    )
+
+
+def _parser(arguments: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. Given the arguments it will parse, it names the installed
+    formats in its help texts only when they ask for help (naming them loads every adapter,
+    which a command such as ``cjx extract import`` does not otherwise need)."""
     parser = _Parser(
         prog="cjx",
         description="Criminal Justice eXchange: translate and validate court, prison and "
@@ -176,7 +190,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", "-V", action="version", version=f"cjx {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    names = _format_names()
+    names = (
+        _format_names() if arguments is None or _asks_for_help(arguments) else "see `cjx formats`"
+    )
     t = sub.add_parser("translate", help="translate messages from one format to another")
     t.add_argument(
         "--from",
@@ -291,10 +307,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_options(d)
 
-    from ._services import add_parsers  # noqa: PLC0415
+    from ._service_args import add_parsers  # noqa: PLC0415
 
     add_parsers(sub)
-    from ._identity import add_parsers as add_identity_parsers  # noqa: PLC0415
+    from ._identity_args import add_parsers as add_identity_parsers  # noqa: PLC0415
 
     add_identity_parsers(sub)
     from ._asyncapi import add_parser as add_asyncapi  # noqa: PLC0415
@@ -316,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments in (["--version"], ["-V"]):  # before the parser, which loads every format
         print(f"cjx {__version__}")
         return EXIT_OK
-    parser = _parser()
+    parser = _parser(arguments)
     args = parser.parse_args(arguments)
     try:
         if args.command == "translate":

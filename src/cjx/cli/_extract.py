@@ -152,7 +152,6 @@ class Progress:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from cjx.adapter import get_adapter  # noqa: PLC0415
     from cjx.extract._import import Checkpoint, fingerprint, import_extract  # noqa: PLC0415
     from cjx.extract._sinks import DirectorySink, NdjsonSink  # noqa: PLC0415
 
@@ -185,6 +184,8 @@ def _import(args: argparse.Namespace) -> int:
     if args.out is not None:
         sink = NdjsonSink(args.out, resume=resuming)
     elif args.out_dir is not None:
+        from cjx.adapter import get_adapter  # noqa: PLC0415 - only here: it loads every format
+
         sink = DirectorySink(args.out_dir, get_adapter(args.to))
     else:
         from cjx.extract._publish import PublishSink  # noqa: PLC0415

@@ -26,34 +26,10 @@ from cjx.errors import ConfigurationError, TransportError
 from cjx.service import inbound_message, load_config
 from cjx.transport import INBOUND, Broker, open_broker, redact_url
 
-__all__ = ["Summary", "add_parser", "publish_inputs", "run"]
+__all__ = ["Summary", "publish_inputs", "run"]
 
 #: Publishes in flight at once (the broker's confirm window bounds them too).
 WINDOW = 256
-
-
-def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "publish",
-        help="send files to cjx.inbound as cjx does (with confirms)",
-        description="Send each file as it is to the cjx.inbound exchange (routing key = the "
-        "format), with publisher confirms: the way a system without an AMQP client feeds cjx, "
-        "and the way a corrected dead letter goes back (cjx dlq export, fix, cjx publish). "
-        "An invalid file reaches its service and is dead-lettered there, unless --validate.",
-    )
-    p.add_argument("--config", required=True, metavar="FILE", help="the services TOML file")
-    p.add_argument(
-        "--format",
-        required=True,
-        metavar="FORMAT",
-        help="the files' format, e.g. libra-spi (`cjx formats` lists them)",
-    )
-    p.add_argument(
-        "--validate",
-        action="store_true",
-        help="check each file as FORMAT first; skip (and report) the invalid ones",
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (walked, sorted)")
 
 
 @dataclass

@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
-
-from cjx.identity import Booking, Ident, Learnt, Person, PersonIndex, open_index
-from cjx.model import Envelope
-from cjx.rules import broken, rules
+from typing import TYPE_CHECKING, Any
 
 from ._inputs import UsageError
+
+if TYPE_CHECKING:  # loaded when used: building the command line needs neither
+    from cjx.identity import Booking, Ident, Learnt, Person, PersonIndex
+    from cjx.model import Envelope
 
 __all__ = ["LazyIndex", "add_parser", "run"]
 
@@ -39,6 +39,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cjx.rules import broken, rules  # noqa: PLC0415
+
     listed = [
         {
             "name": rule.name,
@@ -80,6 +82,8 @@ class LazyIndex:
                     "this translation needs a rule that looks up the person index: give "
                     "--index URL (or set CJX_IDENTITY_URL)"
                 )
+            from cjx.identity import open_index  # noqa: PLC0415
+
             self._index = open_index(self.url, migrate=False)
         return self._index
 
