@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from tests.strategies import FIXED_CLOCK, FIXED_INSTANT, envelopes
 
@@ -44,6 +45,8 @@ from cjx.model import (
     envelope_type,
     make_envelope,
     message_id_for,
+    message_id_from_json,
+    message_id_text_from_json,
 )
 from cjx.model import _codes as codes
 
@@ -278,6 +281,21 @@ def test_message_id_is_uuid5_over_format_source_id_type_and_body_digest() -> Non
         "hmpps-events", "MSG-1", "identity.person-merged", env.body
     )
     assert uuid.UUID("6f1d3c2e-8a4b-5d7e-9f10-2c3b4a5d6e7f") == MESSAGE_ID_NAMESPACE
+
+
+@given(
+    source=st.text(max_size=20),
+    source_id=st.none() | st.text(max_size=20),
+    message_type=st.text(max_size=30),
+    body=st.text(max_size=200),
+)
+def test_the_message_id_s_text_is_the_uuid_s(
+    source: str, source_id: str | None, message_type: str, body: str
+) -> None:
+    """The bulk import writes the id's text without the UUID: the same text, always."""
+    assert message_id_text_from_json(source, source_id, message_type, body) == str(
+        message_id_from_json(source, source_id, message_type, body)
+    )
 
 
 def test_different_bodies_get_different_ids() -> None:

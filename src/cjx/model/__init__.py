@@ -72,6 +72,7 @@ from cjx.model._envelope import (
     make_envelope,
     message_id_for,
     message_id_from_json,
+    message_id_text_from_json,
     system_clock,
 )
 from cjx.model._events import (
@@ -226,6 +227,7 @@ __all__ = [
     "make_envelope",
     "message_id_for",
     "message_id_from_json",
+    "message_id_text_from_json",
     "body_type",
     "envelope_type",
     "BODY_TYPES",

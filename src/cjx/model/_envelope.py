@@ -263,12 +263,28 @@ def message_id_from_json(
 ) -> uuid.UUID:
     """:func:`message_id_for` from the body's JSON already written, fields at their defaults
     left out (``body.model_dump_json(exclude_defaults=True)``): for a writer that has it."""
+    return uuid.UUID(
+        int=_message_id_value(source_format, source_message_id, message_type, body_json)
+    )
+
+
+def message_id_text_from_json(
+    source_format: str, source_message_id: str | None, message_type: str, body_json: str
+) -> str:
+    """``str(message_id_from_json(...))``, written without the :class:`uuid.UUID`: for a
+    writer of text (the bulk import's)."""
+    text = f"{_message_id_value(source_format, source_message_id, message_type, body_json):032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _message_id_value(
+    source_format: str, source_message_id: str | None, message_type: str, body_json: str
+) -> int:
     digest = hashlib.sha256(body_json.encode()).hexdigest()
     name = "\x1f".join((source_format, source_message_id or "", message_type, digest))
     # uuid.uuid5, with the version and variant bits set on the integer (one UUID check, not two)
     sha1 = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()
-    value = int.from_bytes(sha1[:16]) & _CLEAR_VERSION_AND_VARIANT | _VERSION_5_RFC_4122
-    return uuid.UUID(int=value)
+    return int.from_bytes(sha1[:16]) & _CLEAR_VERSION_AND_VARIANT | _VERSION_5_RFC_4122
 
 
 def make_envelope(
