@@ -128,3 +128,35 @@ def test_out_dir_writes_one_file_per_record(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "d").glob("*.json"))) == 5
+
+
+def test_the_far_future_search_finds_exactly_the_years_from_the_limit() -> None:
+    """The import looks at a row's date fields for far-future years only when a search of the
+    whole line finds such a year at a field's end: it finds every one, and no earlier year."""
+    from cjx.extract._import import _FAR, FAR_FUTURE_YEAR
+
+    for year in range(10_000):
+        far = year >= FAR_FUTURE_YEAR
+        for line in (f"a|01/01/{year:04d}|b", f"a|01/01/{year:04d}"):
+            assert (_FAR.search(line) is not None) is far, line
+
+
+@pytest.mark.parametrize(
+    ("written", "counted"),
+    [
+        ("01/01/2150", True),
+        ('"01/01/2150"', True),
+        ('01/01/21"50', True),
+        ("01/01/\u0662\u0661\u0665\u0660", True),  # Arabic-Indic digits: int() reads them
+        ("31/12/2999", True),
+        ("01/01/2099", False),
+        ("", False),
+    ],
+)
+def test_far_future_dates_are_counted_however_they_are_written(written: str, counted: bool) -> None:
+    from cjx.extract._import import decode_lines
+
+    values = next(iter(generate_rows(1, seed=9))).line.split("|")
+    values[66] = written  # field 67, the sentence expiry date
+    ((_noms, _message, _issues, dates),) = decode_lines(["|".join(values)])
+    assert [path for path, _none in dates] == (["field 67 sed_f67"] if counted else [])

@@ -25,12 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from cjx.adapter import Adapter, Translation
 from cjx.errors import Issue, Report, ValidationFailed, error, input_name
 from cjx.model import (
     DEFAULT_CLASSIFICATION,
@@ -48,7 +47,11 @@ from cjx.model import (
 from cjx.model._versions import reach
 
 from ._codec import NOT_CARRIED_CODE, DecodedRow, decode_fields, encode_fields, split_row
+from ._fast import clean_line
 from ._format import FIELD_COUNT, FIELDS, FORMAT_NAME, SYSTEM, Field
+
+if TYPE_CHECKING:
+    from ._adapter import NomisCdeAdapter, adapter
 
 __all__ = [
     "FIELDS",
@@ -58,6 +61,7 @@ __all__ = [
     "Field",
     "NomisCdeAdapter",
     "adapter",
+    "clean_line",
     "decode_fields",
     "decode_row",
     "encode_row",
@@ -172,63 +176,11 @@ def encode_row(record: PrisonerRecord, extract_date: dt.date) -> str:
     return "|".join(values)
 
 
-class NomisCdeAdapter(Adapter):
-    """One row of a NOMIS CDE offender extract, both directions."""
+def __getattr__(name: str) -> Any:
+    # the adapter (the cjx.adapters entry point) is made on first use: cjx.adapter, which it
+    # subclasses, loads the codecs and schemas, which a bulk import does not need
+    if name in ("adapter", "NomisCdeAdapter"):
+        from . import _adapter  # noqa: PLC0415
 
-    name: ClassVar[str] = FORMAT_NAME
-    media_type: ClassVar[str] = "text/plain"
-    extension: ClassVar[str] = ".dat"
-    decodes: ClassVar[frozenset[str]] = frozenset({PrisonerRecord.message_type})
-    encodes: ClassVar[frozenset[str]] = frozenset({PrisonerRecord.message_type})
-    description: ClassVar[str] = (
-        "NOMIS CDE offender extract: one row (153 '|'-separated fields) of the whole-estate "
-        "prisoner file; a whole file with `cjx extract import`"
-    )
-
-    def sniff(self, data: bytes) -> bool:
-        line = data.split(b"\n", 1)[0]
-        return line.count(b"|") == FIELD_COUNT - 1
-
-    def translate(
-        self,
-        data: bytes,
-        *,
-        source: str = "<input>",
-        clock: Clock = system_clock,
-        detailed: bool = False,
-    ) -> Translation:
-        """Decode one row (a trailing line end is allowed; a second row is not)."""
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationFailed(
-                Report(source, (error(f"{FORMAT_NAME}.encoding", "row", "the row is not UTF-8"),))
-            ) from None
-        text = text.removesuffix("\n").removesuffix("\r")
-        if "\n" in text or "\r" in text:
-            raise ValidationFailed(
-                Report(
-                    source,
-                    (error(f"{FORMAT_NAME}.rows", "row", "expected one row; use cjx extract"),),
-                )
-            )
-        decoded = decode_row(text)
-        if decoded.record is None or decoded.extract_date is None:
-            raise ValidationFailed(Report(source, tuple(decoded.issues)))
-        envelope = envelope_for(decoded.record, decoded.extract_date, clock=clock)
-        return Translation((envelope,), Report(source, tuple(decoded.issues)))
-
-    def encode(self, envelope: Envelope[Any]) -> bytes:
-        body = envelope.body
-        if not isinstance(body, PrisonerRecord):
-            from cjx.errors import UnknownMessageType  # noqa: PLC0415
-
-            raise UnknownMessageType(
-                f"{FORMAT_NAME} cannot encode {envelope.message_type!r}; it encodes "
-                f"{PrisonerRecord.message_type}"
-            )
-        extract_date = envelope.occurred_at.to_datetime().astimezone(LONDON).date()
-        return (encode_row(body, extract_date) + "\n").encode("utf-8")
-
-
-adapter: Final = NomisCdeAdapter()
+        return getattr(_adapter, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,7 +33,6 @@ from typing import Any, Final
 
 import pydantic
 
-from cjx.codec import issues_from_pydantic
 from cjx.errors import Issue, error
 from cjx.model import (
     BookNumber,
@@ -60,6 +59,8 @@ CUSTODY_STATUS_CODE: Final = f"{FORMAT_NAME}.custody-status"
 VALUE_CODE: Final = f"{FORMAT_NAME}.value"
 NOT_CARRIED_CODE: Final = f"{FORMAT_NAME}.not-carried"
 
+#: The earliest extract date read (see :func:`decode_fields`).
+FIRST_EXTRACT_DATE: Final = dt.date(1900, 1, 1)
 _STATUS_TEXT: Final = {codes: text for text, codes in CUSTODY_STATUSES.items()}
 _YOUTH: Final = {"YP": True, "N": False}
 _MARK_PARTS: Final = {62: "Head", 63: "Body"}
@@ -217,6 +218,11 @@ def decode_fields(values: list[str]) -> DecodedRow:
     extract_date = _date(v[0], 1, issues) if v[0] else None
     if not v[0]:
         issues.append(error("date.missing", field_path(1), "the extract date is required"))
+    elif extract_date is not None and extract_date < FIRST_EXTRACT_DATE:
+        # before 1900 Europe/London's offset may not be whole minutes (its local mean time
+        # until 1847), so such a day has no instant an envelope can carry
+        issues.append(error("date.format", field_path(1), "expected an extract date from 1900"))
+        extract_date = None
     fields: dict[str, Any] = {}
     if v[3]:
         fields["noms_number"] = _identifier(NomsNumber, v[3], 4, issues)
@@ -321,6 +327,8 @@ def decode_fields(values: list[str]) -> DecodedRow:
     try:
         record = PrisonerRecord.model_validate(fields)
     except pydantic.ValidationError as exc:
+        from cjx.codec import issues_from_pydantic  # noqa: PLC0415 - not needed at start-up
+
         issues.extend(issues_from_pydantic(exc, path_for=path_for))
         return DecodedRow(None, extract_date, issues)
     return DecodedRow(record, extract_date, issues)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -51,6 +52,9 @@ CHECK_CODES: Final = frozenset({"pnc.check-character", "cro.check-character"})
 #: Positions (1-based) of the layout's date fields, watched for far-future dates.
 DATE_POSITIONS: Final = (13, 23, 27, 32, 40, 41, 65, 67, 68, 69, 70, 71, 72, 73, 74, 77, 153)
 FAR_FUTURE_YEAR: Final = 2100
+_FAR_TEXT: Final = f"{FAR_FUTURE_YEAR:04d}"
+#: A year of FAR_FUTURE_YEAR (2100) or later ending a field (the test holds it to the year).
+_FAR: Final = re.compile(r"/(?:2[1-9]|[3-9][0-9])[0-9]{2}(?:\||$)")
 CHUNK: Final = 2000
 EXAMPLES: Final = 5
 
@@ -171,27 +175,53 @@ class ImportSummary:
 Decoded = tuple[str, bytes | None, list[tuple[str, str, str]], list[tuple[str, bool]]]
 
 
-def _decode_one(line: str) -> Decoded:
-    from cjx_nomis_cde import FIELDS, decode_fields, message_line, split_row  # noqa: PLC0415
-
-    values = split_row(line)
-    noms = values[3] if len(values) > 3 else ""
-    decoded = decode_fields(values)
-    dates: list[tuple[str, bool]] = []
-    if len(values) == len(FIELDS):
-        for position in DATE_POSITIONS:
-            text = values[position - 1]
-            if len(text) == 10 and text[6:].isdigit() and int(text[6:]) >= FAR_FUTURE_YEAR:
-                dates.append((FIELDS[position - 1].path, text == "31/12/2999"))
-    issues = [(i.code, i.path, i.message) for i in decoded.issues]
-    if decoded.record is None or decoded.extract_date is None:
-        return noms, None, issues, dates
-    return noms, message_line(decoded.record, decoded.extract_date), issues, dates
-
-
 def decode_lines(lines: list[str]) -> list[Decoded]:
-    """Decode a chunk of rows (a worker's unit with ``jobs > 1``)."""
-    return [_decode_one(line) for line in lines]
+    """Decode a chunk of rows (a worker's unit with ``jobs > 1``). A clean row's line is
+    written by the adapter's writer for clean rows (:func:`cjx_nomis_cde.clean_line`, the same
+    bytes as the model's); every other row is decoded by the model, with its issues."""
+    from cjx_nomis_cde import (  # noqa: PLC0415
+        FIELDS,
+        clean_line,
+        decode_fields,
+        message_line,
+        split_row,
+    )
+
+    watched = [(position - 1, FIELDS[position - 1].path) for position in DATE_POSITIONS]
+    count = len(FIELDS)
+    decoded_lines: list[Decoded] = []
+    for line in lines:
+        values = split_row(line)
+        noms = values[3] if len(values) > 3 else ""
+        dates: list[tuple[str, bool]] = []
+        if len(values) == count:
+            # a far-future date needs "/" and a year of 2100 or more at a field's end: a line
+            # of ASCII without quotes and without that has none (checked in C, so the fields
+            # are looked at in the few lines that might)
+            might = '"' in line or not line.isascii() or _FAR.search(line) is not None
+            for index, path in watched if might else ():
+                text = values[index]
+                # a year of FAR_FUTURE_YEAR or later (four digits compare as their numbers;
+                # the comparison first, as few dates pass it)
+                if (
+                    len(text) == 10
+                    and text[6:] >= _FAR_TEXT
+                    and text[6:].isdigit()
+                    and int(text[6:]) >= FAR_FUTURE_YEAR
+                ):
+                    dates.append((path, text == "31/12/2999"))
+            written = clean_line(values, line)
+            if written is not None:
+                decoded_lines.append((noms, written, [], dates))
+                continue
+        decoded = decode_fields(values)
+        issues = [(i.code, i.path, i.message) for i in decoded.issues]
+        if decoded.record is None or decoded.extract_date is None:
+            decoded_lines.append((noms, None, issues, dates))
+        else:
+            message = message_line(decoded.record, decoded.extract_date)
+            decoded_lines.append((noms, message, issues, dates))
+    return decoded_lines
 
 
 def _chunks(handle: Any, limit: int) -> Iterator[tuple[list[str], list[bytes], int]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from cjx.adapter import Adapter
-from cjx.codec import decode_json
+if TYPE_CHECKING:  # the NDJSON sink (the import's usual) needs neither at start-up
+    from cjx.adapter import Adapter
 
 __all__ = ["DirectorySink", "NdjsonSink"]
 
@@ -48,6 +48,8 @@ class DirectorySink:
         pass
 
     def write(self, noms: str, message: bytes) -> None:
+        from cjx.codec import decode_json  # noqa: PLC0415
+
         envelope = decode_json(message)
         data = self.adapter.encode(envelope)
         name = f"{noms}{self.adapter.extension}"
