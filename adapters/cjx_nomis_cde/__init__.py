@@ -47,7 +47,7 @@ from cjx.model import (
 from cjx.model._versions import reach
 
 from ._codec import NOT_CARRIED_CODE, DecodedRow, decode_fields, encode_fields, split_row
-from ._fast import clean_line
+from ._fast import CleanBody, clean_body, clean_line
 from ._format import FIELD_COUNT, FIELDS, FORMAT_NAME, SYSTEM, Field
 
 if TYPE_CHECKING:
@@ -57,10 +57,12 @@ __all__ = [
     "FIELDS",
     "FIELD_COUNT",
     "FORMAT_NAME",
+    "CleanBody",
     "DecodedRow",
     "Field",
     "NomisCdeAdapter",
     "adapter",
+    "clean_body",
     "clean_line",
     "decode_fields",
     "decode_row",

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from cjx.model import (
     DEFAULT_CLASSIFICATION,
@@ -55,7 +55,7 @@ from cjx.model._prisoner import BookingStatus
 from ._codec import FIRST_EXTRACT_DATE, _height
 from ._format import CUSTODY_STATUSES, FIELD_COUNT, FORMAT_NAME, NO_DATE, SYSTEM
 
-__all__ = ["ORDER", "clean_line"]
+__all__ = ["ORDER", "CleanBody", "clean_body", "clean_line"]
 
 #: What the writer writes, in the model's order: the record's fields, then each group's.
 ORDER: Final[dict[str, tuple[str, ...]]] = {
@@ -181,14 +181,15 @@ def _iso(text: str) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _occurred(text: str) -> str | None:
-    """The envelope's ``occurred_at`` for an extract date (``None`` when it is not one)."""
+def _extract_date(text: str) -> tuple[str, str] | None:
+    """An extract date's ``YYYY-MM-DD`` and the envelope's ``occurred_at`` for it (``None``
+    when it is not one the decoder reads)."""
     from cjx_nomis_cde import extract_instant  # noqa: PLC0415
 
     iso = _iso(text) if text != NO_DATE else None
     if iso is None or dt.date.fromisoformat(iso) < FIRST_EXTRACT_DATE:
         return None
-    return extract_instant(dt.date.fromisoformat(iso)).isoformat()
+    return iso, extract_instant(dt.date.fromisoformat(iso)).isoformat()
 
 
 @lru_cache(maxsize=64)
@@ -205,6 +206,39 @@ def _gender(text: str) -> str:
 def clean_line(values: list[str], line: str, *, clock: Clock = system_clock) -> bytes | None:
     """The message line of a row (``values``, split from ``line``, the row without its line
     end and its ``"``) when the row is clean, else ``None``: see the module."""
+    clean = clean_body(values, line)
+    if clean is None:
+        return None
+    body_json = clean.body
+    message_id = message_id_text_from_json(FORMAT_NAME, None, _TYPE, body_json)
+    if clock is system_clock:  # UTC: datetime's own text is the Timestamp's
+        produced = dt.datetime.now(dt.UTC).isoformat()
+    else:
+        produced = Timestamp.from_datetime(clock()).isoformat()
+    return (
+        f'{{"message_id":"{message_id}",{_HEAD}{clean.occurred}","produced_at":"{produced}",'
+        f"{_SOURCE}{clean.subject}],{_CLASSIFICATION}{body_json}}}"
+    ).encode()
+
+
+class CleanBody(NamedTuple):
+    """What :func:`clean_body` read of a clean row."""
+
+    noms: str
+    """The NOMS number (as the model holds it)."""
+    extract_date: str
+    """The extract date, ``YYYY-MM-DD``."""
+    body: str
+    """The record's canonical JSON: ``record.model_dump_json(exclude_none=True)``."""
+    occurred: str
+    """The envelope's ``occurred_at``."""
+    subject: str
+    """The envelope's subject identifiers, as JSON objects joined by commas."""
+
+
+def clean_body(values: list[str], line: str) -> CleanBody | None:
+    """The record's canonical JSON and what the envelope needs of a clean row, else ``None``
+    (the part of :func:`clean_line` the diff uses)."""
     if (
         len(values) != FIELD_COUNT
         or len(line) >= _LONGEST_ROW
@@ -213,9 +247,9 @@ def clean_line(values: list[str], line: str, *, clock: Clock = system_clock) -> 
     ):
         return None
     v = values
-    occurred = _occurred(v[0]) if v[0] else None
+    extract = _extract_date(v[0]) if v[0] else None
     noms_text = v[3]
-    if occurred is None or not noms_text:
+    if extract is None or not noms_text:
         return None
     try:
         noms = NomsNumber.parse(noms_text)
@@ -420,13 +454,4 @@ def clean_line(values: list[str], line: str, *, clock: Clock = system_clock) -> 
             parts.append(f'"phone_numbers":[{{"number":"{home[6]}"}}]')
         body.append(f'"contact_details":{{"addresses":[{{{",".join(parts)}}}]}}')
 
-    body_json = ",".join(body) + "}"
-    message_id = message_id_text_from_json(FORMAT_NAME, None, _TYPE, body_json)
-    if clock is system_clock:  # UTC: datetime's own text is the Timestamp's
-        produced = dt.datetime.now(dt.UTC).isoformat()
-    else:
-        produced = Timestamp.from_datetime(clock()).isoformat()
-    return (
-        f'{{"message_id":"{message_id}",{_HEAD}{occurred}","produced_at":"{produced}",'
-        f"{_SOURCE}{subject}],{_CLASSIFICATION}{body_json}}}"
-    ).encode()
+    return CleanBody(noms, extract[0], ",".join(body) + "}", extract[1], subject)

@@ -27,7 +27,14 @@ from cjx.model._prisoner import (
     PrisonerStatus,
 )
 from cjx.model._records import SentenceDates
-from cjx_nomis_cde import FIELD_COUNT, clean_line, decode_fields, message_line, split_row
+from cjx_nomis_cde import (
+    FIELD_COUNT,
+    clean_body,
+    clean_line,
+    decode_fields,
+    message_line,
+    split_row,
+)
 from cjx_nomis_cde._fast import ORDER
 
 INSTANT = dt.datetime(2026, 1, 5, 6, 30, 1, 250000, tzinfo=dt.UTC)
@@ -51,6 +58,18 @@ def _same_or_declined(line: str) -> bytes | None:
     if written is not None:
         assert expected is not None, "the writer wrote a row the full path rejects"
         assert written == expected
+        decoded = decode_fields(split_row(line))
+        assert decoded.record is not None
+        assert decoded.extract_date is not None
+        assert clean_body(split_row(line), line) == (
+            str(decoded.record.noms_number),
+            decoded.extract_date.isoformat(),
+            decoded.record.model_dump_json(exclude_none=True),
+            expected.split(b'"occurred_at":"', 1)[1].split(b'"', 1)[0].decode(),
+            expected.split(b'"subject":[', 1)[1].split(b"]", 1)[0].decode(),
+        )
+    else:
+        assert clean_body(split_row(line), line) is None
     return written
 
 
