@@ -19,7 +19,11 @@ same generated file (``cjx extract generate --seed 1``, 1 % defects):
   both files with the ``csv`` reader.
 
 Throughput is rows per second of wall time; the ratios divide by the peer's (import) or the
-floor's. The load average is printed before and after: the machine is shared.
+floor's. The import's stages run ``--repeat`` times (3 by default), interleaved (floor, peer,
+``-j 1``, ``-j 2``, floor, peer...) so that a burst of other work hits them alike; each figure
+is the median, and every run's wall time is printed. The peer is given the 153 field names on
+its command line: it imports pandas and pydantic, not cjx. The load average is printed before
+and after: the machine is shared.
 """
 
 from __future__ import annotations
@@ -44,12 +48,16 @@ for path in sys.argv[1:]:
 print(n)
 """
 
+NAMES = """
+from cjx_nomis_cde import FIELDS
+print(",".join(f.name.replace(".", "_") for f in FIELDS))
+"""
+
 PEER = """
 import sys
 import pandas
 from pydantic import create_model
-from cjx_nomis_cde import FIELDS
-names = [f.name.replace(".", "_") for f in FIELDS]
+names = sys.argv[3].split(",")
 Row = create_model("Row", **{name: (str, "") for name in names})
 frame = pandas.read_csv(
     sys.argv[1], sep="|", header=None, names=names, dtype=str, keep_default_na=False,
@@ -81,6 +89,11 @@ def _run(argv: list[str]) -> tuple[float, int, float]:
     return seconds, usage.ru_maxrss, max(cpu, children)
 
 
+def _median(measured: list[tuple[float, int, float]]) -> tuple[float, int, float]:
+    """The run of median wall time (its RSS and CPU time with it)."""
+    return sorted(measured)[len(measured) // 2]
+
+
 def _cjx(*args: str) -> list[str]:
     return [PY, "-m", "cjx", *args]
 
@@ -99,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rss-rows", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each import stage")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="cjx-bench-") as work:
@@ -106,14 +120,37 @@ def main() -> None:
         source = w / "old.dat"
         _generate(source, args.rows)
         rows = args.rows
-        floor_s, floor_rss, floor_cpu = _run([PY, "-c", FLOOR, str(source)])
-        peer_s, peer_rss, peer_cpu = _run([PY, "-c", PEER, str(source), str(w / "peer.ndjson")])
-        results = {}
-        for jobs in ("1", "2"):
-            out = w / f"j{jobs}.ndjson"
-            results[jobs] = _run(
-                _cjx("extract", "import", str(source), "--out", str(out), "-j", jobs, "--force")
-            )
+        # the field names, for the peer, from a process of their own: this one stays small, as
+        # each stage's process starts as a copy of it (its peak RSS would count cjx otherwise)
+        names = subprocess.run(
+            [PY, "-c", NAMES], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        stages: dict[str, list[str]] = {
+            "floor": [PY, "-c", FLOOR, str(source)],
+            "peer": [PY, "-c", PEER, str(source), str(w / "peer.ndjson"), names],
+            **{
+                jobs: _cjx(
+                    "extract",
+                    "import",
+                    str(source),
+                    "--out",
+                    str(w / f"j{jobs}.ndjson"),
+                    "-j",
+                    jobs,
+                    "--force",
+                )
+                for jobs in ("1", "2")
+            },
+        }
+        runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in stages}
+        for _ in range(args.repeat):
+            for name, argv in stages.items():
+                runs[name].append(_run(argv))
+        for name, measured in runs.items():
+            print(f"  {name:>5} wall s: {', '.join(f'{m[0]:.2f}' for m in measured)}")
+        floor_s, floor_rss, floor_cpu = _median(runs["floor"])
+        peer_s, peer_rss, peer_cpu = _median(runs["peer"])
+        results = {jobs: _median(runs[jobs]) for jobs in ("1", "2")}
         print(
             f"import of {rows:,} rows (rows/s of wall time; peak RSS; rows per CPU second, "
             "which load on a shared machine disturbs less):"

@@ -160,3 +160,19 @@ def test_far_future_dates_are_counted_however_they_are_written(written: str, cou
     values[66] = written  # field 67, the sentence expiry date
     ((_noms, _message, _issues, dates),) = decode_lines(["|".join(values)])
     assert [path for path, _none in dates] == (["field 67 sed_f67"] if counted else [])
+
+
+def test_the_row_index_finds_every_first_row() -> None:
+    """The NOMS-number index (an open-addressing table) against a dict, through its growth."""
+    from cjx.extract._import import RowIndex
+
+    rng = random.Random(5)
+    index = RowIndex()
+    expected: dict[str, int] = {}
+    for row in range(1, 30_001):
+        noms = (
+            f"{rng.choice('ABGR')}{rng.randrange(10_000):04d}{rng.choice('AZ')}{rng.choice('AZ')}"
+        )
+        assert index.first_row(noms, row) == expected.get(noms)
+        expected.setdefault(noms, row)
+    assert index.first_row("not a NOMS number", 1) is None

@@ -46,7 +46,14 @@ from cjx.model import (
 )
 from cjx.model._versions import reach
 
-from ._codec import NOT_CARRIED_CODE, DecodedRow, decode_fields, encode_fields, split_row
+from ._codec import (
+    NOT_CARRIED_CODE,
+    DecodedRow,
+    decode_fields,
+    encode_fields,
+    split_row,
+    unquote,
+)
 from ._fast import CleanBody, clean_body, clean_line
 from ._format import FIELD_COUNT, FIELDS, FORMAT_NAME, SYSTEM, Field
 
@@ -71,6 +78,7 @@ __all__ = [
     "extract_instant",
     "message_line",
     "split_row",
+    "unquote",
 ]
 
 LONDON: Final = ZoneInfo("Europe/London")

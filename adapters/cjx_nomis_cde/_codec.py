@@ -52,6 +52,7 @@ __all__ = [
     "decode_fields",
     "encode_fields",
     "split_row",
+    "unquote",
 ]
 
 FIELD_COUNT_CODE: Final = f"{FORMAT_NAME}.field-count"
@@ -66,11 +67,14 @@ _YOUTH: Final = {"YP": True, "N": False}
 _MARK_PARTS: Final = {62: "Head", 63: "Body"}
 
 
+def unquote(line: str) -> str:
+    """The row with every ``"`` removed (the layout's parser strips them all)."""
+    return line.replace('"', "") if '"' in line else line
+
+
 def split_row(line: str) -> list[str]:
     """The row's values: split on ``|``, every ``"`` removed."""
-    if '"' in line:
-        line = line.replace('"', "")
-    return line.split("|")
+    return unquote(line).split("|")
 
 
 class DecodedRow:

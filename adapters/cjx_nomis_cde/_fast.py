@@ -122,23 +122,33 @@ ORDER: Final[dict[str, tuple[str, ...]]] = {
 _LONGEST_ROW: Final = 4000
 _CACHE_LIMIT: Final = 100_000
 _CODE: Final = re.compile(CODE_PATTERN)
+#: The printable ASCII characters (space to ``~``) but the backslash, as bytes.
+_PRINTABLE_ASCII: Final = bytes(c for c in range(0x20, 0x7F) if c != ord("\\"))
 _PNC_TEXT: Final = re.compile(r"[0-9A-Za-z/ ]{1,64}")
 _BOOKINGS: Final = {
     text: BookingStatus.model_validate({"activity": activity, "in_out": in_out}).model_dump_json()
     for text, (activity, in_out) in CUSTODY_STATUSES.items()
 }
 _YOUTH: Final = {"YP": "true", "N": "false"}
-#: Sentence key dates (SentenceDates order) as ``(position, whether it is a SentenceDate)``.
-_KEY_DATES: Final = (
-    ('"sentence_expiry":', 67, True),
-    ('"conditional_release":', 71, True),
-    ('"non_parole":', 72, True),
-    ('"licence_expiry":', 73, True),
-    ('"home_detention_curfew_eligibility":', 68, True),
-    ('"parole_eligibility":', 70, True),
-    ('"home_detention_curfew_actual":', 69, True),
-    ('"topup_supervision_expiry":', 153, True),
-    ('"release_date":', 65, False),
+#: Sentence key dates (SentenceDates order): ``(index, JSON before the date, JSON after it)``;
+#: all but the release date are SentenceDates (``{"reported": ...}``).
+_KEY_DATES: Final = tuple(
+    (
+        position - 1,
+        f'"{name}":{{"reported":"' if reported else f'"{name}":"',
+        '"}' if reported else '"',
+    )
+    for name, position, reported in (
+        ("sentence_expiry", 67, True),
+        ("conditional_release", 71, True),
+        ("non_parole", 72, True),
+        ("licence_expiry", 73, True),
+        ("home_detention_curfew_eligibility", 68, True),
+        ("parole_eligibility", 70, True),
+        ("home_detention_curfew_actual", 69, True),
+        ("topup_supervision_expiry", 153, True),
+        ("release_date", 65, False),
+    )
 )
 _TYPE: Final = PrisonerRecord.message_type
 _HEAD: Final = (
@@ -150,6 +160,8 @@ _CLASSIFICATION: Final = f'"classification":"{DEFAULT_CLASSIFICATION}","body":'
 #: Codes seen to match the pattern (`x in _codes or _is_code(x)`: no call for a known one).
 _codes: set[str] = set()
 _dates: dict[str, str] = {}
+#: Height text (``1.78``) -> its JSON member (a few hundred distinct values in an estate).
+_heights: dict[str, str] = {}
 
 
 def _is_code(text: str) -> bool:
@@ -178,6 +190,18 @@ def _iso(text: str) -> str | None:
             _dates.clear()
         _dates[text] = iso
     return iso
+
+
+def _identifier(
+    kind: type[NomsNumber] | type[BookNumber] | type[CroNumber] | type[PncId], text: str
+) -> str:
+    """``str(kind.parse(text))``: a text already in the identifier's canonical form (as nearly
+    every row's are) is checked by the form's pattern and the check character alone, which is
+    what ``parse`` does to it (a test holds the two equal)."""
+    if kind._form.fullmatch(text) is not None:
+        kind._check(text)
+        return text
+    return str(kind.parse(text))
 
 
 @lru_cache(maxsize=64)
@@ -239,12 +263,13 @@ class CleanBody(NamedTuple):
 def clean_body(values: list[str], line: str) -> CleanBody | None:
     """The record's canonical JSON and what the envelope needs of a clean row, else ``None``
     (the part of :func:`clean_line` the diff uses)."""
-    if (
-        len(values) != FIELD_COUNT
-        or len(line) >= _LONGEST_ROW
-        or not line.isprintable()
-        or "\\" in line
-    ):
+    if len(values) != FIELD_COUNT or len(line) >= _LONGEST_ROW:
+        return None
+    if line.isascii():
+        # printable ASCII but the backslash: nothing is left when those bytes are deleted
+        if line.encode().translate(None, _PRINTABLE_ASCII):
+            return None
+    elif not line.isprintable() or "\\" in line:
         return None
     v = values
     extract = _extract_date(v[0]) if v[0] else None
@@ -252,9 +277,9 @@ def clean_body(values: list[str], line: str) -> CleanBody | None:
     if extract is None or not noms_text:
         return None
     try:
-        noms = NomsNumber.parse(noms_text)
-        book = BookNumber.parse(v[5]) if v[5] else None
-        cro = CroNumber.parse(v[9]) if v[9] else None
+        noms = _identifier(NomsNumber, noms_text)
+        book = _identifier(BookNumber, v[5]) if v[5] else None
+        cro = _identifier(CroNumber, v[9]) if v[9] else None
     except IdentifierError:
         return None
     body = [f'{{"noms_number":"{noms}"']
@@ -269,7 +294,7 @@ def clean_body(values: list[str], line: str) -> CleanBody | None:
             if not _PNC_TEXT.fullmatch(item):
                 return None
             try:
-                pnc = PncId.parse(item)
+                pnc = _identifier(PncId, item)
             except IdentifierError:
                 return None
             if first is None:
@@ -385,23 +410,23 @@ def clean_body(values: list[str], line: str) -> CleanBody | None:
             return None
         parts.append(f'"reception_date":"{iso}"')
     dates = []
-    for key, position, reported in _KEY_DATES:
-        text = v[position - 1]
+    for index, head, tail in _KEY_DATES:
+        text = v[index]
         if text and text != NO_DATE:
             iso = _dates.get(text) or _iso(text)
             if iso is None:
                 return None
-            dates.append(f'{key}{{"reported":"{iso}"}}' if reported else f'{key}"{iso}"')
+            dates.append(f"{head}{iso}{tail}")
     if dates:
         parts.append(f'"dates":{{{",".join(dates)}}}')
-    offences = []
-    for text, primary in ((v[42], "true"), (v[146], "false")):
-        if text:
-            for code in text.split("~"):
-                if not (code in _codes or _is_code(code)):
-                    return None
-                offences.append(f'{{"offence_code":"{code}","primary_sentence":{primary}}}')
-    if offences:
+    if v[42] or v[146]:
+        offences = []
+        for text, primary in ((v[42], "true"), (v[146], "false")):
+            if text:
+                for code in text.split("~"):
+                    if not (code in _codes or _is_code(code)):
+                        return None
+                    offences.append(f'{{"offence_code":"{code}","primary_sentence":{primary}}}')
         parts.append(f'"convicted_offences":[{",".join(offences)}]')
     if parts:
         body.append(f'"sentence":{{{",".join(parts)}}}')
@@ -413,10 +438,15 @@ def clean_body(values: list[str], line: str) -> CleanBody | None:
     # physical details
     parts = []
     if v[53]:
-        height = _height(v[53])
+        height = _heights.get(v[53])
         if height is None:
-            return None
-        parts.append(f'"height_centimetres":{height}')
+            centimetres = _height(v[53])
+            if centimetres is None:
+                return None
+            if len(_heights) >= _CACHE_LIMIT:
+                _heights.clear()
+            height = _heights[v[53]] = f'"height_centimetres":{centimetres}'
+        parts.append(height)
     if v[55]:
         parts.append(f'"hair_colour":"{v[55]}"')
     if v[57]:
@@ -429,13 +459,13 @@ def clean_body(values: list[str], line: str) -> CleanBody | None:
         parts.append(f'"shape_of_face":"{v[59]}"')
     if v[58]:
         parts.append(f'"build":"{v[58]}"')
-    marks = [
-        f'{{"body_part":"{part}","comment":"{comment}"}}'
-        for part, text in (("Head", v[61]), ("Body", v[62]))
-        if text
-        for comment in text.split("~")
-    ]
-    if marks:
+    if v[61] or v[62]:
+        marks = [
+            f'{{"body_part":"{part}","comment":"{comment}"}}'
+            for part, text in (("Head", v[61]), ("Body", v[62]))
+            if text
+            for comment in text.split("~")
+        ]
         parts.append(f'"marks":[{",".join(marks)}]')
     if parts:
         body.append(f'"physical_details":{{{",".join(parts)}}}')
@@ -444,7 +474,7 @@ def clean_body(values: list[str], line: str) -> CleanBody | None:
     home = v[93:100]
     if any(home):
         parts = []
-        lines = ", ".join(part for part in home[:5] if part)
+        lines = ", ".join(filter(None, home[:5]))
         if lines:
             parts.append(f'"full_address":"{lines}"')
         if home[5]:

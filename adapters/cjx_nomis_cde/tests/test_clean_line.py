@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from cjx.extract import DEFECT_KINDS, generate_rows
-from cjx.model import PrisonerRecord, Timestamp
+from cjx.model import (
+    BookNumber,
+    CroNumber,
+    IdentifierError,
+    NomsNumber,
+    PncId,
+    PrisonerRecord,
+    Timestamp,
+)
 from cjx.model._prisoner import (
     PersonalDetails,
     PhysicalDetails,
@@ -35,7 +43,7 @@ from cjx_nomis_cde import (
     message_line,
     split_row,
 )
-from cjx_nomis_cde._fast import ORDER
+from cjx_nomis_cde._fast import ORDER, _identifier
 
 INSTANT = dt.datetime(2026, 1, 5, 6, 30, 1, 250000, tzinfo=dt.UTC)
 
@@ -202,3 +210,26 @@ def test_any_changed_row_is_written_as_the_full_path_writes_it_or_declined(
     for position, value in changes:
         values[position] = value
     _same_or_declined("|".join(values))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), kind=st.sampled_from([NomsNumber, BookNumber, CroNumber, PncId]))
+def test_an_identifier_in_its_canonical_form_is_read_as_parse_reads_it(
+    data: st.DataObject, kind: type[NomsNumber | BookNumber | CroNumber | PncId]
+) -> None:
+    """The writer checks a text already in an identifier's canonical form by the form and the
+    check character alone: the same text, or the same refusal, as ``parse``."""
+    text = data.draw(st.from_regex(kind.pattern, fullmatch=True))
+    try:
+        expected: str | IdentifierError = str(kind.parse(text))
+    except IdentifierError as exc:
+        expected = exc
+    try:
+        read: str | IdentifierError = _identifier(kind, text)
+    except IdentifierError as exc:
+        read = exc
+    if isinstance(expected, IdentifierError):
+        assert isinstance(read, IdentifierError)
+        assert read.code == expected.code
+    else:
+        assert read == expected

@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -87,10 +88,13 @@ def _noms_key(text: str) -> int | None:
 
 class RowIndex:
     """NOMS number -> first row, in an open-addressing table of 64-bit words (8 bytes a slot,
-    half full at most): about 16 bytes a row, where a ``dict`` would take over 100."""
+    half full at most): about 16 bytes a row, where a ``dict`` would take over 100. A key's
+    first slot is the top bits of its 32-bit Fibonacci hash (the low bits of the product
+    would follow the key's low bits, and NOMS numbers that share them would cluster)."""
 
     def __init__(self) -> None:
         self._slots = array("Q", bytes(8 * 1024))
+        self._shift = 32 - 10  # 2**10 slots
         self._used = 0
 
     def first_row(self, noms: str, row: int) -> int | None:
@@ -100,29 +104,35 @@ class RowIndex:
             return None
         slots = self._slots
         mask = len(slots) - 1
-        index = (key * 2654435761) & mask
+        index = ((key * _FIBONACCI) & 0xFFFFFFFF) >> self._shift
+        tag = (key + 1) << 32
         while True:
             word = slots[index]
             if word == 0:
-                slots[index] = ((key + 1) << 32) | row
+                slots[index] = tag | row
                 self._used += 1
                 if self._used * 2 > len(slots):
                     self._grow()
                 return None
-            if (word >> 32) == key + 1:
+            if word >> 32 == key + 1:
                 return word & 0xFFFFFFFF
             index = (index + 1) & mask
 
     def _grow(self) -> None:
         old = self._slots
-        self._slots = array("Q", bytes(16 * len(old)))
-        mask = len(self._slots) - 1
+        self._slots = slots = array("Q", bytes(16 * len(old)))
+        self._shift -= 1
+        mask = len(slots) - 1
         for word in old:
             if word:
-                index = (((word >> 32) - 1) * 2654435761) & mask
-                while self._slots[index]:
+                index = ((((word >> 32) - 1) * _FIBONACCI) & 0xFFFFFFFF) >> self._shift
+                while slots[index]:
                     index = (index + 1) & mask
-                self._slots[index] = word
+                slots[index] = word
+
+
+#: 2**32 divided by the golden ratio (Knuth's multiplicative hash).
+_FIBONACCI: Final = 2654435769
 
 
 @dataclass
@@ -184,21 +194,22 @@ def decode_lines(lines: list[str]) -> list[Decoded]:
         clean_line,
         decode_fields,
         message_line,
-        split_row,
+        unquote,
     )
 
     watched = [(position - 1, FIELDS[position - 1].path) for position in DATE_POSITIONS]
     count = len(FIELDS)
     decoded_lines: list[Decoded] = []
-    for line in lines:
-        values = split_row(line)
+    for row_text in lines:
+        line = unquote(row_text)
+        values = line.split("|")
         noms = values[3] if len(values) > 3 else ""
         dates: list[tuple[str, bool]] = []
         if len(values) == count:
             # a far-future date needs "/" and a year of 2100 or more at a field's end: a line
-            # of ASCII without quotes and without that has none (checked in C, so the fields
-            # are looked at in the few lines that might)
-            might = '"' in line or not line.isascii() or _FAR.search(line) is not None
+            # of ASCII without that has none (checked in C, so the fields are looked at in
+            # the few lines that might)
+            might = not line.isascii() or _FAR.search(line) is not None
             for index, path in watched if might else ():
                 text = values[index]
                 # a year of FAR_FUTURE_YEAR or later (four digits compare as their numbers;
@@ -226,16 +237,8 @@ def decode_lines(lines: list[str]) -> list[Decoded]:
 
 def _chunks(handle: Any, limit: int) -> Iterator[tuple[list[str], list[bytes], int]]:
     """``(texts, raw lines, end offset)`` chunks of at most ``limit`` lines."""
-    texts: list[str] = []
-    raws: list[bytes] = []
-    for raw in handle:
-        raws.append(raw)
-        texts.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
-        if len(raws) == limit:
-            yield texts, raws, handle.tell()
-            texts, raws = [], []
-    if raws:
-        yield texts, raws, handle.tell()
+    while raws := list(islice(handle, limit)):
+        yield [raw.decode("utf-8", "replace").rstrip("\r\n") for raw in raws], raws, handle.tell()
 
 
 @dataclass
