@@ -8,7 +8,8 @@ and the model's validation, and serialises the body directly.
 
 What it takes as proof, field by field (anything else is ``None``):
 
-* **Text.** The whole row is printable (``str.isprintable``) and holds no backslash, and it is
+* **Text.** The whole row is printable (``str.isprintable``; printable ASCII is checked as
+  bytes) and holds no backslash, and it is
   shorter than any text's limit: then every text value passes the model's text rule (no
   character XML 1.0 cannot carry, at most 4,000 characters) and its JSON is the text itself
   between quotes (nothing to escape: the split has removed every ``"``).
@@ -16,10 +17,15 @@ What it takes as proof, field by field (anything else is ``None``):
   pattern; those seen are remembered (a bounded cache of codes: reference data, not people's).
 * **Dates** read as the decoder reads them (``DD/MM/YYYY``, a calendar date; ``31/12/2999``
   is no date); the text of each date read is remembered (a bounded cache).
-* **Identifiers** are parsed by their own types, as the decoder does; a PNC's written form must
-  match the model's pattern for it. Identifiers are never remembered.
+* **Identifiers** are read by their own types, as the decoder does (a text already in the
+  canonical form by its pattern and check character, which is what ``parse`` does to it); a
+  PNC's written form must match the model's pattern for it. Identifiers are never remembered.
 * **The rest** (gender, the youth flag, the custody status, the height, alerts, marks, the
   address) is read by the decoder's own rules; each value the decoder would report is ``None``.
+  Heights read are remembered (a bounded cache).
+
+:func:`clean_body` is the same without the envelope's line: the record's canonical JSON, which
+``cjx extract diff`` stores and compares.
 
 The body's fields come in the model's order (the order ``model_dump_json`` writes):
 :data:`ORDER` lists what this writer writes, group by group, and a test holds it to the
