@@ -176,3 +176,27 @@ def test_the_row_index_finds_every_first_row() -> None:
         assert index.first_row(noms, row) == expected.get(noms)
         expected.setdefault(noms, row)
     assert index.first_row("not a NOMS number", 1) is None
+
+
+def test_a_checkpoint_that_cannot_be_made_durable_stops_the_import(tmp_path: Path) -> None:
+    """Checkpoints are made durable off the import's thread: a failure there (a full disk,
+    here a sink whose sync fails) is raised by the import, and no checkpoint names it."""
+    from cjx.extract._import import Checkpoint, import_extract
+    from cjx.extract._sinks import NdjsonSink
+
+    class FailingSync(NdjsonSink):
+        syncs = 0
+
+        def sync(self) -> None:  # the first (a checkpoint's, on the saver's thread) fails
+            self.syncs += 1
+            if self.syncs == 1:
+                raise OSError(28, "No space left on device")
+
+    source = tmp_path / "extract.dat"
+    _write(source, 30, seed=3)
+    checkpoint = Checkpoint(tmp_path / "run.checkpoint.json", "test")
+    sink = FailingSync(tmp_path / "out.ndjson", resume=False)
+    with (tmp_path / "rejects.ndjson").open("wb") as rejects, pytest.raises(OSError, match="space"):
+        import_extract(source, sink, rejects=rejects, checkpoint=checkpoint, checkpoint_every=10)
+    sink.close()
+    assert checkpoint.load() is None

@@ -70,7 +70,14 @@ class Sink(Protocol):
     def write(self, noms: str, message: bytes) -> None: ...
 
     def flush(self) -> int:
-        """Make what was written durable; returns the position to resume from."""
+        """Hand what was written on (to the operating system, or to the broker and its
+        confirms); returns the position to resume from once :meth:`sync` has made it durable."""
+        ...
+
+    def sync(self) -> None:
+        """Make what :meth:`flush` handed on durable. Called on a thread of its own while the
+        import goes on writing, so it must not touch what :meth:`write` uses (an ``fsync`` of
+        the file's descriptor is fine)."""
         ...
 
     def close(self) -> None: ...
@@ -316,6 +323,7 @@ def import_extract(
                     index.first_row(parts[3], row)
         handle.seek(offset)
         chunks = _chunks(handle, CHUNK)
+        saver = _Saver()
         executor = (
             ProcessPoolExecutor(jobs, initializer=_watch_parent, initargs=(os.getpid(),))
             if jobs > 1
@@ -364,11 +372,14 @@ def import_extract(
                     progress(summary, end, size)
                 if summary.rows - since >= checkpoint_every:
                     since = summary.rows
-                    _save(checkpoint, sink, rejects, end, summary)
+                    saver.save(checkpoint, sink, rejects, end, summary)
+            saver.wait()
         finally:
             if executor is not None:
                 executor.shutdown(cancel_futures=True)
+            saver.wait(quiet=True)
     sink.flush()
+    sink.sync()
     rejects.flush()
     checkpoint.remove()
     return summary
@@ -416,17 +427,50 @@ def _reject(row: int, issues: list[tuple[str, str, str]], raw: bytes) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode() + b"\n"
 
 
-def _save(
-    checkpoint: Checkpoint, sink: Sink, rejects: Any, offset: int, summary: ImportSummary
-) -> None:
-    position = sink.flush()
-    rejects.flush()
-    os.fsync(rejects.fileno())
-    checkpoint.save(
-        {
+class _Saver:
+    """Writes checkpoints, their ``fsync`` calls off the import's thread.
+
+    A checkpoint names the input's offset, the outputs' sizes and the counts at the end of a
+    chunk. :meth:`save` takes them on the import's thread (the sink's :meth:`Sink.flush`, the
+    rejects' buffer, the summary's JSON), then a thread of its own makes both outputs durable
+    and only then writes the checkpoint, while the import goes on decoding. One save is in
+    flight at a time. A run killed before a save ends resumes from the checkpoint before it:
+    the outputs are truncated to that one's sizes, and the rows after it are read again.
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def save(
+        self, checkpoint: Checkpoint, sink: Sink, rejects: Any, offset: int, summary: ImportSummary
+    ) -> None:
+        self.wait()
+        position = sink.flush()
+        rejects.flush()
+        state = {
             "offset": offset,
             "sink": position,
             "rejects_size": rejects.tell(),
             "summary": summary.as_json(),
         }
-    )
+
+        def durable() -> None:
+            try:
+                sink.sync()
+                os.fsync(rejects.fileno())
+                checkpoint.save(state)
+            except BaseException as exc:  # raised on the import's thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=durable, name="cjx-checkpoint", daemon=True)
+        self._thread.start()
+
+    def wait(self, *, quiet: bool = False) -> None:
+        """Until the save in flight is written; its error raised (unless ``quiet``)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        error, self._error = self._error, None
+        if error is not None and not quiet:
+            raise error

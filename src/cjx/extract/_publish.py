@@ -82,6 +82,9 @@ class PublishSink:
             self.published += len(pending)
         return self.published
 
+    def sync(self) -> None:
+        """Nothing: :meth:`flush` returns once the broker has confirmed every message."""
+
     async def _publish(self, messages: list[Message], keys: list[str]) -> None:
         await asyncio.gather(
             *(

@@ -28,8 +28,10 @@ class NdjsonSink:
 
     def flush(self) -> int:
         self.handle.flush()
-        os.fsync(self.handle.fileno())
         return self.handle.tell()
+
+    def sync(self) -> None:
+        os.fsync(self.handle.fileno())
 
     def close(self) -> None:
         self.handle.close()
@@ -59,6 +61,9 @@ class DirectorySink:
 
     def flush(self) -> int:
         return 0
+
+    def sync(self) -> None:
+        """Nothing: each file is written whole and renamed into place."""
 
     def close(self) -> None:
         pass
