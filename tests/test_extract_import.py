@@ -200,3 +200,29 @@ def test_a_checkpoint_that_cannot_be_made_durable_stops_the_import(tmp_path: Pat
         import_extract(source, sink, rejects=rejects, checkpoint=checkpoint, checkpoint_every=10)
     sink.close()
     assert checkpoint.load() is None
+
+
+def test_the_import_gives_the_collector_its_thresholds_back(tmp_path: Path) -> None:
+    """The collector runs less often during an import, and as before after it."""
+    import gc
+
+    from cjx.extract._import import Checkpoint, import_extract
+    from cjx.extract._sinks import NdjsonSink
+
+    before = gc.get_threshold()
+    source = tmp_path / "extract.dat"
+    _write(source, 5, seed=4)
+    seen: list[int] = []
+    sink = NdjsonSink(tmp_path / "out.ndjson", resume=False)
+    with (tmp_path / "rejects.ndjson").open("wb") as rejects:
+        import_extract(
+            source,
+            sink,
+            rejects=rejects,
+            checkpoint=Checkpoint(tmp_path / "c.json", "test"),
+            progress=lambda *_: seen.append(gc.get_threshold()[0]),
+        )
+    sink.close()
+    assert seen
+    assert seen[0] > before[0]
+    assert gc.get_threshold() == before

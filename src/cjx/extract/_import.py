@@ -19,6 +19,7 @@ in the file's order.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -57,6 +59,8 @@ _FAR_TEXT: Final = f"{FAR_FUTURE_YEAR:04d}"
 #: A year of FAR_FUTURE_YEAR (2100) or later ending a field (the test holds it to the year).
 _FAR: Final = re.compile(r"/(?:2[1-9]|[3-9][0-9])[0-9]{2}(?:\||$)")
 CHUNK: Final = 2000
+#: New containers between two young collections while an import decodes (the default is 700).
+_YOUNG_COLLECTION: Final = 20_000
 EXAMPLES: Final = 5
 
 
@@ -302,6 +306,45 @@ def import_extract(
     """Import ``source`` into ``sink``, rejects to the binary file ``rejects``; resumes from
     ``checkpoint`` when it holds a state. ``progress(summary, offset, size)`` is called per
     chunk. ``kill_at`` (the tests' kill) ends the process with SIGKILL at that row."""
+    with _fewer_collections():
+        return _import(
+            source,
+            sink,
+            rejects=rejects,
+            checkpoint=checkpoint,
+            jobs=jobs,
+            checkpoint_every=checkpoint_every,
+            progress=progress,
+            kill_at=kill_at,
+        )
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs less often while rows are decoded: a row makes a few
+    dozen short-lived lists and tuples, and at the default (a young collection every 700 new
+    containers) the collector walks each chunk's surviving rows again and again. Cycles are
+    still collected; a young generation of 20,000 containers is a few MiB at most. Measured
+    about 4 % faster on 100,000 rows (docs/performance.md)."""
+    before = gc.get_threshold()
+    gc.set_threshold(_YOUNG_COLLECTION, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _import(
+    source: Path,
+    sink: Sink,
+    *,
+    rejects: Any,
+    checkpoint: Checkpoint,
+    jobs: int,
+    checkpoint_every: int,
+    progress: Callable[[ImportSummary, int, int], None] | None,
+    kill_at: int | None,
+) -> ImportSummary:
     size = source.stat().st_size
     state = checkpoint.load()
     index = RowIndex()
@@ -387,7 +430,9 @@ def import_extract(
 
 def _watch_parent(parent: int) -> None:
     """In a worker: end when the import that started it is gone (killed: nothing else
-    would end a worker waiting for its next chunk)."""
+    would end a worker waiting for its next chunk). The worker's collector runs as the
+    import's does (:func:`_fewer_collections`)."""
+    gc.set_threshold(_YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
     def watch() -> None:
         while os.getppid() == parent:
