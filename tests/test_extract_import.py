@@ -149,6 +149,7 @@ def test_the_far_future_search_finds_exactly_the_years_from_the_limit() -> None:
         ('01/01/21"50', True),
         ("01/01/\u0662\u0661\u0665\u0660", True),  # Arabic-Indic digits: int() reads them
         ("31/12/2999", True),
+        ("01/01/\u00b2100", False),  # a superscript two: a digit, but no number int() reads
         ("01/01/2099", False),
         ("", False),
     ],
@@ -226,3 +227,51 @@ def test_the_import_gives_the_collector_its_thresholds_back(tmp_path: Path) -> N
     assert seen
     assert seen[0] > before[0]
     assert gc.get_threshold() == before
+
+
+def test_a_checkpoint_holds_the_summary_as_it_was_at_its_rows(tmp_path: Path) -> None:
+    """A checkpoint is written on a thread of its own while the import goes on: it must hold
+    the counts and examples of the rows before it, not of rows read while it was written, or
+    a resumed run counts those rows twice."""
+    import time
+
+    from cjx.extract._import import Checkpoint, import_extract
+    from cjx.extract._sinks import NdjsonSink
+
+    lines = [r.line for r in generate_rows(8000, seed=3)]
+    for i in (4000, 4001):  # rows 4001 and 4002, just after the first checkpoint, are short
+        lines[i] = "|".join(lines[i].split("|")[:10])
+    source = tmp_path / "extract.dat"
+    source.write_text("".join(line + "\n" for line in lines))
+
+    class SlowDisk(NdjsonSink):
+        written = 0
+
+        def sync(self) -> None:
+            time.sleep(0.3)  # the import goes on meanwhile
+            super().sync()
+
+        def write(self, noms: str, message: bytes) -> None:
+            self.written += 1
+            if self.written == 7000:
+                raise KeyboardInterrupt  # Ctrl-C after the rows the test needs
+            super().write(noms, message)
+
+    checkpoint = Checkpoint(tmp_path / "run.checkpoint.json", "test")
+    out = tmp_path / "out.ndjson"
+    sink = SlowDisk(out, resume=False)
+    with (tmp_path / "rejects").open("wb") as rejects, pytest.raises(KeyboardInterrupt):
+        import_extract(source, sink, rejects=rejects, checkpoint=checkpoint, checkpoint_every=4000)
+    sink.close()
+    state = checkpoint.load()
+    assert state is not None
+    assert state["summary"]["rows"] == 4000
+    assert state["summary"]["examples"] == {}
+    resumed = NdjsonSink(out, resume=True)
+    with (tmp_path / "rejects").open("r+b") as kept:
+        summary = import_extract(
+            source, resumed, rejects=kept, checkpoint=checkpoint, checkpoint_every=4000
+        )
+    resumed.close()
+    assert summary.examples == {"nomis-cde.field-count": [4001, 4002]}
+    assert summary.codes["nomis-cde.field-count"] == 2

@@ -186,11 +186,13 @@ def encode_row(record: PrisonerRecord, extract_date: dt.date) -> str:
     return "|".join(values)
 
 
-def __getattr__(name: str) -> Any:
-    # the adapter (the cjx.adapters entry point) is made on first use: cjx.adapter, which it
-    # subclasses, loads the codecs and schemas, which a bulk import does not need
-    if name in ("adapter", "NomisCdeAdapter"):
-        from . import _adapter  # noqa: PLC0415
+if not TYPE_CHECKING:  # for mypy, the names come from the imports above
 
-        return getattr(_adapter, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        # the adapter (the cjx.adapters entry point) is made on first use: cjx.adapter, which
+        # it subclasses, loads the codecs and schemas, which a bulk import does not need
+        if name in ("adapter", "NomisCdeAdapter"):
+            from . import _adapter  # noqa: PLC0415
+
+            return getattr(_adapter, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -228,7 +228,7 @@ def decode_lines(lines: list[str]) -> list[Decoded]:
                 if (
                     len(text) == 10
                     and text[6:] >= _FAR_TEXT
-                    and text[6:].isdigit()
+                    and text[6:].isdecimal()  # what int() reads (isdigit() takes "²")
                     and int(text[6:]) >= FAR_FUTURE_YEAR
                 ):
                     dates.append((path, text == "31/12/2999"))
@@ -271,10 +271,25 @@ class Checkpoint:
             )
         return dict(data)
 
-    def save(self, state: dict[str, Any]) -> None:
+    def text(self, state: dict[str, Any]) -> str:
+        """The checkpoint file's text for ``state`` (made when the state is taken: the
+        summary it holds goes on changing)."""
+        return json.dumps({"fingerprint": self.fingerprint, **state})
+
+    def write(self, text: str) -> None:
+        """Write the checkpoint durably: a file beside it, synced, renamed over it, and the
+        directory synced (a crash leaves the old checkpoint or the new one, whole)."""
         temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps({"fingerprint": self.fingerprint, **state}))
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         temporary.replace(self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -305,7 +320,11 @@ def import_extract(
 ) -> ImportSummary:
     """Import ``source`` into ``sink``, rejects to the binary file ``rejects``; resumes from
     ``checkpoint`` when it holds a state. ``progress(summary, offset, size)`` is called per
-    chunk. ``kill_at`` (the tests' kill) ends the process with SIGKILL at that row."""
+    chunk. ``kill_at`` (the tests' kill) ends the process with SIGKILL at that row.
+
+    While it runs, the process's cyclic garbage collector runs less often
+    (:func:`_fewer_collections`); two imports on two threads of one process at once may leave
+    it so."""
     with _fewer_collections():
         return _import(
             source,
@@ -424,6 +443,7 @@ def _import(
     sink.flush()
     sink.sync()
     rejects.flush()
+    os.fsync(rejects.fileno())
     checkpoint.remove()
     return summary
 
@@ -493,23 +513,27 @@ class _Saver:
         self.wait()
         position = sink.flush()
         rejects.flush()
-        state = {
-            "offset": offset,
-            "sink": position,
-            "rejects_size": rejects.tell(),
-            "summary": summary.as_json(),
-        }
+        # the text now, on this thread: the summary goes on changing while the thread runs
+        text = checkpoint.text(
+            {
+                "offset": offset,
+                "sink": position,
+                "rejects_size": rejects.tell(),
+                "summary": summary.as_json(),
+            }
+        )
 
         def durable() -> None:
             try:
                 sink.sync()
                 os.fsync(rejects.fileno())
-                checkpoint.save(state)
+                checkpoint.write(text)
             except BaseException as exc:  # raised on the import's thread by wait()
                 self._error = exc
 
-        self._thread = threading.Thread(target=durable, name="cjx-checkpoint", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=durable, name="cjx-checkpoint", daemon=True)
+        thread.start()
+        self._thread = thread  # only once started: wait() joins it
 
     def wait(self, *, quiet: bool = False) -> None:
         """Until the save in flight is written; its error raised (unless ``quiet``)."""

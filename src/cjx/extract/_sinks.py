@@ -63,7 +63,9 @@ class DirectorySink:
         return 0
 
     def sync(self) -> None:
-        """Nothing: each file is written whole and renamed into place."""
+        """Nothing. Each file is written whole and renamed into place, so none is ever half
+        written; the files are not synced (a crash can lose the last ones written, and a
+        re-run with the same arguments writes them again: resuming needs nothing here)."""
 
     def close(self) -> None:
         pass
