@@ -49,6 +49,7 @@ from ._format import CUSTODY_STATUSES, FIELD_COUNT, FIELDS, FORMAT_NAME, NO_DATE
 
 __all__ = [
     "DecodedRow",
+    "calendar_date",
     "decode_fields",
     "encode_fields",
     "split_row",
@@ -90,9 +91,9 @@ class DecodedRow:
         self.issues = issues
 
 
-def _date(text: str, position: int, issues: list[Issue]) -> dt.date | None:
-    if text == NO_DATE:
-        return None
+def calendar_date(text: str) -> dt.date | None:
+    """The calendar date ``text`` writes as ``DD/MM/YYYY``, else ``None`` (the decoder's
+    reading of every date field; ``31/12/2999`` is a date here, the callers' "no date")."""
     if len(text) == 10 and text[2] == "/" and text[5] == "/":
         day, month, year = text[:2], text[3:5], text[6:]
         if day.isdigit() and month.isdigit() and year.isdigit() and day.isascii():
@@ -100,8 +101,16 @@ def _date(text: str, position: int, issues: list[Issue]) -> dt.date | None:
                 return dt.date(int(year), int(month), int(day))
             except ValueError:
                 pass
-    issues.append(error("date.format", field_path(position), "expected a date DD/MM/YYYY"))
     return None
+
+
+def _date(text: str, position: int, issues: list[Issue]) -> dt.date | None:
+    if text == NO_DATE:
+        return None
+    value = calendar_date(text)
+    if value is None:
+        issues.append(error("date.format", field_path(position), "expected a date DD/MM/YYYY"))
+    return value
 
 
 def _identifier(

@@ -15,8 +15,8 @@ What it takes as proof, field by field (anything else is ``None``):
   between quotes (nothing to escape: the split has removed every ``"``).
 * **Codes** (prison, category, movement reason, offence, alert) match the model's code
   pattern; those seen are remembered (a bounded cache of codes: reference data, not people's).
-* **Dates** read as the decoder reads them (``DD/MM/YYYY``, a calendar date; ``31/12/2999``
-  is no date); the text of each date read is remembered (a bounded cache).
+* **Dates** read by the decoder's own reading (:func:`~._codec.calendar_date`;
+  ``31/12/2999`` is no date); the text of each date read is remembered (a bounded cache).
 * **Identifiers** are read by their own types, as the decoder does (a text already in the
   canonical form by its pattern and check character, which is what ``parse`` does to it); a
   PNC's written form must match the model's pattern for it. Identifiers are never remembered.
@@ -58,7 +58,7 @@ from cjx.model import (
 from cjx.model._open_codes import CODE_PATTERN
 from cjx.model._prisoner import BookingStatus
 
-from ._codec import FIRST_EXTRACT_DATE, _height
+from ._codec import FIRST_EXTRACT_DATE, _height, calendar_date
 from ._format import CUSTODY_STATUSES, FIELD_COUNT, FORMAT_NAME, NO_DATE, SYSTEM
 
 __all__ = ["ORDER", "CleanBody", "clean_body", "clean_line"]
@@ -183,15 +183,10 @@ def _iso(text: str) -> str | None:
     """``YYYY-MM-DD`` for a ``DD/MM/YYYY`` calendar date, else ``None``."""
     iso = _dates.get(text)
     if iso is None:
-        if len(text) != 10 or text[2] != "/" or text[5] != "/":
+        date = calendar_date(text)
+        if date is None:
             return None
-        day, month, year = text[:2], text[3:5], text[6:]
-        if not (day.isdigit() and month.isdigit() and year.isdigit() and text.isascii()):
-            return None
-        try:
-            iso = dt.date(int(year), int(month), int(day)).isoformat()
-        except ValueError:
-            return None
+        iso = date.isoformat()
         if len(_dates) >= _CACHE_LIMIT:
             _dates.clear()
         _dates[text] = iso

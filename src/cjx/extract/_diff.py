@@ -64,14 +64,14 @@ def _load(db: sqlite3.Connection, table: str, path: Path, rejects: BinaryIO) -> 
             clean = clean_body(values, line)
             if clean is not None:
                 batch.append((clean.noms, row, clean.body, clean.extract_date))
-                if len(batch) >= 5000:
-                    counts["rejected"] += _insert(db, table, batch, path, rejects)
-                    batch = []
-                continue
-            decoded = decode_fields(values)
-            issues = [(i.code, i.path, i.message) for i in decoded.issues]
-            record = decoded.record
-            if record is not None and decoded.extract_date is not None:
+            else:
+                decoded = decode_fields(values)
+                record = decoded.record
+                if record is None or decoded.extract_date is None:
+                    counts["rejected"] += 1
+                    issues = [(i.code, i.path, i.message) for i in decoded.issues]
+                    _reject(rejects, path, row, issues, line)
+                    continue
                 batch.append(
                     (
                         str(record.noms_number),
@@ -80,12 +80,9 @@ def _load(db: sqlite3.Connection, table: str, path: Path, rejects: BinaryIO) -> 
                         decoded.extract_date.isoformat(),
                     )
                 )
-                if len(batch) >= 5000:
-                    counts["rejected"] += _insert(db, table, batch, path, rejects)
-                    batch = []
-                continue
-            counts["rejected"] += 1
-            _reject(rejects, path, row, issues, line)
+            if len(batch) >= 5000:
+                counts["rejected"] += _insert(db, table, batch, path, rejects)
+                batch = []
     counts["rejected"] += _insert(db, table, batch, path, rejects)
     return counts
 
