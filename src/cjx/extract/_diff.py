@@ -51,7 +51,7 @@ __all__ = ["diff_extracts"]
 
 
 def _load(db: sqlite3.Connection, table: str, path: Path, rejects: BinaryIO) -> Counter[str]:
-    from cjx_nomis_cde import clean_body, decode_fields, split_row  # noqa: PLC0415
+    from cjx_nomis_cde import clean_body, decode_fields, unquote  # noqa: PLC0415
 
     counts: Counter[str] = Counter()
     db.execute(f"CREATE TABLE {table} (noms TEXT PRIMARY KEY, row INTEGER, record TEXT, day TEXT)")
@@ -59,9 +59,11 @@ def _load(db: sqlite3.Connection, table: str, path: Path, rejects: BinaryIO) -> 
     with path.open("rb") as handle:
         for row, raw in enumerate(handle, start=1):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            values = split_row(line)
-            # a clean row's record JSON without the model (the same text: see clean_body)
-            clean = clean_body(values, line)
+            unquoted = unquote(line)
+            values = unquoted.split("|")
+            # a clean row's record JSON without the model (the same text: see clean_body, which
+            # takes the row as the import does, without its ")
+            clean = clean_body(values, unquoted)
             if clean is not None:
                 batch.append((clean.noms, row, clean.body, clean.extract_date))
             else:
